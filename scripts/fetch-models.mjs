@@ -1,0 +1,1 @@
+console.log("fetch-models: placeholder until models land")
