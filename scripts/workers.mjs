@@ -1,0 +1,3 @@
+// Worker entry points bundled by scripts/build.mjs as dist/worker-<name>.js (see main/core/spawn-worker.ts).
+export const workers = {
+};
