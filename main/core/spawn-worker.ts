@@ -10,5 +10,7 @@ export function spawnWorker(name: string, source: string, options: WorkerOptions
   const bundled = path.join(__dirname, `worker-${name}.js`);
   if (__filename.endsWith('.js') && fs.existsSync(bundled)) return new Worker(bundled, options);
   const file = path.resolve(__dirname, '..', source);
-  return new Worker(file, { ...options, execArgv: [...(options.execArgv ?? []), '--import', 'tsx'] });
+  // tsx's require hook: on Node 20 a worker started with `--import tsx` fails on a .ts entry
+  // ("Unknown file extension"), as module hooks are not applied there; our sources are CommonJS anyway.
+  return new Worker(file, { ...options, execArgv: [...(options.execArgv ?? []), '--require', 'tsx/cjs'] });
 }

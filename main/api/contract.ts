@@ -1,0 +1,98 @@
+/**
+ * The one API contract between the renderer and the back end. Every call (name, input schema, output
+ * schema) and every pushed event is declared here; the IPC handlers, the preload bridge, the HTTP/WebSocket
+ * bridge and the renderer client are all derived from it. Names are `noun:verb`.
+ */
+import { z } from 'zod';
+
+const Empty = z.object({}).strict();
+
+export const JobKind = z.enum(['index', 'embed', 'train', 'tag']);
+export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
+
+export const JobSnapshot = z.object({
+  id: z.string(),
+  kind: JobKind,
+  title: z.string(),
+  status: JobStatus,
+  phase: z.string(),
+  done: z.number(),
+  failed: z.number(),
+  total: z.number(),
+  message: z.string().optional(),
+  /** Items per second over the recent window, and the estimated seconds left. */
+  rate: z.number().optional(),
+  etaSeconds: z.number().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  error: z.string().optional(),
+  /** Free-form result summary (kind-specific), present once done. */
+  result: z.unknown().optional(),
+});
+export type JobSnapshot = z.infer<typeof JobSnapshot>;
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** 'electron' when the desktop shell runs, 'browser' when served through the local bridge. */
+  shell: z.enum(['electron', 'browser']),
+  dataDir: z.string(),
+  tfBackend: z.string(),
+  tfNote: z.string().optional(),
+  platform: z.string(),
+  nodeVersion: z.string(),
+  electronVersion: z.string().optional(),
+  canPickFolders: z.boolean(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+const JobRef = z.object({ id: z.string().min(1).max(64) }).strict();
+
+function call<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
+  return { input, output, doc };
+}
+
+export const calls = {
+  'app:info': call(Empty, AppInfo, 'Version, data folder, active TF.js backend and shell.'),
+  'jobs:list': call(Empty, z.array(JobSnapshot), 'Background jobs of this session, newest first.'),
+  'jobs:cancel': call(JobRef, JobSnapshot, 'Cancel a queued, running or paused job.'),
+  'jobs:pause': call(JobRef, JobSnapshot, 'Pause a running job at its next checkpoint.'),
+  'jobs:resume': call(JobRef, JobSnapshot, 'Resume a paused job.'),
+  'dialog:pickFolder': call(
+    z.object({ title: z.string().max(200).optional() }).strict(),
+    z.object({ path: z.string().nullable() }),
+    'Native folder picker (desktop shell only; browser mode uses a path field).',
+  ),
+} as const;
+
+export const events = {
+  'job:update': JobSnapshot,
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallInput<K extends CallName> = z.input<Calls[K]['input']>;
+export type CallArgs<K extends CallName> = z.output<Calls[K]['input']>;
+export type CallOutput<K extends CallName> = z.output<Calls[K]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<K extends EventName> = z.output<Events[K]>;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** What the renderer sees, whichever transport carries it. */
+export interface PosterTaggerApi {
+  call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** URL of a poster's thumbnail or full image, served by the custom protocol or the bridge. */
+  mediaUrl(kind: 'thumb' | 'image', imageId: number): string;
+}

@@ -1,0 +1,57 @@
+/** Error codes the renderer can act on; messages are written for users. */
+export type ApiErrorCode =
+  | 'invalid_input'
+  | 'unknown_call'
+  | 'not_found'
+  | 'conflict'
+  | 'unsupported'
+  | 'cancelled'
+  | 'internal';
+
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  message: string;
+  /** Field-level problems, for invalid_input. */
+  issues?: { path: string; message: string }[];
+}
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly issues?: ApiErrorBody['issues'];
+  constructor(code: ApiErrorCode, message: string, issues?: ApiErrorBody['issues']) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.issues = issues;
+  }
+  toBody(): ApiErrorBody {
+    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
+  }
+}
+
+/** A failure the user caused or can fix (bad path, missing model): shown as is. */
+export class UserError extends ApiError {
+  constructor(message: string, code: ApiErrorCode = 'invalid_input') {
+    super(code, message);
+  }
+}
+
+/** The one envelope every transport (IPC, HTTP) carries, so errors survive the trip intact. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ApiErrorBody };
+
+export function toErrorBody(err: unknown): ApiErrorBody {
+  if (err instanceof ApiError) return err.toBody();
+  if (err instanceof Error && err.name === 'CancelledError') return { code: 'cancelled', message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message: message || 'Unexpected error' };
+}
+
+export const HTTP_STATUS: Record<ApiErrorCode, number> = {
+  invalid_input: 400,
+  unknown_call: 404,
+  not_found: 404,
+  conflict: 409,
+  unsupported: 501,
+  cancelled: 409,
+  internal: 500,
+};

@@ -1,0 +1,29 @@
+import type { Backend } from '../../backend';
+import type { Handlers } from '../gate';
+import { appVersion } from '../../core/project-root';
+import { ApiError } from '../errors';
+import { PRODUCT_NAME } from '../../core/data-dir';
+
+export function appHandlers(b: Backend): Pick<Handlers, 'app:info' | 'dialog:pickFolder'> {
+  return {
+    'app:info': async () => {
+      const tf = await b.tf();
+      return {
+        name: PRODUCT_NAME,
+        version: appVersion(),
+        shell: b.shell ? 'electron' : 'browser',
+        dataDir: b.paths.root,
+        tfBackend: tf.backend,
+        tfNote: tf.fallbackReason,
+        platform: `${process.platform}-${process.arch}`,
+        nodeVersion: process.versions.node,
+        electronVersion: b.shell?.electronVersion,
+        canPickFolders: Boolean(b.shell),
+      };
+    },
+    'dialog:pickFolder': async ({ title }) => {
+      if (!b.shell) throw new ApiError('unsupported', 'Folder picking needs the desktop app; type the folder path instead.');
+      return { path: await b.shell.pickFolder(title) };
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { Backend } from '../../backend';
+import type { Handlers } from '../gate';
+import { appHandlers } from './app';
+import { jobHandlers } from './jobs';
+
+/** Every call of the contract, implemented; the type makes a missing handler a compile error. */
+export function createHandlers(b: Backend): Handlers {
+  return {
+    ...appHandlers(b),
+    ...jobHandlers(b),
+  };
+}

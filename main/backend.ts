@@ -1,0 +1,62 @@
+import type { Db } from './db/database';
+import { openDatabase } from './db/database';
+import { ensureDataDir, type DataPaths } from './core/data-dir';
+import { EventBus } from './core/event-bus';
+import { JobManager } from './jobs/job-manager';
+import { createGate, type Gate } from './api/gate';
+import { createHandlers } from './api/handlers';
+import { loadTf, type TfRuntime } from './ml/tf';
+
+/** What only the desktop shell can do; absent in browser mode and the CLI. */
+export interface ShellAdapter {
+  kind: 'electron';
+  electronVersion: string;
+  pickFolder(title?: string): Promise<string | null>;
+}
+
+export interface MediaResolver {
+  /** `what` is the path after /media/ (e.g. `thumb/12`); undefined when missing or not allowed. */
+  resolve(what: string, query: URLSearchParams): Promise<{ file: string; contentType: string } | undefined>;
+}
+
+export interface BackendOptions {
+  dataDir: string;
+  shell?: ShellAdapter;
+  /** Validate handler results against the contract (tests turn this on). */
+  validateOutput?: boolean;
+}
+
+export interface Backend {
+  paths: DataPaths;
+  db: Db;
+  bus: EventBus;
+  jobs: JobManager;
+  gate: Gate;
+  shell?: ShellAdapter;
+  /** Poster images and thumbnails for the bridge route and the Electron protocol (set by the library module). */
+  media?: MediaResolver;
+  tf(): Promise<TfRuntime>;
+  close(): Promise<void>;
+}
+
+/** The whole back end as a plain Node object: Electron main, the bridge and the CLI each create one. */
+export function createBackend(opts: BackendOptions): Backend {
+  const paths = ensureDataDir(opts.dataDir);
+  const db = openDatabase(paths.database);
+  const bus = new EventBus();
+  const jobs = new JobManager(bus);
+  const backend = {
+    paths,
+    db,
+    bus,
+    jobs,
+    shell: opts.shell,
+    tf: () => loadTf(),
+    async close() {
+      await jobs.shutdown();
+      db.close();
+    },
+  } as Backend;
+  backend.gate = createGate(createHandlers(backend), { validateOutput: opts.validateOutput });
+  return backend;
+}

@@ -1,0 +1,100 @@
+// The Electron shell: thin wiring around the plain-Node back end (see main/backend.ts).
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebContents } from 'electron';
+import { createBackend, type Backend } from '../backend';
+import { callNames } from '../api/contract';
+import { resolveDataDir } from '../core/data-dir';
+import { projectRoot } from '../core/project-root';
+import { APP_ORIGIN, registerAppProtocols, registerSchemesAsPrivileged } from './protocols';
+import { secureWebPreferences } from './window-options';
+
+registerSchemesAsPrivileged(protocol);
+
+let backend: Backend | undefined;
+let window: BrowserWindow | undefined;
+
+function setupDataDir() {
+  // POSTER_TAGGER_DATA_DIR wins; otherwise Electron's userData (the same folder data-dir.ts computes).
+  app.setPath('userData', resolveDataDir({ fallback: app.getPath('userData') }));
+}
+
+function setupBackend(): Backend {
+  return createBackend({
+    dataDir: app.getPath('userData'),
+    shell: {
+      kind: 'electron',
+      electronVersion: process.versions.electron,
+      async pickFolder(title) {
+        const r = await dialog.showOpenDialog(window!, { title: title ?? 'Choose a folder of posters', properties: ['openDirectory'] });
+        return r.canceled ? null : r.filePaths[0] ?? null;
+      },
+    },
+  });
+}
+
+/** IPC: one channel per contract call, all through the back end's gate, only from our own page. */
+function setupIpc(b: Backend) {
+  for (const name of callNames) {
+    ipcMain.handle(name, (event, input: unknown) => {
+      if (!isOwnFrame(event.senderFrame?.url)) return { ok: false, error: { code: 'invalid_input', message: 'Refused: the request did not come from the app.' } };
+      return b.gate.invokeEnvelope(name, input);
+    });
+  }
+  b.bus.subscribe((event, payload) => {
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send('event', event, payload);
+  });
+}
+
+function isOwnFrame(url: string | undefined): boolean {
+  return Boolean(url && new URL(url).origin === APP_ORIGIN);
+}
+
+/** No new windows, no navigation away from the app, no permissions; external links open in the browser. */
+function setupNavigationGuards() {
+  app.on('web-contents-created', (_e, contents: WebContents) => {
+    contents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    contents.on('will-navigate', (event, url) => {
+      if (!isOwnFrame(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+}
+
+function createWindow() {
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Poster Tagger',
+    show: false,
+    webPreferences: secureWebPreferences(path.join(__dirname, 'preload.js')),
+  });
+  window.once('ready-to-show', () => window?.show());
+  void window.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+async function onReady() {
+  backend = setupBackend();
+  registerAppProtocols(protocol, path.join(projectRoot(), 'dist', 'renderer'), backend);
+  setupIpc(backend);
+  setupNavigationGuards();
+  createWindow();
+}
+
+setupDataDir();
+if (!app.requestSingleInstanceLock()) app.quit();
+app.on('second-instance', () => window?.focus());
+app.whenReady().then(onReady);
+app.on('window-all-closed', () => app.quit());
+app.on('before-quit', (event) => {
+  if (!backend) return;
+  event.preventDefault();
+  const b = backend;
+  backend = undefined;
+  void b.close().finally(() => app.quit());
+});
