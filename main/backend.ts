@@ -6,6 +6,7 @@ import { JobManager } from './jobs/job-manager';
 import { createGate, type Gate } from './api/gate';
 import { createHandlers } from './api/handlers';
 import { loadTf, type TfRuntime } from './ml/tf';
+import { createMediaResolver } from './library/media';
 
 /** What only the desktop shell can do; absent in browser mode and the CLI. */
 export interface ShellAdapter {
@@ -17,6 +18,8 @@ export interface ShellAdapter {
 export interface MediaResolver {
   /** `what` is the path after /media/ (e.g. `thumb/12`); undefined when missing or not allowed. */
   resolve(what: string, query: URLSearchParams): Promise<{ file: string; contentType: string } | undefined>;
+  /** Re-reads the set of library roots files may be served from. */
+  refreshRoots(): void;
 }
 
 export interface BackendOptions {
@@ -51,6 +54,7 @@ export function createBackend(opts: BackendOptions): Backend {
     bus,
     jobs,
     shell: opts.shell,
+    media: createMediaResolver(db, paths.thumbnails),
     tf: () => loadTf(),
     async close() {
       await jobs.shutdown();

@@ -4,6 +4,7 @@
  * bridge and the renderer client are all derived from it. Names are `noun:verb`.
  */
 import { z } from 'zod';
+import * as L from './schemas/library';
 
 const Empty = z.object({}).strict();
 
@@ -63,10 +64,39 @@ export const calls = {
     z.object({ path: z.string().nullable() }),
     'Native folder picker (desktop shell only; browser mode uses a path field).',
   ),
+
+  'library:list': call(Empty, z.array(L.LibraryRow), 'Opened libraries with their counts.'),
+  'library:open': call(
+    z.object({ path: z.string().min(1).max(4096), name: z.string().min(1).max(200).optional(), layout: L.LayoutSetting.optional() }).strict(),
+    z.object({ library: L.LibraryRow, job: JobSnapshot }),
+    'Add a folder as a library (or re-open it) and start indexing it in the background.',
+  ),
+  'library:index': call(L.LibraryRef, JobSnapshot, 'Re-index a library: only new or changed files are read.'),
+  'library:remove': call(L.LibraryRef, z.object({ removed: z.boolean() }), 'Forget a library (its files are not touched).'),
+  'library:report': call(L.LibraryRef, L.ImportReport.nullable(), 'The import report of the last indexing.'),
+  'library:writeBack': call(
+    L.LibraryRef,
+    z.object({ files: z.array(z.object({ file: z.string(), rowsChanged: z.number() })), message: z.string() }),
+    "Write labels edited in the app back to the library's metadata.csv files, atomically.",
+  ),
+  'posters:query': call(L.PosterQuery, L.PosterPage, 'A page of posters matching the gallery filters.'),
+  'posters:get': call(z.object({ id: z.number().int().positive() }).strict(), L.PosterDetail, "A poster's details and labels."),
+  'posters:setLabels': call(
+    z.object({ id: z.number().int().positive(), genres: z.array(z.string().min(1).max(100)).max(200) }).strict(),
+    L.PosterDetail,
+    "Replace a poster's genres (saved at once).",
+  ),
+  'genres:list': call(
+    z.object({ libraryId: z.number().int().positive() }).strict(),
+    z.object({ genres: z.array(L.GenreCount), splits: z.array(z.object({ split: z.string(), posters: z.number(), labelled: z.number() })) }),
+    "The library's genre vocabulary with counts per split.",
+  ),
 } as const;
 
 export const events = {
   'job:update': JobSnapshot,
+  /** Rows of a library were added or changed (indexing progress, label edits): refresh views of it. */
+  'library:changed': z.object({ libraryId: z.number(), reason: z.enum(['indexing', 'indexed', 'labels', 'removed']) }),
 } as const;
 
 export type Calls = typeof calls;

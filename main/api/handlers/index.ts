@@ -2,11 +2,13 @@ import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
 import { appHandlers } from './app';
 import { jobHandlers } from './jobs';
+import { libraryHandlers } from './library';
 
 /** Every call of the contract, implemented; the type makes a missing handler a compile error. */
 export function createHandlers(b: Backend): Handlers {
   return {
     ...appHandlers(b),
     ...jobHandlers(b),
+    ...libraryHandlers(b),
   };
 }

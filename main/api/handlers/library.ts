@@ -1,0 +1,96 @@
+import type { Backend } from '../../backend';
+import type { Handlers } from '../gate';
+import { ApiError, UserError } from '../errors';
+import { getLibrary, lastImportReport, listLibraries, openLibrary, removeLibrary } from '../../library/library-repo';
+import { genreVocabulary, posterDetail, queryPosters, setPosterLabels, splitCounts } from '../../library/gallery-queries';
+import { indexLibrary } from '../../library/indexer';
+
+type LibraryCalls =
+  | 'library:list'
+  | 'library:open'
+  | 'library:index'
+  | 'library:remove'
+  | 'library:report'
+  | 'library:writeBack'
+  | 'posters:query'
+  | 'posters:get'
+  | 'posters:setLabels'
+  | 'genres:list';
+
+/** Starts (or queues behind a running one) the indexing job of a library. */
+export function startIndexing(b: Backend, libraryId: number) {
+  const lib = getLibrary(b.db, libraryId);
+  let lastPush = 0;
+  const { snapshot } = b.jobs.start({
+    kind: 'index',
+    title: `Indexing ${lib.name}`,
+    lane: `index:${libraryId}`,
+    run: async (ctx) => {
+      try {
+        return await indexLibrary(b.db, libraryId, ctx, {
+          thumbnailsDir: b.paths.thumbnails,
+          onBatch: () => {
+            // Let open galleries show posters while indexing goes on, without flooding them.
+            const now = Date.now();
+            if (now - lastPush > 500) {
+              lastPush = now;
+              b.bus.emit('library:changed', { libraryId, reason: 'indexing' });
+            }
+          },
+        });
+      } finally {
+        b.bus.emit('library:changed', { libraryId, reason: 'indexed' });
+      }
+    },
+    summarize: (r) => ({ files: r.files, processed: r.processed, unchanged: r.unchanged, removed: r.removed, failed: r.failed, layout: r.layout }),
+  });
+  return snapshot;
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    // The library modules throw plain Errors with user-readable messages (unknown genre, missing folder).
+    const message = err instanceof Error ? err.message : String(err);
+    throw /^No (library|poster|image)/i.test(message) ? new ApiError('not_found', message) : new UserError(message);
+  }
+}
+
+export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
+  return {
+    'library:list': () => listLibraries(b.db),
+    'library:open': ({ path, name, layout }) => {
+      const library = wrap(() => openLibrary(b.db, path, { name, layout }));
+      b.media?.refreshRoots();
+      return { library, job: startIndexing(b, library.id) };
+    },
+    'library:index': ({ id }) => {
+      wrap(() => getLibrary(b.db, id));
+      return startIndexing(b, id);
+    },
+    'library:remove': ({ id }) => {
+      wrap(() => removeLibrary(b.db, id));
+      b.media?.refreshRoots();
+      b.bus.emit('library:changed', { libraryId: id, reason: 'removed' });
+      return { removed: true };
+    },
+    'library:report': ({ id }) => wrap(() => lastImportReport(b.db, id)),
+    'library:writeBack': () => {
+      throw new ApiError('unsupported', 'Writing labels back is not available yet.');
+    },
+    'posters:query': (q) => wrap(() => queryPosters(b.db, q)),
+    'posters:get': ({ id }) => wrap(() => posterDetail(b.db, id)),
+    'posters:setLabels': ({ id, genres }) => {
+      const detail = wrap(() => setPosterLabels(b.db, id, genres));
+      b.bus.emit('library:changed', { libraryId: detail.libraryId, reason: 'labels' });
+      return detail;
+    },
+    'genres:list': ({ libraryId }) =>
+      wrap(() => {
+        getLibrary(b.db, libraryId);
+        return { genres: genreVocabulary(b.db, libraryId), splits: splitCounts(b.db, libraryId) };
+      }),
+  };
+}

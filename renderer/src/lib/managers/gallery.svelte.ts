@@ -1,0 +1,108 @@
+import { call, on } from '../api/client';
+import type { PosterSummary, Split } from '../types';
+
+export interface GalleryFilters {
+  genres: string[];
+  genreMode: 'any' | 'all';
+  split: Split | 'none' | '';
+  labelled: '' | 'yes' | 'no';
+  search: string;
+}
+
+const PAGE = 120;
+
+/**
+ * The gallery's rows, fetched page by page as they scroll into view. Only pages near the viewport are
+ * requested; the DOM holds only visible cards (see VirtualGrid).
+ */
+export class GalleryManager {
+  filters = $state<GalleryFilters>({ genres: [], genreMode: 'any', split: '', labelled: '', search: '' });
+  total = $state(0);
+  loading = $state(false);
+  error = $state('');
+  #pages = $state.raw<Map<number, PosterSummary[]>>(new Map());
+  #inflight = new Set<number>();
+  #generation = 0;
+  #libraryId: number | undefined;
+
+  constructor() {
+    on('library:changed', ({ libraryId }) => {
+      if (libraryId === this.#libraryId) this.reload(true);
+    });
+  }
+
+  setLibrary(id: number | undefined) {
+    if (id === this.#libraryId) return;
+    this.#libraryId = id;
+    this.reload();
+  }
+
+  /** Drops cached pages; `keep` shows the old rows until fresh ones arrive (no flicker during indexing). */
+  reload(keep = false) {
+    this.#generation++;
+    this.#inflight.clear();
+    if (!keep) {
+      this.#pages = new Map();
+      this.total = 0;
+    }
+    this.#stale = keep;
+    void this.ensure(0, PAGE);
+  }
+  #stale = false;
+
+  item(index: number): PosterSummary | undefined {
+    return this.#pages.get(Math.floor(index / PAGE))?.[index % PAGE];
+  }
+
+  /** Makes sure rows [from, to) are loaded. */
+  async ensure(from: number, to: number) {
+    if (this.#libraryId === undefined) return;
+    const first = Math.floor(Math.max(0, from) / PAGE);
+    const last = Math.floor(Math.max(from, to - 1) / PAGE);
+    const wanted: number[] = [];
+    for (let p = first; p <= last; p++) if ((this.#stale || !this.#pages.has(p)) && !this.#inflight.has(p)) wanted.push(p);
+    await Promise.all(wanted.map((p) => this.#load(p)));
+  }
+
+  async #load(page: number) {
+    const generation = this.#generation;
+    const libraryId = this.#libraryId!;
+    this.#inflight.add(page);
+    this.loading = true;
+    try {
+      const f = this.filters;
+      const res = await call('posters:query', {
+        libraryId,
+        genres: f.genres.length ? f.genres : undefined,
+        genreMode: f.genreMode,
+        split: f.split || undefined,
+        labelled: f.labelled === '' ? undefined : f.labelled === 'yes',
+        search: f.search.trim() || undefined,
+        offset: page * PAGE,
+        limit: PAGE,
+      });
+      if (generation !== this.#generation) return;
+      const pages = this.#stale ? new Map<number, PosterSummary[]>() : new Map(this.#pages);
+      this.#stale = false;
+      pages.set(page, res.items);
+      this.#pages = pages;
+      this.total = res.total;
+      this.error = '';
+    } catch (err) {
+      if (generation === this.#generation) this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.#inflight.delete(page);
+      this.loading = this.#inflight.size > 0;
+    }
+  }
+
+  /** Replaces one poster's row after an edit, without refetching. */
+  patch(item: PosterSummary) {
+    const pages = new Map(this.#pages);
+    for (const [p, rows] of pages) {
+      const i = rows.findIndex((r) => r.id === item.id);
+      if (i >= 0) pages.set(p, rows.with(i, item));
+    }
+    this.#pages = pages;
+  }
+}

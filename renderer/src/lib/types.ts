@@ -1,0 +1,10 @@
+// Renderer-side names for the contract's data shapes.
+import type { CallOutput } from '../../../main/api/contract';
+
+export type LibraryRow = CallOutput<'library:list'>[number];
+export type PosterPage = CallOutput<'posters:query'>;
+export type PosterSummary = PosterPage['items'][number];
+export type PosterDetail = CallOutput<'posters:get'>;
+export type GenreInfo = CallOutput<'genres:list'>;
+export type ImportReport = NonNullable<CallOutput<'library:report'>>;
+export type Split = 'train' | 'val' | 'test' | 'predict';

@@ -1,0 +1,81 @@
+// Generated poster datasets for integration and e2e tests (never the real, copyrighted posters).
+// Each genre paints its own colour band and shape, so a classifier can really learn the labels.
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const FIXTURE_GENRES = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance'];
+const COLOURS: Record<string, [number, number, number]> = {
+  Action: [220, 40, 30],
+  Comedy: [250, 210, 40],
+  Drama: [40, 70, 200],
+  Horror: [20, 20, 20],
+  Romance: [240, 120, 190],
+};
+
+/** Seeded pseudo-random numbers (mulberry32), so fixtures are the same on every run. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A poster whose picture encodes its genres: one stripe per genre on a noisy background. */
+export async function posterJpeg(genres: string[], seed: number, width = 96, height = 144): Promise<Buffer> {
+  const rand = rng(seed);
+  const bg = [0, 0, 0].map(() => 90 + Math.floor(rand() * 80));
+  const stripes = genres.map((g, i) => {
+    const [r, gg, b] = COLOURS[g] ?? [128, 128, 128];
+    const top = Math.floor((height / Math.max(genres.length, 1)) * i);
+    const h = Math.ceil(height / Math.max(genres.length, 1));
+    return { input: { create: { width, height: h, channels: 3 as const, background: { r, g: gg, b } } }, top, left: 0 };
+  });
+  const noise = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(rand() * 40);
+  return sharp({ create: { width, height, channels: 3, background: { r: bg[0], g: bg[1], b: bg[2] } } })
+    .composite([...stripes, { input: noise, raw: { width, height, channels: 3 }, blend: 'add' }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+export interface FixturePoster {
+  id: string;
+  genres: string[];
+}
+
+function pickGenres(rand: () => number, genres: string[]): string[] {
+  const chosen = genres.filter(() => rand() < 0.3);
+  return chosen.length ? chosen : [genres[Math.floor(rand() * genres.length)]];
+}
+
+/** Writes the tutorial layout: <root>/<split>/<Id>.jpg and <root>/<split>/metadata.csv. */
+export async function makeTutorialLibrary(
+  root: string,
+  opts: { train?: number; val?: number; genres?: string[]; seed?: number; size?: [number, number] } = {},
+): Promise<Record<string, FixturePoster[]>> {
+  const genres = opts.genres ?? FIXTURE_GENRES;
+  const rand = rng(opts.seed ?? 1);
+  const out: Record<string, FixturePoster[]> = {};
+  let n = 0;
+  for (const [split, count] of [['train', opts.train ?? 24], ['val', opts.val ?? 8]] as const) {
+    const dir = path.join(root, split);
+    fs.mkdirSync(dir, { recursive: true });
+    const posters: FixturePoster[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = `tt${String(1000000 + n++).padStart(7, '0')}`;
+      const g = pickGenres(rand, genres);
+      posters.push({ id, genres: g });
+      fs.writeFileSync(path.join(dir, `${id}.jpg`), await posterJpeg(g, n, ...(opts.size ?? [96, 144])));
+    }
+    const header = ['Id', 'Genre', ...genres].join(',');
+    const rows = posters.map((p) => [p.id, `"[${p.genres.map((g) => `'${g}'`).join(', ')}]"`, ...genres.map((g) => (p.genres.includes(g) ? 1 : 0))].join(','));
+    fs.writeFileSync(path.join(dir, 'metadata.csv'), [header, ...rows].join('\n') + '\n');
+    out[split] = posters;
+  }
+  return out;
+}
