@@ -7,6 +7,9 @@ import { createGate, type Gate } from './api/gate';
 import { createHandlers } from './api/handlers';
 import { loadTf, type TfRuntime } from './ml/tf';
 import { createMediaResolver } from './library/media';
+import { Predictor } from './training/predictor';
+import { markInterruptedRuns } from './ml/runs-repo';
+import path from 'node:path';
 
 /** What only the desktop shell can do; absent in browser mode and the CLI. */
 export interface ShellAdapter {
@@ -38,6 +41,7 @@ export interface Backend {
   shell?: ShellAdapter;
   /** Poster images and thumbnails for the bridge route and the Electron protocol (set by the library module). */
   media?: MediaResolver;
+  predictor: Predictor;
   tf(): Promise<TfRuntime>;
   close(): Promise<void>;
 }
@@ -46,6 +50,8 @@ export interface Backend {
 export function createBackend(opts: BackendOptions): Backend {
   const paths = ensureDataDir(opts.dataDir);
   const db = openDatabase(paths.database);
+  // Runs a previous session left running or queued can never finish: say so instead of showing them live.
+  markInterruptedRuns(db);
   const bus = new EventBus();
   const jobs = new JobManager(bus);
   const backend = {
@@ -55,6 +61,7 @@ export function createBackend(opts: BackendOptions): Backend {
     jobs,
     shell: opts.shell,
     media: createMediaResolver(db, paths.thumbnails),
+    predictor: new Predictor(db, path.join(paths.cache, 'uploads')),
     tf: () => loadTf(),
     async close() {
       await jobs.shutdown();

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import * as L from './schemas/library';
+import * as T from './schemas/training';
 
 const Empty = z.object({}).strict();
 
@@ -91,12 +92,48 @@ export const calls = {
     z.object({ genres: z.array(L.GenreCount), splits: z.array(z.object({ split: z.string(), posters: z.number(), labelled: z.number() })) }),
     "The library's genre vocabulary with counts per split.",
   ),
+  'genres:add': call(
+    z.object({ libraryId: z.number().int().positive(), name: z.string().trim().min(1).max(100) }).strict(),
+    z.object({ genres: z.array(L.GenreCount), splits: z.array(z.object({ split: z.string(), posters: z.number(), labelled: z.number() })) }),
+    "Add a genre to a library's vocabulary (e.g. to label a plain folder).",
+  ),
+
+  'train:options': call(
+    Empty,
+    z.object({ backbones: z.array(T.BackboneOption), tutorialGenres: z.array(z.string()), defaults: z.object({ head: z.string(), epochs: z.number(), learningRate: z.number(), seed: z.number() }) }),
+    'Backbones that can be used here (with size and speed) and the default settings.',
+  ),
+  'train:start': call(T.TrainRequest, z.object({ runId: z.number(), job: JobSnapshot, queued: z.boolean() }), 'Start training a model on a library (one training runs at a time; later ones wait).'),
+  'runs:list': call(Empty, z.array(T.RunSummary), 'All training runs, newest first.'),
+  'runs:get': call(z.object({ id: z.number().int().positive() }).strict(), T.RunDetail, "A run's settings, per-epoch curves and final metrics."),
+  'runs:delete': call(z.object({ id: z.number().int().positive() }).strict(), z.object({ deleted: z.boolean() }), 'Delete a run and its model files.'),
+  'runs:evaluation': call(z.object({ id: z.number().int().positive() }).strict(), T.Evaluation, "The run's validation predictions, for thresholds and the mistakes grid."),
+  'predict:files': call(
+    z.object({ runId: z.number().int().positive(), paths: z.array(z.string().min(1).max(4096)).min(1).max(500), threshold: z.number().min(0).max(1).optional() }).strict(),
+    z.array(T.Prediction),
+    'Genre probabilities and tags for image files on this computer.',
+  ),
+  'predict:images': call(
+    z
+      .object({
+        runId: z.number().int().positive(),
+        images: z.array(z.object({ name: z.string().min(1).max(500), dataBase64: z.string().min(1).max(8_000_000) })).min(1).max(20),
+        threshold: z.number().min(0).max(1).optional(),
+      })
+      .strict(),
+    z.array(T.Prediction),
+    'Genre probabilities and tags for dropped images (sent as bytes).',
+  ),
 } as const;
 
 export const events = {
   'job:update': JobSnapshot,
   /** Rows of a library were added or changed (indexing progress, label edits): refresh views of it. */
   'library:changed': z.object({ libraryId: z.number(), reason: z.enum(['indexing', 'indexed', 'labels', 'removed']) }),
+  /** A training run finished an epoch. */
+  'train:epoch': z.object({ runId: z.number(), epoch: T.EpochRow, epochs: z.number() }),
+  /** A run's status changed (started, done, failed, cancelled, deleted). */
+  'run:update': z.object({ runId: z.number(), status: z.union([T.RunStatus, z.literal('deleted')]) }),
 } as const;
 
 export type Calls = typeof calls;

@@ -25,7 +25,8 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 1024 * 1024;
+// Dropped images travel as base64 in predict:images; everything else is tiny.
+const MAX_BODY = 12 * 1024 * 1024;
 const API_PREFIX = '/api/call/';
 
 /**
@@ -88,7 +89,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       body = JSON.parse((await readBody(req)) || '{}');
     } catch (err) {
       const tooBig = (err as Error).message === 'too large';
-      return sendJson(res, tooBig ? 413 : 400, fail('invalid_input', tooBig ? 'Request body is larger than 1 MB.' : 'Request body is not valid JSON.'));
+      return sendJson(res, tooBig ? 413 : 400, fail('invalid_input', tooBig ? 'Request body is larger than 12 MB.' : 'Request body is not valid JSON.'));
     }
     const input = body && typeof body === 'object' && 'input' in body ? (body as { input: unknown }).input : undefined;
     const envelope = await backend.gate.invokeEnvelope(decodeURIComponent(name), input);

@@ -3,6 +3,7 @@ import type { Handlers } from '../gate';
 import { appHandlers } from './app';
 import { jobHandlers } from './jobs';
 import { libraryHandlers } from './library';
+import { trainingHandlers } from './training';
 
 /** Every call of the contract, implemented; the type makes a missing handler a compile error. */
 export function createHandlers(b: Backend): Handlers {
@@ -10,5 +11,6 @@ export function createHandlers(b: Backend): Handlers {
     ...appHandlers(b),
     ...jobHandlers(b),
     ...libraryHandlers(b),
+    ...trainingHandlers(b),
   };
 }

@@ -4,6 +4,8 @@ import { ApiError, UserError } from '../errors';
 import { getLibrary, lastImportReport, listLibraries, openLibrary, removeLibrary } from '../../library/library-repo';
 import { genreVocabulary, posterDetail, queryPosters, setPosterLabels, splitCounts } from '../../library/gallery-queries';
 import { indexLibrary } from '../../library/indexer';
+import { writeBackLabels } from '../../library/csv-writeback';
+import { addGenre } from '../../library/vocabulary';
 
 type LibraryCalls =
   | 'library:list'
@@ -15,7 +17,8 @@ type LibraryCalls =
   | 'posters:query'
   | 'posters:get'
   | 'posters:setLabels'
-  | 'genres:list';
+  | 'genres:list'
+  | 'genres:add';
 
 /** Starts (or queues behind a running one) the indexing job of a library. */
 export function startIndexing(b: Backend, libraryId: number) {
@@ -77,8 +80,22 @@ export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
       return { removed: true };
     },
     'library:report': ({ id }) => wrap(() => lastImportReport(b.db, id)),
-    'library:writeBack': () => {
-      throw new ApiError('unsupported', 'Writing labels back is not available yet.');
+    'library:writeBack': async ({ id }) => {
+      const lib = wrap(() => getLibrary(b.db, id));
+      const r = await writeBackLabels(b.db, id).catch((err: unknown) => {
+        // Read-only folder, disk full…: nothing was replaced (temp file + rename), labels stay in the app.
+        throw new UserError(`Could not write the labels back to ${lib.name}: ${err instanceof Error ? err.message : err}`);
+      });
+      b.bus.emit('library:changed', { libraryId: id, reason: 'labels' });
+      const files = r.files.map((f) => ({ file: f.relPath, rowsChanged: f.rowsUpdated + f.rowsAppended }));
+      const wrote = files.length ? `Saved ${r.written} poster${r.written === 1 ? '' : 's'} into ${files.map((f) => f.file).join(', ')}.` : 'Nothing to write.';
+      const skipped = r.notWritten.length ? ` ${r.notWritten.length} could not be written: ${r.notWritten.slice(0, 3).map((n) => `${n.relPath} (${n.reason})`).join('; ')}${r.notWritten.length > 3 ? '; …' : ''}` : '';
+      return { files, message: wrote + skipped };
+    },
+    'genres:add': ({ libraryId, name }) => {
+      wrap(() => addGenre(b.db, libraryId, name));
+      b.bus.emit('library:changed', { libraryId, reason: 'labels' });
+      return { genres: genreVocabulary(b.db, libraryId), splits: splitCounts(b.db, libraryId) };
     },
     'posters:query': (q) => wrap(() => queryPosters(b.db, q)),
     'posters:get': ({ id }) => wrap(() => posterDetail(b.db, id)),

@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { libraryMigration } from './001_library';
+import { embeddingsMigration } from './002_embeddings';
+import { runsMigration } from './003_runs';
 
 export interface Migration {
   version: number;
@@ -7,4 +10,4 @@ export interface Migration {
 }
 
 /** Every schema version, in order. Shipped migrations are never edited; add a new one instead. */
-export const migrations: readonly Migration[] = [];
+export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration];

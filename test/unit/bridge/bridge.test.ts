@@ -65,7 +65,7 @@ test('valid calls answer; invalid ones get a clear validation error', async () =
   assert.equal(notJson.status, 200); // an absent input means {}
   const garbage = await rawRequest(ctx.bridge.port, { method: 'POST', path: '/api/call/app:info', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` }, body: '{nope' });
   assert.equal(garbage.status, 400);
-  const huge = await rawRequest(ctx.bridge.port, { method: 'POST', path: '/api/call/app:info', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` }, body: JSON.stringify({ input: { pad: 'x'.repeat(2_000_000) } }) });
+  const huge = await rawRequest(ctx.bridge.port, { method: 'POST', path: '/api/call/app:info', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` }, body: JSON.stringify({ input: { pad: 'x'.repeat(13_000_000) } }) });
   assert.equal(huge.status, 413);
   const missing = await apiCall(ctx.bridge, 'jobs:cancel', { id: 'no-such-job' });
   assert.equal(missing.status, 404);

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/database';
+import type { ImportReport } from './import-report';
+import type { LayoutSetting } from './types';
+
+export interface LibraryRow {
+  id: number;
+  root: string;
+  name: string;
+  /** The layout setting ('auto' = detected at each index; the report says which one was used). */
+  layout: LayoutSetting;
+  createdAt: string;
+  indexedAt: string | null;
+  imageCount: number;
+  labelledCount: number;
+  errorCount: number;
+  /** Labels edited in the app and not yet written back to a CSV. */
+  pendingEdits: number;
+}
+
+const LAYOUTS: readonly LayoutSetting[] = ['auto', 'tutorial', 'genre-folders', 'csv', 'plain'];
+
+const SELECT = `
+  SELECT l.id, l.root, l.name, l.layout, l.created_at AS createdAt, l.indexed_at AS indexedAt,
+    (SELECT COUNT(*) FROM images i WHERE i.library_id = l.id AND i.duplicate_of IS NULL) AS imageCount,
+    (SELECT COUNT(*) FROM images i WHERE i.library_id = l.id AND i.duplicate_of IS NULL AND i.labels_source IS NOT NULL) AS labelledCount,
+    (SELECT COUNT(*) FROM images i WHERE i.library_id = l.id AND i.error IS NOT NULL) AS errorCount,
+    (SELECT COUNT(*) FROM images i WHERE i.library_id = l.id AND i.labels_source = 'user') AS pendingEdits
+  FROM libraries l`;
+
+export function listLibraries(db: Db): LibraryRow[] {
+  return db.prepare(`${SELECT} ORDER BY l.name COLLATE NOCASE, l.id`).all() as LibraryRow[];
+}
+
+export function getLibrary(db: Db, id: number): LibraryRow {
+  const row = db.prepare(`${SELECT} WHERE l.id = ?`).get(id) as LibraryRow | undefined;
+  if (!row) throw new Error(`No library with id ${id}`);
+  return row;
+}
+
+export function lastImportReport(db: Db, id: number): ImportReport | null {
+  const json = db.prepare('SELECT last_import_report FROM libraries WHERE id = ?').pluck().get(id) as string | null | undefined;
+  return json ? (JSON.parse(json) as ImportReport) : null;
+}
+
+/** The folder's canonical path, or a clear error if it is missing or not a folder. */
+export function resolveLibraryRoot(folder: string): string {
+  if (typeof folder !== 'string' || folder.trim() === '') throw new Error('No folder given');
+  if (folder.includes('\0')) throw new Error('The folder path contains a NUL byte');
+  const abs = path.resolve(folder);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`Folder not found: ${abs}`);
+    throw new Error(`Cannot open folder ${abs}: ${(err as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new Error(`Not a folder: ${abs}`);
+  try {
+    fs.accessSync(abs, fs.constants.R_OK | fs.constants.X_OK);
+  } catch {
+    throw new Error(`No permission to read folder: ${abs}`);
+  }
+  return fs.realpathSync.native(abs);
+}
+
+/**
+ * Opens a library by folder: returns the existing one for that folder (same real path), or adds it.
+ * It still has to be indexed (indexLibrary) before its posters show.
+ */
+export function openLibrary(db: Db, folder: string, opts: { name?: string; layout?: LayoutSetting } = {}): LibraryRow {
+  const root = resolveLibraryRoot(folder);
+  const existing = db.prepare('SELECT id FROM libraries WHERE root = ?').pluck().get(root) as number | undefined;
+  if (existing !== undefined) return getLibrary(db, existing);
+  const layout = opts.layout ?? 'auto';
+  if (!LAYOUTS.includes(layout)) throw new Error(`Unknown layout "${layout}" (one of: ${LAYOUTS.join(', ')})`);
+  const name = opts.name?.trim() || path.basename(root) || root;
+  const id = db.prepare('INSERT INTO libraries (root, name, layout) VALUES (?, ?, ?)').run(root, name, layout).lastInsertRowid;
+  return getLibrary(db, Number(id));
+}
+
+export function updateLibrary(db: Db, id: number, patch: { name?: string; layout?: LayoutSetting }): LibraryRow {
+  getLibrary(db, id);
+  if (patch.layout !== undefined) {
+    if (!LAYOUTS.includes(patch.layout)) throw new Error(`Unknown layout "${patch.layout}"`);
+    db.prepare('UPDATE libraries SET layout = ? WHERE id = ?').run(patch.layout, id);
+  }
+  if (patch.name !== undefined && patch.name.trim()) db.prepare('UPDATE libraries SET name = ? WHERE id = ?').run(patch.name.trim(), id);
+  return getLibrary(db, id);
+}
+
+/** Forgets a library (its images, genres and labels go with it; the folder itself is not touched). */
+export function removeLibrary(db: Db, id: number): void {
+  db.prepare('DELETE FROM libraries WHERE id = ?').run(id);
+}
+
+/** Real paths of every opened library root (for the path guard). */
+export function libraryRoots(db: Db): string[] {
+  return db.prepare('SELECT root FROM libraries').pluck().all() as string[];
+}

@@ -1,0 +1,50 @@
+import os from 'node:os';
+import type { InferenceSession } from 'onnxruntime-node';
+import { checkPixels, preprocess } from '../preprocess';
+import type { Backbone, BackboneSpec } from '../types';
+
+export interface OnnxEngineOptions {
+  /** Threads inside one op; default: all cores but at most 4 (more rarely helps a CNN of this size). */
+  threads?: number;
+}
+
+/**
+ * A converted backbone on ONNX Runtime (CPU). The model takes NHWC float input `input` and gives
+ * `embedding` [batch, size] (see tflite-to-onnx / tfgraph-to-onnx).
+ */
+export async function openOnnxBackbone(spec: BackboneSpec, modelPath: string | Uint8Array, opts: OnnxEngineOptions = {}): Promise<Backbone> {
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const threads = opts.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
+  const options: InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1, // the graph is a chain; parallelism is inside ops
+  };
+  const session = typeof modelPath === 'string' ? await ort.InferenceSession.create(modelPath, options) : await ort.InferenceSession.create(modelPath, options);
+  const [inputName] = session.inputNames;
+  const [outputName] = session.outputNames;
+  const size = spec.inputSize;
+  let disposed = false;
+  return {
+    spec,
+    engine: 'onnxruntime',
+    async embed(pixels, count) {
+      if (disposed) throw new Error('embed: backbone was disposed');
+      checkPixels(spec, pixels, count);
+      if (count === 0) return new Float32Array(0);
+      const input = new ort.Tensor('float32', preprocess(pixels, spec.preprocessing), [count, size, size, 3]);
+      const out = (await session.run({ [inputName]: input }))[outputName];
+      const data = out.data as Float32Array;
+      if (data.length !== count * spec.embeddingSize) {
+        throw new Error(`${spec.id}: ONNX model gave ${data.length / count} values per image, expected ${spec.embeddingSize}`);
+      }
+      return new Float32Array(data); // own copy, detached from the runtime's buffer
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await session.release();
+    },
+  };
+}

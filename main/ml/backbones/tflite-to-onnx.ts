@@ -1,0 +1,93 @@
+import { OnnxGraphBuilder, attr } from './onnx-writer';
+import { planTflite, weightsToOihw, type Clamp, type Padding } from './tflite-plan';
+import type { TfliteModel } from './tflite-reader';
+
+/** Names of the converted model's single input and output. */
+export const ONNX_INPUT = 'input';
+export const ONNX_OUTPUT = 'embedding';
+
+/**
+ * Converts a TFLite CNN, from its input to `embeddingTensor`, to ONNX (float weights, NCHW inside).
+ * The ONNX input is NHWC [batch, H, W, C] holding the *real* input values (already dequantized:
+ * scale·(q − zeroPoint)); the output is [batch, channels], global-average-pooled.
+ */
+export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string): Uint8Array {
+  const plan = planTflite(model, embeddingTensor);
+  const g = new OnnxGraphBuilder('tflite_embedding');
+  const [, h, w, c] = plan.inputShape;
+  g.input(ONNX_INPUT, ['batch', h, w, c]);
+  const names = new Map<number, string>();
+  names.set(plan.input, g.node('Transpose', [ONNX_INPUT], 'input_nchw', { perm: attr.ints([0, 3, 1, 2]) }));
+  const name = (t: number): string => {
+    const n = names.get(t);
+    if (!n) throw new Error(`tensor ${t} is used before it is computed`);
+    return n;
+  };
+  const clampTo = (x: string, clamp: Clamp | undefined, out: number): void => {
+    names.set(out, clamp ? clip(g, x, clamp) : x);
+  };
+
+  for (const s of plan.steps) {
+    switch (s.kind) {
+      case 'conv': {
+        const wts = weightsToOihw(s);
+        const inputs = [name(s.input), g.floatInit(g.fresh('w'), wts.dims, wts.data)];
+        if (s.bias) inputs.push(g.floatInit(g.fresh('b'), [s.bias.length], s.bias));
+        const y = g.node('Conv', inputs, g.fresh('conv'), {
+          kernel_shape: attr.ints(wts.dims.slice(2)),
+          strides: attr.ints(s.stride),
+          dilations: attr.ints(s.dilation),
+          group: attr.int(s.depthwise ? s.inChannels : 1),
+          ...padAttr(s.padding),
+        });
+        clampTo(y, s.clamp, s.output);
+        break;
+      }
+      case 'pool': {
+        const y = g.node(s.type === 'max' ? 'MaxPool' : 'AveragePool', [name(s.input)], g.fresh('pool'), {
+          kernel_shape: attr.ints(s.filter),
+          strides: attr.ints(s.stride),
+          ...padAttr(s.padding),
+        });
+        clampTo(y, s.clamp, s.output);
+        break;
+      }
+      case 'concat': {
+        const y = g.node('Concat', s.inputs.map(name), g.fresh('concat'), { axis: attr.int(NHWC_TO_NCHW_AXIS[s.axis]) });
+        clampTo(y, s.clamp, s.output);
+        break;
+      }
+      case 'add':
+        clampTo(g.node('Add', s.inputs.map(name), g.fresh('add')), s.clamp, s.output);
+        break;
+      case 'clamp':
+        clampTo(name(s.input), s.clamp, s.output);
+        break;
+    }
+  }
+  appendPooledOutput(g, name(plan.output), plan.outputShape[3]);
+  return g.toBytes();
+}
+
+/** NHWC axis → NCHW axis. */
+export const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1];
+
+/** TF's SAME pads the extra row/column at the end, which is ONNX's SAME_UPPER. */
+export function padAttr(padding: Padding): Record<string, ReturnType<typeof attr.string>> {
+  return { auto_pad: attr.string(padding === 'SAME' ? 'SAME_UPPER' : 'VALID') };
+}
+
+export function clip(g: OnnxGraphBuilder, x: string, [lo, hi]: Clamp): string {
+  if (lo === 0 && hi === Number.POSITIVE_INFINITY) return g.node('Relu', [x], g.fresh('relu'));
+  // Clip (opset ≥ 11) takes its bounds as inputs; an empty name leaves that side open.
+  const min = lo === Number.NEGATIVE_INFINITY ? '' : g.floatInit(g.fresh('lo'), [], Float32Array.of(lo));
+  const max = hi === Number.POSITIVE_INFINITY ? '' : g.floatInit(g.fresh('hi'), [], Float32Array.of(hi));
+  return g.node('Clip', [x, min, max], g.fresh('clip'));
+}
+
+/** Global average pool then flatten: [N, C, H, W] → [N, C], as the output `embedding`. */
+export function appendPooledOutput(g: OnnxGraphBuilder, x: string, channels: number): void {
+  const pooled = g.node('GlobalAveragePool', [x], g.fresh('gap'));
+  g.node('Flatten', [pooled], ONNX_OUTPUT, { axis: attr.int(1) });
+  g.output(ONNX_OUTPUT, ['batch', channels]);
+}

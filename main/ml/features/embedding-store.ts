@@ -1,0 +1,100 @@
+import type { Db } from '../../db/database';
+
+/** The two views the cache knows: the poster as it is, and mirrored left-right. */
+export type View = 'original' | 'flipped';
+export const VIEW_CODE: Record<View, 0 | 1> = { original: 0, flipped: 1 };
+
+export interface StoredEmbedding {
+  hash: string;
+  view: View;
+  /** One embedding; copied into the BLOB, so a view into a bigger array is fine. */
+  vector: Float32Array;
+}
+
+export interface EmbeddingFailure {
+  path: string;
+  hash?: string;
+  reason: string;
+}
+
+/** Prepared statements of the embedding cache for one backbone. */
+export class EmbeddingStore {
+  private readonly countViews;
+  private readonly insert;
+  private readonly clearFailure;
+  private readonly upsertFailure;
+  private readonly writeBatch;
+
+  constructor(
+    private readonly db: Db,
+    readonly backboneId: string,
+  ) {
+    this.countViews = db.prepare<[string, string], { view: number }>('SELECT view FROM embeddings WHERE hash = ? AND backbone = ?');
+    this.insert = db.prepare('INSERT OR REPLACE INTO embeddings (hash, backbone, view, dim, vector) VALUES (?, ?, ?, ?, ?)');
+    this.clearFailure = db.prepare('DELETE FROM embedding_failures WHERE path = ? AND backbone = ?');
+    this.upsertFailure = db.prepare(`INSERT INTO embedding_failures (path, hash, backbone, reason) VALUES (?, ?, ?, ?)
+      ON CONFLICT (path, backbone) DO UPDATE SET hash = excluded.hash, reason = excluded.reason,
+        failed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`);
+    // A batch and its failures land together or not at all: a cancel or crash never leaves half a batch.
+    this.writeBatch = db.transaction((rows: StoredEmbedding[], done: { path: string }[], failures: EmbeddingFailure[]) => {
+      for (const r of rows) {
+        const blob = Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength);
+        this.insert.run(r.hash, this.backboneId, VIEW_CODE[r.view], r.vector.length, blob);
+      }
+      for (const d of done) this.clearFailure.run(d.path, this.backboneId);
+      for (const f of failures) this.upsertFailure.run(f.path, f.hash ?? null, this.backboneId, f.reason);
+    });
+  }
+
+  /** The requested views this content has no embedding for yet. */
+  missingViews(hash: string, views: readonly View[]): View[] {
+    const have = new Set(this.countViews.all(hash, this.backboneId).map((r) => r.view));
+    return views.filter((v) => !have.has(VIEW_CODE[v]));
+  }
+
+  /** Stores a batch of embeddings, clears old failures of the files that now embedded, records new failures. */
+  write(rows: StoredEmbedding[], done: { path: string }[], failures: EmbeddingFailure[]): void {
+    this.writeBatch(rows, done, failures);
+  }
+}
+
+export interface LoadedEmbeddings {
+  /** N×dim floats, row i for hashes[i]; zeros where missing. */
+  vectors: Float32Array;
+  dim: number;
+  /** missing[i] is true when hashes[i] has no embedding for this backbone and view. */
+  missing: boolean[];
+  missingCount: number;
+}
+
+/** Reads cached embeddings in the order of `hashes`. */
+export function loadEmbeddings(db: Db, hashes: readonly string[], backboneId: string, view: View | 0 | 1 = 'original'): LoadedEmbeddings {
+  const code = typeof view === 'number' ? view : VIEW_CODE[view];
+  const dimRow = db.prepare<[string], { dim: number }>('SELECT dim FROM embeddings WHERE backbone = ? LIMIT 1').get(backboneId);
+  const dim = dimRow?.dim ?? 0;
+  const vectors = new Float32Array(hashes.length * dim);
+  const bytes = new Uint8Array(vectors.buffer);
+  const missing = new Array<boolean>(hashes.length).fill(true);
+  let missingCount = hashes.length;
+  if (dim === 0) return { vectors, dim, missing, missingCount };
+  const get = db.prepare<[string, string, number], { vector: Buffer; dim: number }>(
+    'SELECT vector, dim FROM embeddings WHERE hash = ? AND backbone = ? AND view = ?',
+  );
+  for (let i = 0; i < hashes.length; i++) {
+    const row = get.get(hashes[i], backboneId, code);
+    if (!row) continue;
+    if (row.dim !== dim) throw new Error(`Embedding cache of "${backboneId}" mixes sizes ${dim} and ${row.dim}; clear it and embed again`);
+    // Copy bytes: a BLOB's offset is not always 4-aligned, so it cannot be viewed as floats in place.
+    bytes.set(row.vector, i * dim * 4);
+    missing[i] = false;
+    missingCount--;
+  }
+  return { vectors, dim, missing, missingCount };
+}
+
+/** Failures recorded for a backbone, newest first. */
+export function listEmbeddingFailures(db: Db, backboneId: string): { path: string; hash: string | null; reason: string; failedAt: string }[] {
+  return db
+    .prepare('SELECT path, hash, reason, failed_at AS failedAt FROM embedding_failures WHERE backbone = ? ORDER BY failed_at DESC, id DESC')
+    .all(backboneId) as { path: string; hash: string | null; reason: string; failedAt: string }[];
+}

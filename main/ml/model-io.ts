@@ -1,0 +1,308 @@
+/**
+ * Trained heads on disk. A model folder holds three files:
+ *   model.json    TF.js layers-model topology + weights manifest (the standard format)
+ *   weights.bin   the weights, float32
+ *   metadata.json what the app needs to use the head (zod-validated, see headMetadataSchema)
+ * Written through a custom IOHandler: without tfjs-node there is no file:// handler.
+ * metadata.json carries the weights' sha256, so a changed or truncated weights.bin is refused, and it is
+ * written last, so an interrupted save never leaves a folder that loads.
+ *
+ * An export is ONE JSON file: { format, formatVersion, metadata, model, weights (base64), sha256 },
+ * where sha256 covers metadata, model and weights; import checks it before writing anything.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { LayersModel, io } from '@tensorflow/tfjs';
+import { loadTf } from './tf';
+import { hashBuffer } from '../core/content-hash';
+import { headShape, HEAD_KINDS } from './head';
+import type { BackboneSpec } from './backbones/types';
+import type { TrainResult } from './train';
+import packageJson from '../../package.json';
+
+export const HEAD_FORMAT_VERSION = 1;
+export const EXPORT_FORMAT = 'poster-tagger-head';
+const FILES = { model: 'model.json', weights: 'weights.bin', metadata: 'metadata.json' } as const;
+
+/** A model could not be saved, loaded, exported or imported; the message is for the user. */
+export class ModelFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFileError';
+  }
+}
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lower-case hex');
+const probability = z.number().min(0).max(1);
+const metricSummary = z.looseObject({
+  loss: z.number(),
+  microF1: z.number(),
+  macroF1: z.number(),
+  mAP: z.number(),
+});
+
+export const headMetadataSchema = z
+  .object({
+    formatVersion: z.literal(HEAD_FORMAT_VERSION),
+    head: z.enum(HEAD_KINDS),
+    genres: z.array(z.string().min(1)).min(1),
+    backbone: z.object({
+      id: z.string().min(1),
+      /** sha256 of each backbone model file, by file name (as BackboneSpec.sha256). */
+      sha256: z.record(z.string(), sha256Hex),
+    }),
+    embeddingSize: z.number().int().positive(),
+    inputSize: z.number().int().positive(),
+    preprocessing: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('raw') }),
+      z.object({ kind: z.literal('scale'), mean: z.number(), std: z.number().positive() }),
+    ]),
+    thresholds: z.array(probability),
+    globalThreshold: probability,
+    /** Validation metrics at the tuned thresholds (an EvalReport). */
+    metrics: metricSummary,
+    config: z.record(z.string(), z.unknown()),
+    weightsSha256: sha256Hex,
+    appVersion: z.string().min(1),
+    createdAt: z.iso.datetime(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.thresholds.length !== m.genres.length) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `has ${m.thresholds.length} values for ${m.genres.length} genres` });
+    }
+    if (new Set(m.genres).size !== m.genres.length) ctx.addIssue({ code: 'custom', path: ['genres'], message: 'are not unique' });
+  });
+
+export type HeadMetadata = z.infer<typeof headMetadataSchema>;
+/** What the caller provides; the rest (format, checksum, version, date) is filled in on save. */
+export type HeadInfo = Omit<HeadMetadata, 'formatVersion' | 'weightsSha256' | 'appVersion' | 'createdAt'> &
+  Partial<Pick<HeadMetadata, 'appVersion' | 'createdAt'>>;
+
+export interface LoadedHead {
+  model: LayersModel;
+  metadata: HeadMetadata;
+  /** Convenience for predictTags(). */
+  genres: string[];
+  thresholds: number[];
+}
+
+const exportSchema = z.object({
+  format: z.literal(EXPORT_FORMAT),
+  formatVersion: z.literal(HEAD_FORMAT_VERSION),
+  metadata: z.unknown(),
+  model: z.record(z.string(), z.unknown()),
+  weights: z.string(),
+  sha256: sha256Hex,
+});
+
+function issues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || '(top level)'} ${i.message}`).join('; ');
+}
+
+/** Builds the metadata a save needs from a training result and the backbone that made the embeddings. */
+export function headInfoFromTraining(result: TrainResult, backbone: Pick<BackboneSpec, 'id' | 'sha256' | 'inputSize' | 'preprocessing'>): HeadInfo {
+  return {
+    head: result.config.head,
+    genres: result.genres,
+    backbone: { id: backbone.id, sha256: backbone.sha256 },
+    embeddingSize: result.embeddingSize,
+    inputSize: backbone.inputSize,
+    preprocessing: backbone.preprocessing,
+    thresholds: result.thresholds,
+    globalThreshold: result.globalThreshold,
+    metrics: JSON.parse(JSON.stringify(result.metrics)),
+    config: { ...result.config },
+  };
+}
+
+/** Checks metadata against the schema and against the model's actual shape. */
+function validateMetadata(raw: unknown, where: string): HeadMetadata {
+  const parsed = headMetadataSchema.safeParse(raw);
+  if (!parsed.success) throw new ModelFileError(`The model's metadata (${where}) is invalid: ${issues(parsed.error)}`);
+  return parsed.data;
+}
+
+function checkShape(model: LayersModel, meta: Pick<HeadMetadata, 'genres' | 'embeddingSize'>): void {
+  const { inputDim, genres } = headShape(model);
+  if (genres !== meta.genres.length) throw new ModelFileError(`The model outputs ${genres} genres but its metadata lists ${meta.genres.length}`);
+  if (inputDim !== meta.embeddingSize) throw new ModelFileError(`The model takes embeddings of size ${inputDim} but its metadata says ${meta.embeddingSize}`);
+}
+
+function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+function prepareFolder(dir: string, overwrite: boolean): void {
+  if (fs.existsSync(path.join(dir, FILES.metadata)) && !overwrite) {
+    throw new ModelFileError(`A model already exists in ${dir}; choose another folder or allow overwriting`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+}
+
+/** Weights before model.json before metadata.json: metadata (with the weights' checksum) commits the save. */
+function writeFolder(dir: string, modelJson: io.ModelJSON, weights: Uint8Array, metadata: HeadMetadata): void {
+  writeFileAtomic(path.join(dir, FILES.weights), weights);
+  writeFileAtomic(path.join(dir, FILES.model), JSON.stringify(modelJson));
+  writeFileAtomic(path.join(dir, FILES.metadata), JSON.stringify(metadata, null, 2));
+}
+
+/** The model's topology and weights as the standard model.json + one weights buffer. */
+async function serialise(model: LayersModel): Promise<{ modelJson: io.ModelJSON; weights: Uint8Array }> {
+  const { tf } = await loadTf();
+  let captured: { modelJson: io.ModelJSON; weights: Uint8Array } | undefined;
+  await model.save({
+    save: async (artifacts: io.ModelArtifacts) => {
+      if (!artifacts.weightSpecs || !artifacts.weightData || !artifacts.modelTopology) throw new ModelFileError('The model has no weights to save');
+      const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+      captured = {
+        modelJson: {
+          modelTopology: artifacts.modelTopology as object,
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy ?? null,
+          weightsManifest: [{ paths: [FILES.weights], weights: artifacts.weightSpecs }],
+        },
+        weights,
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    },
+  });
+  if (!captured) throw new ModelFileError('The model did not save');
+  return captured;
+}
+
+async function deserialise(modelJson: io.ModelJSON, weights: Uint8Array): Promise<LayersModel> {
+  const { tf } = await loadTf();
+  const manifest = modelJson.weightsManifest;
+  if (!Array.isArray(manifest) || manifest.length !== 1) throw new ModelFileError('model.json must list exactly one weights file');
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  try {
+    return await tf.loadLayersModel({
+      load: async () => ({
+        modelTopology: modelJson.modelTopology,
+        format: modelJson.format,
+        generatedBy: modelJson.generatedBy,
+        convertedBy: modelJson.convertedBy,
+        weightSpecs: manifest[0].weights,
+        weightData,
+      }),
+    });
+  } catch (err) {
+    throw new ModelFileError(`model.json and weights.bin do not form a valid model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Saves a trained head into `dir` (created if needed). Returns the metadata written. */
+export async function saveHead(dir: string, model: LayersModel, info: HeadInfo, opts: { overwrite?: boolean } = {}): Promise<HeadMetadata> {
+  const { modelJson, weights } = await serialise(model);
+  const metadata = validateMetadata(
+    {
+      formatVersion: HEAD_FORMAT_VERSION,
+      ...info,
+      weightsSha256: hashBuffer(weights),
+      appVersion: info.appVersion ?? packageJson.version,
+      createdAt: info.createdAt ?? new Date().toISOString(),
+    },
+    'to be saved',
+  );
+  checkShape(model, metadata);
+  prepareFolder(dir, opts.overwrite ?? false);
+  writeFolder(dir, modelJson, weights, metadata);
+  return metadata;
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ModelFileError(code === 'ENOENT' ? `No ${what} at ${file}` : `Cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ModelFileError(`${file} is not valid JSON (damaged ${what}?)`);
+  }
+}
+
+/** Reads and checks the three files without building the model. */
+function readFolder(dir: string): { metadata: HeadMetadata; modelJson: io.ModelJSON; weights: Uint8Array } {
+  const metadata = validateMetadata(readJson(path.join(dir, FILES.metadata), 'model metadata'), path.join(dir, FILES.metadata));
+  const modelJson = readJson(path.join(dir, FILES.model), 'model description') as io.ModelJSON;
+  let weights: Uint8Array;
+  try {
+    weights = fs.readFileSync(path.join(dir, FILES.weights));
+  } catch (err) {
+    throw new ModelFileError(`Cannot read the model's weights in ${dir}: ${(err as Error).message}`);
+  }
+  if (hashBuffer(weights) !== metadata.weightsSha256) {
+    throw new ModelFileError(`The weights in ${dir} do not match the checksum in metadata.json: the file is damaged or was changed`);
+  }
+  return { metadata, modelJson, weights };
+}
+
+/** Loads a saved head; refuses damaged, changed or inconsistent files with a ModelFileError. */
+export async function loadHead(dir: string): Promise<LoadedHead> {
+  const { metadata, modelJson, weights } = readFolder(dir);
+  const model = await deserialise(modelJson, weights);
+  try {
+    checkShape(model, metadata);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, metadata, genres: metadata.genres, thresholds: metadata.thresholds };
+}
+
+function contentHash(metadata: unknown, modelJson: unknown, weights: Uint8Array): string {
+  const text = Buffer.from(`${JSON.stringify(metadata)}\n${JSON.stringify(modelJson)}\n`, 'utf8');
+  return hashBuffer(Buffer.concat([text, weights]));
+}
+
+/** Writes the model folder `dir` as one portable file. */
+export function exportHead(dir: string, file: string): HeadMetadata {
+  const { metadata, modelJson, weights } = readFolder(dir);
+  const container = {
+    format: EXPORT_FORMAT,
+    formatVersion: HEAD_FORMAT_VERSION,
+    metadata,
+    model: modelJson,
+    weights: Buffer.from(weights).toString('base64'),
+    sha256: contentHash(metadata, modelJson, weights),
+  };
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileAtomic(file, JSON.stringify(container));
+  return metadata;
+}
+
+/** Reads and fully checks an exported file; nothing is written. */
+export function readHeadExport(file: string): { metadata: HeadMetadata; modelJson: io.ModelJSON; weights: Uint8Array } {
+  const parsed = exportSchema.safeParse(readJson(file, 'exported model'));
+  if (!parsed.success) throw new ModelFileError(`${file} is not a Poster Tagger model export: ${issues(parsed.error)}`);
+  const c = parsed.data;
+  const weights = new Uint8Array(Buffer.from(c.weights, 'base64'));
+  if (contentHash(c.metadata, c.model, weights) !== c.sha256) {
+    throw new ModelFileError(`${file} does not match its checksum: the file is damaged or was changed`);
+  }
+  const metadata = validateMetadata(c.metadata, file);
+  if (hashBuffer(weights) !== metadata.weightsSha256) throw new ModelFileError(`The weights in ${file} do not match the checksum in its metadata`);
+  return { metadata, modelJson: c.model as unknown as io.ModelJSON, weights };
+}
+
+/** Unpacks an exported file into the model folder `dir` after checking it, and loads it to be sure. */
+export async function importHead(file: string, dir: string, opts: { overwrite?: boolean } = {}): Promise<HeadMetadata> {
+  const { metadata, modelJson, weights } = readHeadExport(file);
+  const model = await deserialise(modelJson, weights);
+  try {
+    checkShape(model, metadata);
+  } finally {
+    model.dispose();
+  }
+  prepareFolder(dir, opts.overwrite ?? false);
+  writeFolder(dir, modelJson, weights, metadata);
+  return metadata;
+}

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/database';
+import { UserError } from '../api/errors';
+import { hashBuffer, hashFile } from '../core/content-hash';
+import { standaloneJobContext, type JobContext } from '../jobs/types';
+import { availableBackbones, findBackbone } from '../ml/backbones/registry';
+import { embedImages } from '../ml/features/pipeline';
+import { loadEmbeddings } from '../ml/features/embedding-store';
+import { loadHead, type LoadedHead } from '../ml/model-io';
+import { predictScores, tagsFromScores } from '../ml/predict';
+import { getRun } from '../ml/runs-repo';
+
+export interface FilePrediction {
+  path: string;
+  probabilities: Record<string, number>;
+  tags: string[];
+  error?: string;
+}
+
+/** Refuses a model whose backbone is not installed here, or is a different build of it (sha256 differs). */
+export function checkBackboneFor(head: LoadedHead): void {
+  const id = head.metadata.backbone.id;
+  const entry = findBackbone(id);
+  if (!entry) throw new UserError(`This model needs the backbone "${id}", which this version of Poster Tagger does not know.`);
+  const avail = availableBackbones().find((b) => b.id === id);
+  if (!avail?.installed) throw new UserError(`This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`);
+  for (const [file, sha] of Object.entries(head.metadata.backbone.sha256)) {
+    if (entry.sha256[file] !== sha) throw new UserError(`This model was trained on a different build of "${id}" (${file} differs); its predictions would be wrong here.`);
+  }
+}
+
+/** Loads trained heads once and predicts genres for image files. */
+export class Predictor {
+  private heads = new Map<number, Promise<LoadedHead>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly uploadsDir: string,
+  ) {}
+
+  head(runId: number): Promise<LoadedHead> {
+    let p = this.heads.get(runId);
+    if (!p) {
+      p = this.loadRunHead(runId);
+      this.heads.set(runId, p);
+      p.catch(() => this.heads.delete(runId));
+    }
+    return p;
+  }
+
+  forget(runId: number) {
+    const p = this.heads.get(runId);
+    this.heads.delete(runId);
+    void p?.then((h) => h.model.dispose(), () => undefined);
+  }
+
+  private async loadRunHead(runId: number): Promise<LoadedHead> {
+    const run = getRun(this.db, runId);
+    if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
+    if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new UserError(`Run #${runId} has no saved model (it is ${run.status}).`);
+    const head = await loadHead(run.modelPath);
+    checkBackboneFor(head);
+    return head;
+  }
+
+  async predictFiles(runId: number, paths: readonly string[], opts: { threshold?: number; ctx?: JobContext } = {}): Promise<FilePrediction[]> {
+    const head = await this.head(runId);
+    const backbone = head.metadata.backbone.id;
+    const hashed = await Promise.all(
+      paths.map(async (p) => {
+        try {
+          const stat = await fs.promises.stat(p);
+          if (!stat.isFile()) return { path: p, error: 'not a file' };
+          return { path: p, hash: await hashFile(p) };
+        } catch (err) {
+          return { path: p, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message };
+        }
+      }),
+    );
+    const readable = hashed.filter((h): h is { path: string; hash: string } => 'hash' in h && Boolean(h.hash));
+    const summary = await embedImages(this.db, readable, backbone, opts.ctx ?? standaloneJobContext(), { views: ['original', 'flipped'] });
+    const failed = new Map(summary.failed.map((f) => [f.path, f.reason]));
+    const ok = readable.filter((r) => !failed.has(r.path));
+    const hashes = ok.map((r) => r.hash);
+    const original = loadEmbeddings(this.db, hashes, backbone, 'original');
+    const flipped = loadEmbeddings(this.db, hashes, backbone, 'flipped');
+    const scores = ok.length ? await predictScores(head.model, original.vectors, ok.length, { xFlip: flipped.missingCount ? undefined : flipped.vectors }) : new Float32Array();
+    const tags = tagsFromScores(scores, ok.length, head.genres, head.thresholds, opts.threshold);
+    const g = head.genres.length;
+    const byPath = new Map(ok.map((r, i) => [r.path, i]));
+    return hashed.map((h) => {
+      const i = byPath.get(h.path);
+      if (i === undefined) return { path: h.path, probabilities: {}, tags: [], error: 'error' in h && h.error ? h.error : failed.get(h.path) ?? 'could not be read' };
+      const probabilities = Object.fromEntries(head.genres.map((genre, j) => [genre, scores[i * g + j]]));
+      return { path: h.path, probabilities, tags: tags[i] };
+    });
+  }
+
+  /** Dropped images arrive as bytes: kept under the data folder's cache by content, then predicted. */
+  async predictBytes(runId: number, images: readonly { name: string; data: Buffer }[], opts: { threshold?: number } = {}): Promise<FilePrediction[]> {
+    fs.mkdirSync(this.uploadsDir, { recursive: true });
+    const files = images.map((img) => {
+      const ext = path.extname(img.name).toLowerCase().replace(/[^.a-z]/g, '').slice(0, 6) || '.img';
+      const file = path.join(this.uploadsDir, `${hashBuffer(img.data)}${ext}`);
+      if (!fs.existsSync(file)) fs.writeFileSync(file, img.data);
+      return file;
+    });
+    const results = await this.predictFiles(runId, files, opts);
+    return results.map((r, i) => ({ ...r, path: images[i].name }));
+  }
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/database';
+import type { EventBus } from '../core/event-bus';
+import type { JobContext } from '../jobs/types';
+import { embedImages } from '../ml/features/pipeline';
+import { loadEmbeddings } from '../ml/features/embedding-store';
+import { getBackbone, specOf } from '../ml/backbones/registry';
+import { trainHead, type TrainResult } from '../ml/train';
+import { predictScores } from '../ml/predict';
+import { headInfoFromTraining, saveHead } from '../ml/model-io';
+import { addRunEpoch, setRunStatus } from '../ml/runs-repo';
+import type { EmbeddingSet } from '../ml/dataset';
+import { targets, type LabelledPoster, type TrainingData } from './training-data';
+
+export interface TrainRunOptions {
+  runId: number;
+  data: TrainingData;
+  backbone: string;
+  /** Resolved by main/ml/head.ts: head, epochs, learningRate, seed, … */
+  config: Record<string, unknown>;
+  modelsDir: string;
+  db: Db;
+  bus: EventBus;
+}
+
+/** What a finished run keeps in runs.metrics, next to its model folder. */
+export interface RunOutcome {
+  metrics: TrainResult['metrics'];
+  metricsGlobal: TrainResult['metricsGlobal'];
+  baselines: TrainResult['baselines'];
+  thresholds: number[];
+  globalThreshold: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  trainSize: number;
+  valSize: number;
+  durationMs: number;
+  notes: string[];
+  tfBackend: string;
+}
+
+export const EVALUATION_FILE = 'evaluation.json';
+
+export function runModelDir(modelsDir: string, runId: number): string {
+  return path.join(modelsDir, `run-${runId}`);
+}
+
+/**
+ * The body of a training job: embed every poster once (cached by content hash, flipped views for
+ * augmentation), train the head on the cached embeddings, tune thresholds, save the model and the
+ * validation predictions. Status changes are written to the runs table as they happen, so a crash
+ * leaves a 'running' row that the next start marks 'interrupted'; never a half-saved 'done'.
+ */
+export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<RunOutcome> {
+  const { db, bus, runId, data } = o;
+  const started = Date.now();
+  setRunStatus(db, runId, 'running');
+  bus.emit('run:update', { runId, status: 'running' });
+
+  const all = [...data.train, ...data.val];
+  const embed = await embedImages(db, all.map((p) => ({ path: p.path, hash: p.hash })), o.backbone, ctx, { views: ['original', 'flipped'] });
+  const failedPaths = new Set(embed.failed.map((f) => f.path));
+  const notes = [...data.notes];
+  if (failedPaths.size) {
+    const examples = embed.failed.slice(0, 3).map((f) => `${path.basename(f.path)} (${f.reason})`).join('; ');
+    notes.push(`${failedPaths.size} poster${failedPaths.size === 1 ? '' : 's'} could not be read: ${examples}${failedPaths.size > 3 ? '; …' : ''}. Training used the other ${all.length - failedPaths.size}.`);
+  }
+  const usable = (list: LabelledPoster[]) => list.filter((p) => !failedPaths.has(p.path));
+  const trainPosters = usable(data.train);
+  const valPosters = usable(data.val);
+  if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
+
+  const epochsPlanned = Number(o.config.epochs);
+  const result = await trainHead({
+    train: embeddingSet(db, o.backbone, trainPosters, data.genres),
+    val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres) : undefined,
+    genres: data.genres,
+    config: o.config,
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.progress({ phase: `Training epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
+    onEpoch: (e) => {
+      addRunEpoch(db, runId, e);
+      bus.emit('train:epoch', { runId, epoch: e, epochs: epochsPlanned });
+    },
+  });
+
+  try {
+    ctx.progress({ phase: 'Saving the model', done: 0, failed: 0, total: 1 });
+    await ctx.checkpoint();
+    const dir = runModelDir(o.modelsDir, runId);
+    const tmp = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await saveHead(tmp, result.model, headInfoFromTraining(result, specOf(getBackbone(o.backbone))));
+    // Validation predictions (test-time flip, as the metrics) for the evaluation view.
+    const valSet = valPosters.length ? valPosters : result.holdout ? result.holdout.val.map((i) => trainPosters[i]) : [];
+    if (valSet.length) {
+      const set = embeddingSet(db, o.backbone, valSet, data.genres);
+      const scores = await predictScores(result.model, set.x, set.n, { xFlip: set.xFlip });
+      const g = data.genres.length;
+      const items = valSet.map((p, i) => ({
+        imageId: p.imageId,
+        posterId: p.posterId,
+        scores: Array.from(scores.subarray(i * g, (i + 1) * g), (v) => Math.round(v * 1e5) / 1e5),
+        truth: p.genres.filter((x) => data.genres.includes(x)),
+      }));
+      fs.writeFileSync(path.join(tmp, EVALUATION_FILE), JSON.stringify({ genres: data.genres, thresholds: result.thresholds, items }));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+
+    const outcome: RunOutcome = {
+      metrics: result.metrics,
+      metricsGlobal: result.metricsGlobal,
+      baselines: result.baselines,
+      thresholds: result.thresholds,
+      globalThreshold: result.globalThreshold,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      trainSize: result.trainSize,
+      valSize: result.valSize,
+      durationMs: Date.now() - started,
+      notes,
+      tfBackend: result.backend,
+    };
+    setRunStatus(db, runId, 'done', { metrics: outcome, modelPath: dir });
+    bus.emit('run:update', { runId, status: 'done' });
+    return outcome;
+  } finally {
+    result.model.dispose();
+  }
+}
+
+function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[]): EmbeddingSet {
+  const hashes = posters.map((p) => p.hash);
+  const original = loadEmbeddings(db, hashes, backbone, 'original');
+  const flipped = loadEmbeddings(db, hashes, backbone, 'flipped');
+  if (original.missingCount) throw new Error(`${original.missingCount} embeddings are missing from the cache after embedding; please train again.`);
+  return {
+    x: original.vectors,
+    xFlip: flipped.missingCount === 0 ? flipped.vectors : undefined,
+    y: targets(posters, genres),
+    n: posters.length,
+  };
+}

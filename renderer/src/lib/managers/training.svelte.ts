@@ -1,0 +1,76 @@
+import type { CallInput } from '../../../../main/api/contract';
+import { call, on } from '../api/client';
+import type { EpochRow, RunSummary, TrainOptions } from '../types';
+import { jobs } from './jobs.svelte';
+
+/**
+ * Training state that outlives the Train view: the live run's epochs arrive as events whether or not the
+ * panel is on screen, so coming back shows the current curves.
+ */
+class TrainingManager {
+  options = $state<TrainOptions>();
+  runs = $state.raw<RunSummary[]>([]);
+  liveRunId = $state<number>();
+  liveJobId = $state<string>();
+  liveHistory = $state.raw<EpochRow[]>([]);
+  liveEpochs = $state(0);
+  error = $state('');
+
+  constructor() {
+    on('train:epoch', ({ runId, epoch, epochs }) => {
+      if (runId !== this.liveRunId) return;
+      this.liveEpochs = epochs;
+      this.liveHistory = [...this.liveHistory.filter((e) => e.epoch !== epoch.epoch), epoch];
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    on('run:update', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.refreshRuns(), 200);
+    });
+    void this.refreshRuns();
+    void call('train:options').then((o) => (this.options = o), (e) => (this.error = String(e?.message ?? e)));
+  }
+
+  get liveJob() {
+    return jobs.get(this.liveJobId);
+  }
+  get liveRun() {
+    return this.runs.find((r) => r.id === this.liveRunId);
+  }
+
+  async refreshRuns() {
+    try {
+      this.runs = await call('runs:list');
+      // After a reload, adopt a run that is still training so its curves keep updating here.
+      const running = this.runs.find((r) => r.status === 'running');
+      if (running && this.liveRunId === undefined) await this.watch(running.id);
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  async watch(runId: number) {
+    this.liveRunId = runId;
+    const detail = await call('runs:get', { id: runId });
+    this.liveHistory = detail.history;
+    this.liveEpochs = Number(detail.config.epochs ?? detail.history.length);
+    this.liveJobId = jobs.all.find((j) => j.kind === 'train' && (j.result as { runId?: number } | undefined)?.runId === runId)?.id ?? this.liveJobId;
+  }
+
+  async start(request: CallInput<'train:start'>) {
+    this.error = '';
+    const r = await call('train:start', request);
+    this.liveRunId = r.runId;
+    this.liveJobId = r.job.id;
+    this.liveHistory = [];
+    this.liveEpochs = request.epochs ?? 0;
+    await this.refreshRuns();
+    return r;
+  }
+
+  async cancel() {
+    if (this.liveJobId) await call('jobs:cancel', { id: this.liveJobId });
+  }
+}
+
+export const training = new TrainingManager();

@@ -1,1 +1,0 @@
-console.log("fetch-models: placeholder until models land")

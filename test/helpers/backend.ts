@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { createBackend, type Backend } from '../../main/backend';
+import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../main/api/contract';
+import { tempDir } from './temp';
+
+/** A back end on a throwaway data folder; calls go through the gate exactly as the renderer's do. */
+export function testBackend(): Backend & { call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> } {
+  const b = createBackend({ dataDir: path.join(tempDir(), 'data'), validateOutput: true });
+  return Object.assign(b, {
+    call: <K extends CallName>(name: K, input: CallInput<K>) => b.gate.invoke(name, input) as Promise<CallOutput<K>>,
+  });
+}
+
+/** Resolves with the job's final snapshot. */
+export function waitForJob(b: Backend, id: string, timeoutMs = 120_000): Promise<JobSnapshot> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const snap = b.jobs.get(id);
+      if (snap.status === 'done' || snap.status === 'failed' || snap.status === 'cancelled') {
+        unsubscribe();
+        clearTimeout(timer);
+        resolve(snap);
+      }
+    };
+    const unsubscribe = b.bus.subscribe((event, payload) => {
+      if (event === 'job:update' && (payload as JobSnapshot).id === id) check();
+    });
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`Job ${id} did not finish in ${timeoutMs} ms (it is ${b.jobs.get(id).status})`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+/** Opens a folder as a library and waits until it is indexed. */
+export async function openIndexed(b: ReturnType<typeof testBackend>, folder: string) {
+  const { library, job } = await b.call('library:open', { path: folder });
+  const done = await waitForJob(b, job.id);
+  if (done.status !== 'done') throw new Error(`Indexing ${folder} ended ${done.status}: ${done.error}`);
+  return library;
+}

@@ -1,0 +1,47 @@
+/**
+ * The shipped backbones against their golden embeddings, on both engines. Needs resources/models
+ * (made by `npm ci` through postinstall); skips with the reason when it is absent.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareEmbeddings, goldenPixels, type Golden } from '../../../main/ml/backbones/golden';
+import { openBackbone } from '../../../main/ml/backbones/open';
+import { BACKBONES, GOLDEN_FILE, availableBackbones, backboneDir, modelsDir } from '../../../main/ml/backbones/registry';
+
+const dir = modelsDir();
+const status = new Map(availableBackbones(dir).map((a) => [a.id, a]));
+
+for (const entry of BACKBONES) {
+  const a = status.get(entry.id)!;
+  const skip = a.installed ? false : `${entry.id} not installed in ${dir} (${a.problem}); run: node --import tsx scripts/fetch-models.ts`;
+
+  test(`${entry.id}: both engines reproduce the golden embedding`, { skip, timeout: 60_000 }, async () => {
+    assert.ok(a.onnx, `the converted ONNX model should be verified: ${a.onnxReason}`);
+    const golden = JSON.parse(fs.readFileSync(path.join(backboneDir(entry.id, dir), GOLDEN_FILE), 'utf8')) as Golden;
+    assert.equal(golden.embedding.length, entry.embeddingSize);
+    const px = goldenPixels(entry.inputSize);
+    // A second, different image in the batch checks that rows do not mix.
+    const batch = new Uint8Array(px.length * 2);
+    batch.set(px, 0);
+    batch.set(px.map((v) => 255 - v), px.length);
+    const results: Float32Array[] = [];
+    for (const engine of ['onnxruntime', 'tfjs'] as const) {
+      const b = await openBackbone(entry.id, { engine, threads: 2 });
+      try {
+        assert.equal(b.engine, engine);
+        const out = await b.embed(batch, 2);
+        const cmp = compareEmbeddings(out.subarray(0, entry.embeddingSize), golden.embedding);
+        assert.ok(cmp.ok, `${engine}: max diff ${cmp.maxAbsDiff} > ${cmp.tolerance}`);
+        results.push(out);
+      } finally {
+        await b.dispose();
+      }
+    }
+    const cmp = compareEmbeddings(results[0], results[1]);
+    assert.ok(cmp.ok, `engines disagree on the batch: ${cmp.maxAbsDiff}`);
+    const second = results[0].subarray(entry.embeddingSize);
+    assert.ok(compareEmbeddings(second, golden.embedding).maxAbsDiff > 1e-2, 'the inverted image has its own embedding');
+  });
+}

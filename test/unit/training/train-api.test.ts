@@ -1,0 +1,95 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { testBackend, waitForJob, openIndexed } from '../../helpers/backend';
+import { makeTutorialLibrary, FIXTURE_GENRES } from '../../helpers/posters';
+import { tempDir } from '../../helpers/temp';
+import { availableBackbones } from '../../../main/ml/backbones/registry';
+
+const hasMobilenet = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed);
+const skip = hasMobilenet ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
+
+let b: ReturnType<typeof testBackend>;
+let libraryId: number;
+let root: string;
+before(async () => {
+  if (skip) return;
+  b = testBackend();
+  root = path.join(tempDir(), 'posters');
+  await makeTutorialLibrary(root, { train: 60, val: 20, seed: 3 });
+  libraryId = (await openIndexed(b, root)).id;
+});
+after(() => b?.close());
+
+test('train a run end to end: embeddings, epochs, thresholds, model, evaluation, prediction', { skip }, async () => {
+  const epochs: number[] = [];
+  b.bus.subscribe((event, payload) => event === 'train:epoch' && epochs.push((payload as { epoch: { epoch: number } }).epoch.epoch));
+  const { runId, job, queued } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 12, seed: 7, patience: 0 });
+  assert.equal(queued, false);
+  const final = await waitForJob(b, job.id);
+  assert.equal(final.status, 'done', final.error);
+
+  const run = await b.call('runs:get', { id: runId });
+  assert.equal(run.status, 'done');
+  assert.equal(run.history.length, 12);
+  assert.deepEqual(epochs, Array.from({ length: 12 }, (_, i) => i + 1));
+  assert.deepEqual(run.genres, FIXTURE_GENRES);
+  assert.ok(run.metrics && run.baselines);
+  // Generated posters paint their genres as colour stripes: a frozen ImageNet backbone separates them well.
+  assert.ok(run.metrics.mAP > run.baselines.prior.report.mAP + 0.2, `mAP ${run.metrics.mAP} vs prior ${run.baselines.prior.report.mAP}`);
+  assert.ok(run.metrics.microF1 > 0.7, `micro-F1 ${run.metrics.microF1}`);
+  assert.equal(run.thresholds?.length, FIXTURE_GENRES.length);
+  assert.ok(run.hasModel);
+
+  const ev = await b.call('runs:evaluation', { id: runId });
+  assert.equal(ev.items.length, 20);
+  assert.ok(ev.items.every((i) => i.scores.length === FIXTURE_GENRES.length && i.imageId));
+
+  const files = fs.readdirSync(path.join(root, 'val')).filter((f) => f.endsWith('.jpg')).slice(0, 3).map((f) => path.join(root, 'val', f));
+  const preds = await b.call('predict:files', { runId, paths: [...files, path.join(root, 'missing.jpg')] });
+  assert.equal(preds.length, 4);
+  for (const p of preds.slice(0, 3)) {
+    assert.equal(p.error, undefined);
+    assert.deepEqual(Object.keys(p.probabilities), FIXTURE_GENRES);
+    assert.ok(Object.values(p.probabilities).every((v) => v >= 0 && v <= 1));
+  }
+  assert.equal(preds[3].error, 'file not found');
+
+  const list = await b.call('runs:list', {});
+  assert.equal(list[0].id, runId);
+  assert.equal(list[0].best?.mAP, run.metrics.mAP);
+});
+
+test('a cancelled run is marked cancelled and keeps no model; a second run waits for the first', { skip }, async () => {
+  const first = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 400, patience: 0, seed: 1 });
+  const second = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 400, patience: 0, seed: 2 });
+  assert.equal(second.queued, true);
+  // Cancel the first as soon as it trains, the second while it waits.
+  await new Promise<void>((resolve) => {
+    const off = b.bus.subscribe((event, payload) => {
+      if (event === 'train:epoch' && (payload as { runId: number }).runId === first.runId) {
+        off();
+        resolve();
+      }
+    });
+  });
+  const t0 = Date.now();
+  b.jobs.cancel(first.job.id);
+  b.jobs.cancel(second.job.id);
+  assert.equal((await waitForJob(b, first.job.id)).status, 'cancelled');
+  assert.ok(Date.now() - t0 < 1500, `cancel took ${Date.now() - t0} ms`);
+  assert.equal((await waitForJob(b, second.job.id)).status, 'cancelled');
+  const run = await b.call('runs:get', { id: first.runId });
+  assert.equal(run.status, 'cancelled');
+  assert.equal(run.hasModel, false);
+  await assert.rejects(b.call('runs:evaluation', { id: first.runId }), /no validation predictions/);
+  await assert.rejects(b.call('predict:files', { runId: first.runId, paths: ['/x.jpg'] }), /has no saved model/);
+});
+
+test('bad training requests are refused with a clear message', { skip }, async () => {
+  await assert.rejects(b.call('train:start', { libraryId, genres: { mode: 'tutorial' } }), /no genre "Crime", "Thriller", "Adventure"/);
+  await assert.rejects(b.call('train:start', { libraryId, backbone: 'resnet' }), /Unknown backbone "resnet"/);
+  await assert.rejects(b.call('train:start', { libraryId: 999 }), /No library/i);
+  await assert.rejects(b.call('train:start', { libraryId, epochs: 0 } as never), /epochs/);
+});
