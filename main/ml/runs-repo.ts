@@ -158,6 +158,6 @@ export function deleteRun(db: Db, id: number): boolean {
 /** At start-up: runs left 'running' by a previous session can never finish. Returns how many. */
 export function markInterruptedRuns(db: Db): number {
   return db
-    .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ${NOW}, error = COALESCE(error, 'The app stopped before the run finished') WHERE status = 'running'`)
+    .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ${NOW}, error = COALESCE(error, 'The app stopped before the run finished') WHERE status IN ('running', 'queued')`)
     .run().changes;
 }

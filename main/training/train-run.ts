@@ -79,7 +79,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
     config: o.config,
     signal: ctx.signal,
     onProgress: (p) =>
-      ctx.progress({ phase: `Training epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
+      ctx.progress({ phase: 'Training the head', message: `epoch ${p.epoch} of ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
     onEpoch: (e) => {
       addRunEpoch(db, runId, e);
       bus.emit('train:epoch', { runId, epoch: e, epochs: epochsPlanned });
