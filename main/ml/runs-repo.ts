@@ -155,7 +155,7 @@ export function deleteRun(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
 }
 
-/** At start-up: runs left 'running' by a previous session can never finish. Returns how many. */
+/** At start-up: runs a previous session left running or queued can never finish. Returns how many. */
 export function markInterruptedRuns(db: Db): number {
   return db
     .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ${NOW}, error = COALESCE(error, 'The app stopped before the run finished') WHERE status IN ('running', 'queued')`)

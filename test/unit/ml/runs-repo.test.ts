@@ -62,7 +62,7 @@ test('runs: create, status changes, epochs, list, get, delete with cascade', () 
   }
 });
 
-test('runs left running by a previous session are marked interrupted at start-up', () => {
+test('runs left running or queued by a previous session are marked interrupted at start-up', () => {
   const db = openDatabase(':memory:');
   try {
     const a = createRun(db, newRun(1));
@@ -70,13 +70,13 @@ test('runs left running by a previous session are marked interrupted at start-up
     const c = createRun(db, newRun(1));
     setRunStatus(db, a.id, 'running');
     setRunStatus(db, b.id, 'failed', { error: 'Out of memory' });
-    assert.equal(markInterruptedRuns(db), 1);
+    assert.equal(markInterruptedRuns(db), 2);
     const ra = getRun(db, a.id)!;
     assert.equal(ra.status, 'interrupted');
     assert.match(ra.error!, /stopped before the run finished/);
     assert.ok(ra.finishedAt);
     assert.equal(getRun(db, b.id)!.error, 'Out of memory');
-    assert.equal(getRun(db, c.id)!.status, 'queued');
+    assert.equal(getRun(db, c.id)!.status, 'interrupted'); // it was queued behind a's lane, which is gone
     assert.equal(markInterruptedRuns(db), 0);
     assert.throws(() => db.prepare(`UPDATE runs SET status = 'weird' WHERE id = ?`).run(c.id), /CHECK constraint/);
   } finally {
