@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import * as L from './schemas/library';
 import * as T from './schemas/training';
+import * as G from './schemas/tagging';
 
 const Empty = z.object({}).strict();
 
@@ -108,6 +109,8 @@ export const calls = {
   'runs:get': call(z.object({ id: z.number().int().positive() }).strict(), T.RunDetail, "A run's settings, per-epoch curves and final metrics."),
   'runs:delete': call(z.object({ id: z.number().int().positive() }).strict(), z.object({ deleted: z.boolean() }), 'Delete a run and its model files.'),
   'runs:evaluation': call(z.object({ id: z.number().int().positive() }).strict(), T.Evaluation, "The run's validation predictions, for thresholds and the mistakes grid."),
+  'runs:export': call(T.RunExportRequest, T.RunExportResult, "Save a run's model as one file, to use on another computer."),
+  'runs:import': call(T.RunImportRequest, T.RunSummary, 'Add an exported model file as a new run (checked first: damaged files and missing backbones are refused).'),
   'predict:files': call(
     z.object({ runId: z.number().int().positive(), paths: z.array(z.string().min(1).max(4096)).min(1).max(500), threshold: z.number().min(0).max(1).optional() }).strict(),
     z.array(T.Prediction),
@@ -124,12 +127,18 @@ export const calls = {
     z.array(T.Prediction),
     'Genre probabilities and tags for dropped images (sent as bytes).',
   ),
+  'tag:start': call(G.TagStart, z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), queued: z.boolean() }), 'Tag folders of posters with a model (default: the best recent run); only new or changed posters are predicted.'),
+  'tag:export': call(G.TagExport, G.ExportResult, 'Export tags: CSV, JSON, a training metadata.csv, or XMP sidecars next to the images.'),
+  'predictions:forImages': call(G.ForImages, G.ImagePredictions, "Posters' predicted genres, probabilities and rejected tags by a run."),
+  'predictions:accept': call(G.Accept, G.AcceptResult, 'Turn predicted tags of the selected posters into labels.'),
+  'predictions:reject': call(G.Reject, z.object({ imageId: z.number(), prediction: G.PredictionView.nullable() }), "Hide a predicted tag of one poster (undo: show it again)."),
+  'posters:queryPredicted': call(G.PredictedQuery, G.PredictedPage, 'A page of posters with their predictions, filtered by predicted genre and confidence.'),
 } as const;
 
 export const events = {
   'job:update': JobSnapshot,
   /** Rows of a library were added or changed (indexing progress, label edits): refresh views of it. */
-  'library:changed': z.object({ libraryId: z.number(), reason: z.enum(['indexing', 'indexed', 'labels', 'removed']) }),
+  'library:changed': z.object({ libraryId: z.number(), reason: z.enum(['indexing', 'indexed', 'labels', 'removed', 'predictions']) }),
   /** A training run finished an epoch. */
   'train:epoch': z.object({ runId: z.number(), epoch: T.EpochRow, epochs: z.number() }),
   /** A run's status changed (started, done, failed, cancelled, deleted). */

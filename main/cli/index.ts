@@ -1,9 +1,11 @@
 import { runCli } from './run';
 
-runCli(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`poster-tagger: ${err instanceof Error ? err.message : err}`);
-    process.exit(1);
-  },
-);
+/** Exits once stdout has drained: piped output is asynchronous on some platforms and would be cut off. */
+function exitAfterFlush(code: number) {
+  process.stdout.write('', () => process.exit(code));
+}
+
+runCli(process.argv.slice(2)).then(exitAfterFlush, (err) => {
+  console.error(`poster-tagger: ${err instanceof Error ? err.message : err}`);
+  exitAfterFlush(1);
+});

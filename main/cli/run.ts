@@ -2,19 +2,37 @@ import { serveFromCommandLine } from '../serve';
 import { createBackend } from '../backend';
 import { resolveDataDir } from '../core/data-dir';
 import { parseArgs } from 'node:util';
+import { processIo, type CliIo } from './cli-io';
+import { tagCommand } from './tag-command';
+import { trainCommand } from './train-command';
+import { evalCommand } from './eval-command';
+import { predictCommand } from './predict-command';
+import { runsCommand } from './runs-command';
+import { exportCommand } from './export-command';
+import { importCommand } from './import-command';
+
+const MODEL_COMMANDS = [trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand];
 
 const USAGE = `Usage: poster-tagger <command> [options]
 
 Commands:
   serve [--port N]        Run the app in your browser through the local bridge
   info                    Show version, data folder and the active TensorFlow.js backend
+  tag <run> <folder>...   Tag folders of posters with a trained model (--help for options)
+  train <dataset-folder>  Index a folder and train a model on its train/ and val/ posters
+  eval <run> <folder>     Evaluate a run on a labelled folder (metadata.csv or --labels FILE)
+  predict <run> <paths>   Genre probabilities and tags of image files or folders (CSV or JSON)
+  runs                    List the training runs
+  export <run> <file>     Save a run's model as one file
+  import <file>           Add an exported model as a new run
+  (<command> --help shows each command's options)
 
 Options for every command:
   --data-dir DIR          Use DIR instead of the default data folder (or set POSTER_TAGGER_DATA_DIR)
 `;
 
 /** Returns the process exit code; bad input gives a one-line reason and a non-zero code. */
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
@@ -31,14 +49,19 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'tag':
+      return tagCommand.run(rest, io);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       console.log(USAGE);
       return command ? 0 : 2;
-    default:
+    default: {
+      const model = MODEL_COMMANDS.find((c) => c.name === command);
+      if (model) return model.run(rest, io);
       console.error(`poster-tagger: unknown command "${command}". Run "poster-tagger help" for the list.`);
       return 2;
+    }
   }
 }

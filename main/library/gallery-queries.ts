@@ -78,10 +78,16 @@ function genreIdsByName(db: Db, libraryId: number, names: readonly string[]): nu
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** More conditions on `images i` from another module (e.g. prediction filters, main/tagging); named params only. */
+export interface ExtraFilter {
+  where: string[];
+  params: Record<string, unknown>;
+}
+
 /** One page of a library's posters, filtered, ordered by relative path (stable and unique), with the total. */
-export function queryPosters(db: Db, q: PosterQuery): PosterPage {
-  const where = ['i.library_id = @lib', 'i.duplicate_of IS NULL'];
-  const params: Record<string, unknown> = { lib: q.libraryId };
+export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): PosterPage {
+  const where = ['i.library_id = @lib', 'i.duplicate_of IS NULL', ...(extra?.where ?? [])];
+  const params: Record<string, unknown> = { ...extra?.params, lib: q.libraryId };
   if (q.split === 'none') where.push('i.split IS NULL');
   else if (q.split !== undefined) {
     if (!SPLITS.includes(q.split)) throw new Error(`Unknown split "${q.split}"`);

@@ -25,8 +25,9 @@ export const trainConfigSchema = z.object({
   learningRate: z.number().positive().max(1).default(1e-3),
   batchSize: z.number().int().min(1).max(8192).default(64),
   seed: z.number().int().min(0).max(0xffffffff).default(1),
-  /** Hidden units of the default head (ignored by baseline). */
-  hiddenUnits: z.number().int().min(1).max(8192).optional(),
+  /** Hidden units of the default head (ignored by baseline); 0 makes it linear. A resolved baseline config
+   * carries 0 and must validate again when the run's stored config is resolved a second time. */
+  hiddenUnits: z.number().int().min(0).max(8192).optional(),
   dropout: z.number().min(0).max(0.9).optional(),
   l2: z.number().min(0).max(1).optional(),
   /** Weight positives of genre g by min(maxPositiveWeight, sqrt(negatives/positives)). */

@@ -3,6 +3,7 @@
 // dataset's train+val (128×128) and full-size predict posters, against the bare engines on pre-decoded
 // pixels in the same run. Options: --bare-images N (256), --tfjs-images N (32), --batch N, --threads N,
 // --decode-concurrency N, --synthetic N (also embed N generated 300×450 posters, for memory at scale).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { defaultBatchSize, embedImages, type EmbedItem, type EmbedOptions } from
 
 interface Args {
   dataset?: string;
+  /** Internal: write this process's rows here (one child process per backbone, so peak RSS is per backbone). */
+  jsonOut?: string;
   backbones: string[];
   bareImages: number;
   tfjsImages: number;
@@ -34,6 +37,7 @@ function parseArgs(argv: string[]): Args {
   const fallback = path.resolve(projectRoot(), '..', 'shared', 'movie_posters');
   return {
     dataset: get('dataset') ?? (fs.existsSync(fallback) ? fallback : undefined),
+    jsonOut: get('json-out'),
     backbones: get('backbone') ? get('backbone')!.split(',') : BACKBONES.map((b) => b.id).reverse(),
     bareImages: num('bare-images') ?? 256,
     tfjsImages: num('tfjs-images') ?? 32,
@@ -78,7 +82,8 @@ async function pipelineStage(backbone: string, stage: string, files: string[], d
   const peak = stop();
   db.close();
   const extra = r.failed.length ? `${r.failed.length} failed (${r.failed[0].reason})` : '';
-  return { backbone, stage, images: files.length, seconds: r.seconds, peakRssMb: peak / 1e6, note: [note, `${r.embedded} embedded, ${r.cached} cached`, extra].filter(Boolean).join('; ') };
+  const load = r.loadSeconds > 0 ? `load ${r.loadSeconds.toFixed(2)} s, then ${(r.embedded / (r.seconds - r.loadSeconds)).toFixed(1)}/s` : '';
+  return { backbone, stage, images: files.length, seconds: r.seconds, peakRssMb: peak / 1e6, note: [note, `${r.embedded} embedded, ${r.cached} cached`, load, extra].filter(Boolean).join('; ') };
 }
 
 /** The engine alone: pixels decoded beforehand, batches fed back to back on this thread. */
@@ -139,43 +144,69 @@ function printTable(rows: Row[], bare: Map<string, number>): void {
 export async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   if (!args.dataset && !args.synthetic) throw new Error('No dataset: pass --dataset DIR (with train/, val/, predict/) or --synthetic N');
+  if (args.jsonOut) {
+    fs.writeFileSync(args.jsonOut, JSON.stringify(await runBackbone(args, args.backbones[0])));
+    return;
+  }
+  console.log(`dataset ${args.dataset ?? '(none)'}; ${os.availableParallelism()} cores; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const rows: Row[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-features-rows-'));
+  try {
+    for (const id of args.backbones) {
+      // Each backbone in a fresh process: RSS never goes back down, so a shared process would blur the peaks.
+      const out = path.join(tmp, `${id}.json`);
+      const rest = argv.filter((_, i) => !['--backbone', '--dataset'].includes(argv[i]) && !['--backbone', '--dataset'].includes(argv[i - 1]));
+      const child = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'index.ts'), 'features', '--backbone', id, '--json-out', out, ...(args.dataset ? ['--dataset', args.dataset] : []), ...rest], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      if (child.status !== 0 || !fs.existsSync(out)) throw new Error(`benchmark of ${id} failed (exit ${child.status})`);
+      rows.push(...(JSON.parse(fs.readFileSync(out, 'utf8')) as Row[]));
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const bare = new Map(rows.filter((r) => r.stage.startsWith('bare ONNX')).map((r) => [r.backbone, r.images / r.seconds]));
+  console.log();
+  printTable(rows, bare);
+  console.log(`\nload ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('targets: pipeline ≥ 80% of bare ONNX Runtime; train+val cold < 40 s (mobilenet_v2), < 4 min (inception_v3); all cached < 2 s; RSS < 1 GB');
+}
+
+/** All stages of one backbone, in this process. */
+async function runBackbone(args: Args, id: string): Promise<Row[]> {
   const trainVal = args.dataset ? [...images(path.join(args.dataset, 'train')), ...images(path.join(args.dataset, 'val'))] : [];
   const predict = args.dataset ? images(path.join(args.dataset, 'predict')) : [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-features-'));
   const rows: Row[] = [];
-  const bare = new Map<string, number>();
-  console.log(`dataset ${args.dataset ?? '(none)'}: ${trainVal.length} train+val, ${predict.length} predict; ${os.availableParallelism()} cores; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const log = (r: Row) => {
+    rows.push(r);
+    console.log(`  ${id}: ${r.stage}: ${r.images} in ${r.seconds.toFixed(2)} s (${(r.images / r.seconds).toFixed(1)}/s), peak RSS ${r.peakRssMb?.toFixed(0)} MB; load ${os.loadavg()[0].toFixed(1)}`);
+  };
   try {
-    for (const id of args.backbones) {
-      const opts: EmbedOptions = { ...args.pipeline, engine: 'onnxruntime' };
-      // Pipeline first, so its peak RSS is not inflated by the bare engines' sessions.
-      if (trainVal.length) {
-        const dbFile = path.join(tmp, `${id}-trainval.sqlite`);
-        rows.push(await pipelineStage(id, 'pipeline train+val, cold', trainVal, dbFile, opts, 'incl. worker start + model load'));
-        rows.push(await pipelineStage(id, 'pipeline train+val, all cached', trainVal, dbFile, opts));
-      }
-      if (predict.length) rows.push(await pipelineStage(id, 'pipeline predict (full size), cold', predict, path.join(tmp, `${id}-predict.sqlite`), opts));
-      if (args.synthetic) {
-        const files = await syntheticPosters(path.join(tmp, 'synthetic'), args.synthetic);
-        rows.push(await pipelineStage(id, `pipeline ${args.synthetic} generated 300×450, cold`, files, path.join(tmp, `${id}-synthetic.sqlite`), opts));
-      }
-      const sample = (trainVal.length ? trainVal : predict).slice(0, args.bareImages);
-      if (sample.length) {
-        const r = await bareStage(id, 'onnxruntime', sample, args.pipeline.batchSize, args.pipeline.threads);
-        bare.set(id, r.images / r.seconds);
-        rows.push(r);
-        if (args.tfjsImages > 0) {
-          const sub = sample.slice(0, args.tfjsImages);
-          rows.push(await bareStage(id, 'tfjs', sub, Math.min(8, sub.length)));
-          rows.push(await pipelineStage(id, 'pipeline on TF.js, cold', sub, path.join(tmp, `${id}-tfjs.sqlite`), { ...opts, engine: 'tfjs', batchSize: 8 }, 'incl. worker start + model load'));
-        }
+    // keepWorkerMs 0: every cold stage really starts cold.
+    const opts: EmbedOptions = { ...args.pipeline, engine: 'onnxruntime', keepWorkerMs: 0 };
+    // Pipeline first, so its peak RSS is not inflated by the bare engines' sessions.
+    if (trainVal.length) {
+      const dbFile = path.join(tmp, 'trainval.sqlite');
+      log(await pipelineStage(id, 'pipeline train+val, cold', trainVal, dbFile, opts, 'incl. worker start'));
+      log(await pipelineStage(id, 'pipeline train+val, all cached', trainVal, dbFile, opts));
+    }
+    if (predict.length) log(await pipelineStage(id, 'pipeline predict (full size), cold', predict, path.join(tmp, 'predict.sqlite'), opts));
+    if (args.synthetic) {
+      const files = await syntheticPosters(path.join(tmp, 'synthetic'), args.synthetic);
+      log(await pipelineStage(id, `pipeline ${args.synthetic} generated 300×450, cold`, files, path.join(tmp, 'synthetic.sqlite'), opts));
+    }
+    const sample = (trainVal.length ? trainVal : predict).slice(0, args.bareImages);
+    if (sample.length) {
+      log(await bareStage(id, 'onnxruntime', sample, args.pipeline.batchSize, args.pipeline.threads));
+      if (args.tfjsImages > 0) {
+        const sub = sample.slice(0, args.tfjsImages);
+        log(await bareStage(id, 'tfjs', sub, Math.min(8, sub.length)));
+        log(await pipelineStage(id, 'pipeline on TF.js, cold', sub, path.join(tmp, 'tfjs.sqlite'), { ...opts, engine: 'tfjs', batchSize: 8 }, 'incl. worker start'));
       }
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log();
-  printTable(rows, bare);
-  console.log(`\nprocess peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (all stages, all engines); load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log('targets: pipeline ≥ 80% of bare ONNX Runtime; train+val cold < 40 s (mobilenet_v2), < 4 min (inception_v3); all cached < 2 s; RSS < 1 GB');
+  return rows;
 }

@@ -4,6 +4,7 @@ import { appHandlers } from './app';
 import { jobHandlers } from './jobs';
 import { libraryHandlers } from './library';
 import { trainingHandlers } from './training';
+import { taggingHandlers } from './tagging';
 
 /** Every call of the contract, implemented; the type makes a missing handler a compile error. */
 export function createHandlers(b: Backend): Handlers {
@@ -12,5 +13,6 @@ export function createHandlers(b: Backend): Handlers {
     ...jobHandlers(b),
     ...libraryHandlers(b),
     ...trainingHandlers(b),
+    ...taggingHandlers(b),
   };
 }

@@ -9,8 +9,19 @@ import { resolveTrainConfig } from '../../ml/head';
 import { createRun, deleteRun, getRun, getRunEpochs, listRuns, setRunStatus, type Run } from '../../ml/runs-repo';
 import { trainingData, TUTORIAL_GENRES } from '../../training/training-data';
 import { EVALUATION_FILE, runModelDir, runTraining, type RunOutcome } from '../../training/train-run';
+import { exportRun, importRun } from '../../training/run-transfer';
 
-type TrainingCalls = 'train:options' | 'train:start' | 'runs:list' | 'runs:get' | 'runs:delete' | 'runs:evaluation' | 'predict:files' | 'predict:images';
+type TrainingCalls =
+  | 'train:options'
+  | 'train:start'
+  | 'runs:list'
+  | 'runs:get'
+  | 'runs:delete'
+  | 'runs:evaluation'
+  | 'runs:export'
+  | 'runs:import'
+  | 'predict:files'
+  | 'predict:images';
 
 const SPEED_NOTE: Record<string, string> = {
   inception_v3: 'most accurate, ~20 posters/s',
@@ -162,6 +173,14 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       const file = run.modelPath ? `${run.modelPath}/${EVALUATION_FILE}` : '';
       if (!file || !fs.existsSync(file)) throw new UserError(`Run #${id} has no validation predictions to show.`, 'not_found');
       return JSON.parse(fs.readFileSync(file, 'utf8'));
+    },
+
+    'runs:export': ({ id, file, overwrite }) => exportRun(b.db, id, file, { overwrite }),
+
+    'runs:import': async ({ file }) => {
+      const run = await importRun(b.db, b.paths.models, file);
+      b.bus.emit('run:update', { runId: run.id, status: 'done' });
+      return summary(b, run);
     },
 
     'predict:files': ({ runId, paths, threshold }) => b.predictor.predictFiles(runId, paths, { threshold }),

@@ -116,3 +116,12 @@ export const Prediction = z.object({
   tags: z.array(z.string()),
   error: z.string().optional(),
 });
+
+/** runs:export — write a done run's model as one file (the UI asks before overwriting). */
+export const RunExportRequest = z
+  .object({ id: z.number().int().positive(), file: z.string().min(1).max(4096), overwrite: z.boolean().default(false) })
+  .strict();
+export const RunExportResult = z.object({ file: z.string(), bytes: z.number() });
+
+/** runs:import — add an exported model file as a new (done) run. */
+export const RunImportRequest = z.object({ file: z.string().min(1).max(4096) }).strict();

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { libraryMigration } from './001_library';
 import { embeddingsMigration } from './002_embeddings';
 import { runsMigration } from './003_runs';
+import { predictionsMigration } from './004_predictions';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every schema version, in order. Shipped migrations are never edited; add a new one instead. */
-export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration];
+export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration];

@@ -112,6 +112,17 @@ export class BackboneWorker {
     });
   }
 
+  /** Whether embed() can still be called (not cancelled, closed, crashed or exited). */
+  get usable(): boolean {
+    return !this.dead;
+  }
+
+  /** An idle worker kept for reuse must not hold the process open. */
+  setKeepsProcessAlive(keep: boolean): void {
+    if (keep) this.worker.ref();
+    else this.worker.unref();
+  }
+
   /** Rejects every pending embed with CancelledError now; the thread finishes its batch, then closes. */
   cancel(): Promise<void> {
     this.fail(new CancelledError());
@@ -130,6 +141,7 @@ export class BackboneWorker {
       const timer = setInterval(() => {
         if (this.busy === 0) void this.worker.terminate();
       }, idleTimeoutMs);
+      timer.unref();
       void this.exited.then(() => clearInterval(timer));
     }
     return this.exited;

@@ -4,8 +4,9 @@ import { hashBuffer } from '../../core/content-hash';
 import type { Db } from '../../db/database';
 import { CancelledError, type JobContext } from '../../jobs/types';
 import type { BackboneSpec, EngineName } from '../backbones/types';
-import { BackboneWorker } from './backbone-worker';
+import type { BackboneWorker } from './backbone-worker';
 import { decodeViews, ImageDecodeError } from './decode';
+import { acquireWorker, releaseWorker } from './worker-pool';
 import { EmbeddingStore, type EmbeddingFailure, type StoredEmbedding, type View } from './embedding-store';
 
 export interface EmbedItem {
@@ -27,6 +28,8 @@ export interface EmbedOptions {
   decodeConcurrency?: number;
   /** Module exporting `openBackbone` to use instead of main/ml/backbones/open (tests, benchmarks). */
   backboneModule?: string;
+  /** How long the loaded backbone's worker stays for a following run with the same settings. Default 30 s; 0 closes it at the end. */
+  keepWorkerMs?: number;
 }
 
 export interface EmbedSummary {
@@ -36,6 +39,8 @@ export interface EmbedSummary {
   cached: number;
   failed: { path: string; reason: string }[];
   seconds: number;
+  /** Of `seconds`, the time spent starting the worker and loading the backbone (0 when nothing needed embedding). */
+  loadSeconds: number;
 }
 
 interface Sample {
@@ -85,14 +90,18 @@ export async function embedImages(
   const report = (message?: string) => ctx.progress({ phase, done: embedded + cached, failed: failed.length, total, message });
 
   // The worker starts at the first file that needs embedding: an all-cached run never loads a model.
+  const workerData = { backboneId, engine: opts.engine, threads: opts.threads, backboneModule: opts.backboneModule };
   let worker: BackboneWorker | undefined;
   let starting: Promise<BackboneWorker> | undefined;
+  let loadSeconds = 0;
   const getWorker = (): Promise<BackboneWorker> => {
     if (!starting) {
+      const t0 = performance.now();
       phase = `Loading ${backboneId}`;
       report();
-      starting = BackboneWorker.start({ backboneId, engine: opts.engine, threads: opts.threads, backboneModule: opts.backboneModule }, ctx.signal).then((w) => {
+      starting = acquireWorker(workerData, ctx.signal).then((w) => {
         worker = w;
+        loadSeconds = (performance.now() - t0) / 1000;
         if (opts.batchSize === undefined) batchSize = defaultBatchSize(w.spec);
         if (stopped) void w.close();
         phase = 'Embedding posters';
@@ -167,6 +176,7 @@ export async function embedImages(
   }
 
   report();
+  let failure: unknown;
   try {
     let next = prepareBatch();
     for (;;) {
@@ -186,19 +196,23 @@ export async function embedImages(
       report();
     }
   } catch (err) {
+    failure = err;
     if (ctx.signal.aborted) throw err instanceof CancelledError ? err : new CancelledError();
     throw err;
   } finally {
     stopped = true;
     ctx.signal.removeEventListener('abort', onAbort);
-    // A cancelled run does not wait for the worker to wind down; a finished one closes it in order.
+    // A cancelled run does not wait for the worker to wind down; a finished one hands it back for reuse.
     if (ctx.signal.aborted) void worker?.cancel();
-    else await (worker ?? (await starting?.catch(() => undefined)))?.close();
+    else {
+      const w = worker ?? (await starting?.catch(() => undefined));
+      if (w) await releaseWorker(workerData, w, failure ? 0 : (opts.keepWorkerMs ?? 30_000));
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   phase = 'Done';
   report();
-  return { embedded, cached, failed, seconds };
+  return { embedded, cached, failed, seconds, loadSeconds };
 }
 
 /**

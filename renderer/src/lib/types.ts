@@ -14,3 +14,7 @@ export type EpochRow = RunDetail['history'][number];
 export type Evaluation = CallOutput<'runs:evaluation'>;
 export type TrainOptions = CallOutput<'train:options'>;
 export type Prediction = CallOutput<'predict:files'>[number];
+export type PredictedPage = CallOutput<'posters:queryPredicted'>;
+export type PredictionView = NonNullable<PredictedPage['items'][number]['prediction']>;
+/** A gallery row, with the selected model's prediction when one is chosen. */
+export type GalleryItem = PosterSummary & { prediction?: PredictionView | null };

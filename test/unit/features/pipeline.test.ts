@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,11 +7,14 @@ import { CancelledError, standaloneJobContext, type JobProgress } from '../../..
 import { decodeViews } from '../../../main/ml/features/decode';
 import { fakeEmbedding } from '../../../main/ml/features/fake-backbone';
 import { embedImages } from '../../../main/ml/features/pipeline';
+import { closeIdleWorkers } from '../../../main/ml/features/worker-pool';
 import { listEmbeddingFailures, loadEmbeddings } from '../../../main/ml/features/embedding-store';
 import { FAKE_MODULE, hugeHeaderJpeg, posterJpeg, sandbox, writePosters } from './fixtures';
 
 const FAKE = 'fake?size=16';
 const opts = { backboneModule: FAKE_MODULE, batchSize: 4 };
+
+after(() => closeIdleWorkers());
 
 async function expected(file: string, view: 'original' | 'flipped'): Promise<Float32Array> {
   const px = (await decodeViews(fs.readFileSync(file), 16, [view])).get(view)!;
@@ -56,6 +59,22 @@ test('embeds every file, then a second run finds everything cached and starts no
     }
     assert.ok(!events2.some((e) => /loading/i.test(e.phase)), 'a fully cached run must not start the backbone');
     assert.deepEqual(s.db.prepare('SELECT hash, view, created_at FROM embeddings ORDER BY hash').all(), rowsBefore);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a run right after another reuses its loaded worker; keepWorkerMs 0 does not keep it', async () => {
+  const s = sandbox();
+  try {
+    const id = 'fake?size=16&reuse=1'; // its own worker, whatever other tests left idle
+    const first = await embedImages(s.db, (await writePosters(s.dir, 2, 100)).map((p) => ({ path: p })), id, standaloneJobContext(), opts);
+    const second = await embedImages(s.db, (await writePosters(s.dir, 2, 200)).map((p) => ({ path: p })), id, standaloneJobContext(), { ...opts, keepWorkerMs: 0 });
+    assert.ok(first.loadSeconds > 0.05, `first load ${first.loadSeconds}`);
+    assert.ok(second.loadSeconds < 0.02, `second load ${second.loadSeconds}`);
+    const third = await embedImages(s.db, (await writePosters(s.dir, 2, 300)).map((p) => ({ path: p })), id, standaloneJobContext(), opts);
+    assert.ok(third.loadSeconds > 0.05, 'closed after a run with keepWorkerMs 0');
+    assert.equal(second.embedded + third.embedded, 4);
   } finally {
     s.cleanup();
   }

@@ -1,5 +1,5 @@
 import { call, on } from '../api/client';
-import type { PosterSummary, Split } from '../types';
+import type { GalleryItem, Split } from '../types';
 
 export interface GalleryFilters {
   genres: string[];
@@ -7,6 +7,11 @@ export interface GalleryFilters {
   split: Split | 'none' | '';
   labelled: '' | 'yes' | 'no';
   search: string;
+  /** Model whose predictions are shown (and filtered on); undefined: labels only. */
+  runId: number | undefined;
+  predictedGenre: string;
+  /** Predicted tags below this confidence are hidden, and the predicted-genre filter needs at least it. */
+  minConfidence: number;
 }
 
 const PAGE = 120;
@@ -16,11 +21,11 @@ const PAGE = 120;
  * requested; the DOM holds only visible cards (see VirtualGrid).
  */
 export class GalleryManager {
-  filters = $state<GalleryFilters>({ genres: [], genreMode: 'any', split: '', labelled: '', search: '' });
+  filters = $state<GalleryFilters>({ genres: [], genreMode: 'any', split: '', labelled: '', search: '', runId: undefined, predictedGenre: '', minConfidence: 0 });
   total = $state(0);
   loading = $state(false);
   error = $state('');
-  #pages = $state.raw<Map<number, PosterSummary[]>>(new Map());
+  #pages = $state.raw<Map<number, GalleryItem[]>>(new Map());
   #inflight = new Set<number>();
   #generation = 0;
   #libraryId: number | undefined;
@@ -50,7 +55,7 @@ export class GalleryManager {
   }
   #stale = false;
 
-  item(index: number): PosterSummary | undefined {
+  item(index: number): GalleryItem | undefined {
     return this.#pages.get(Math.floor(index / PAGE))?.[index % PAGE];
   }
 
@@ -71,7 +76,7 @@ export class GalleryManager {
     this.loading = true;
     try {
       const f = this.filters;
-      const res = await call('posters:query', {
+      const query = {
         libraryId,
         genres: f.genres.length ? f.genres : undefined,
         genreMode: f.genreMode,
@@ -80,9 +85,18 @@ export class GalleryManager {
         search: f.search.trim() || undefined,
         offset: page * PAGE,
         limit: PAGE,
-      });
+      };
+      const res =
+        f.runId === undefined
+          ? await call('posters:query', query)
+          : await call('posters:queryPredicted', {
+              ...query,
+              runId: f.runId,
+              genre: f.predictedGenre || undefined,
+              minConfidence: f.predictedGenre && f.minConfidence > 0 ? f.minConfidence : undefined,
+            });
       if (generation !== this.#generation) return;
-      const pages = this.#stale ? new Map<number, PosterSummary[]>() : new Map(this.#pages);
+      const pages = this.#stale ? new Map<number, GalleryItem[]>() : new Map(this.#pages);
       this.#stale = false;
       pages.set(page, res.items);
       this.#pages = pages;
@@ -97,11 +111,11 @@ export class GalleryManager {
   }
 
   /** Replaces one poster's row after an edit, without refetching. */
-  patch(item: PosterSummary) {
+  patch(item: GalleryItem) {
     const pages = new Map(this.#pages);
     for (const [p, rows] of pages) {
       const i = rows.findIndex((r) => r.id === item.id);
-      if (i >= 0) pages.set(p, rows.with(i, item));
+      if (i >= 0) pages.set(p, rows.with(i, { ...rows[i], ...item }));
     }
     this.#pages = pages;
   }

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backend } from '../../backend';
+import type { Handlers } from '../gate';
+import { ApiError, UserError } from '../errors';
+import { getLibrary, openLibrary, resolveLibraryRoot } from '../../library/library-repo';
+import { queryPosters } from '../../library/gallery-queries';
+import { chooseRun } from '../../tagging/run-choice';
+import { tagLibraries, type TagSummary } from '../../tagging/tag-job';
+import { acceptPredictions, predictionFilterSql, predictionsForImages, rejectPrediction } from '../../tagging/predictions-repo';
+import { exportTags } from '../../tagging/export';
+
+type TaggingCalls = 'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export';
+
+/** Library modules throw plain Errors with user-readable messages; "No …" ones mean something is missing. */
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw /^(No (library|poster|image)|There is no run)/i.test(message) ? new ApiError('not_found', message) : new UserError(message);
+  }
+}
+
+const EVENT_EVERY_MS = 500;
+
+/** Starts a tagging job on already opened libraries (one tagging job runs at a time; later ones wait). */
+export function startTagging(b: Backend, runId: number, libraryIds: number[], force: boolean) {
+  const names = libraryIds.map((id) => getLibrary(b.db, id).name);
+  const queued = b.jobs.busy('tag');
+  let lastEvent = 0;
+  const changed = (reason: 'predictions' | 'indexed', ids: readonly number[]) => ids.forEach((libraryId) => b.bus.emit('library:changed', { libraryId, reason }));
+  const { snapshot } = b.jobs.start({
+    kind: 'tag',
+    title: `Tagging ${names.length === 1 ? names[0] : `${names.length} folders`} with run #${runId}`,
+    lane: 'tag',
+    run: async (ctx) => {
+      try {
+        return await tagLibraries(
+          {
+            db: b.db,
+            thumbnailsDir: b.paths.thumbnails,
+            predictor: b.predictor,
+            onIndexed: (id) => changed('indexed', [id]),
+            onStored: (ids) => {
+              // Galleries refresh as predictions land, at most twice a second.
+              const now = Date.now();
+              if (now - lastEvent >= EVENT_EVERY_MS) {
+                lastEvent = now;
+                changed('predictions', ids);
+              }
+            },
+          },
+          { runId, libraryIds, force },
+          ctx,
+        );
+      } finally {
+        changed('predictions', libraryIds);
+      }
+    },
+    summarize: (r: TagSummary) => ({ ...r, failures: r.failures.slice(0, 20) }),
+  });
+  return { job: snapshot, queued };
+}
+
+function exportsDir(b: Backend): string {
+  const dir = path.join(b.paths.root, 'exports');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
+  return {
+    'tag:start': async ({ runId, folders, force }) => {
+      const run = wrap(() => chooseRun(b.db, runId));
+      // Every folder is checked before anything starts: a typo fails the call, not the job.
+      const roots = folders.map((f) => wrap(() => resolveLibraryRoot(f)));
+      // Load the model now (cached for the job): a missing backbone or damaged model fails the call, not the job.
+      await b.predictor.head(run.id).catch((err: unknown) => {
+        throw err instanceof ApiError ? err : new UserError(`Run #${run.id}'s model cannot be used: ${(err as Error).message}`);
+      });
+      const libraryIds = [...new Set(roots.map((root) => wrap(() => openLibrary(b.db, root)).id))];
+      b.media?.refreshRoots();
+      const { job, queued } = startTagging(b, run.id, libraryIds, Boolean(force));
+      return { job, libraryIds, runId: run.id, queued };
+    },
+
+    'predictions:forImages': ({ runId, imageIds }) => {
+      const views = wrap(() => predictionsForImages(b.db, runId, imageIds));
+      return imageIds.map((imageId) => ({ imageId, prediction: views.get(imageId) ?? null }));
+    },
+
+    'posters:queryPredicted': (q) => {
+      const { runId, genre, minConfidence, maxConfidence, predicted, ...base } = q;
+      if (minConfidence !== undefined && maxConfidence !== undefined && minConfidence > maxConfidence) {
+        throw new UserError('The minimum confidence is above the maximum.');
+      }
+      return wrap(() => {
+        chooseRun(b.db, runId);
+        const page = queryPosters(b.db, base, predictionFilterSql(b.db, { runId, genre, minConfidence, maxConfidence, predicted }));
+        const views = predictionsForImages(b.db, runId, page.items.map((i) => i.id));
+        return { ...page, items: page.items.map((i) => ({ ...i, prediction: views.get(i.id) ?? null })) };
+      });
+    },
+
+    'predictions:accept': ({ runId, imageIds, genres }) => {
+      const r = wrap(() => acceptPredictions(b.db, runId, imageIds, genres));
+      for (const libraryId of r.libraryIds) b.bus.emit('library:changed', { libraryId, reason: 'labels' });
+      return r;
+    },
+
+    'predictions:reject': ({ runId, imageId, genre, undo }) => {
+      const { libraryId } = wrap(() => rejectPrediction(b.db, runId, imageId, genre, Boolean(undo)));
+      b.bus.emit('library:changed', { libraryId, reason: 'predictions' });
+      return { imageId, prediction: predictionsForImages(b.db, runId, [imageId]).get(imageId) ?? null };
+    },
+
+    'tag:export': async ({ runId, libraryIds, folder, format, file, overwrite }) => {
+      wrap(() => chooseRun(b.db, runId));
+      let ids = libraryIds ?? [];
+      if (folder) {
+        const root = wrap(() => resolveLibraryRoot(folder));
+        const id = b.db.prepare('SELECT id FROM libraries WHERE root = ?').pluck().get(root) as number | undefined;
+        if (id === undefined) throw new UserError(`${root} is not an opened folder; tag it first.`, 'not_found');
+        ids = [id];
+      }
+      ids.forEach((id) => wrap(() => getLibrary(b.db, id)));
+      let target = file;
+      if (!target && (format === 'csv' || format === 'json')) {
+        target = path.join(exportsDir(b), `run-${runId}-tags-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`);
+      }
+      try {
+        return await exportTags(b.db, { runId, libraryIds: ids, format, file: target, overwrite });
+      } catch (err) {
+        throw err instanceof ApiError ? err : new UserError(`Export failed: ${(err as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// Shapes of the batch-tagging calls (tag:*, predictions:*, posters:queryPredicted).
+import { z } from 'zod';
+import { PosterPage, PosterQuery, PosterSummary } from './library';
+
+const RunId = z.number().int().positive();
+const ImageId = z.number().int().positive();
+const Path = z.string().min(1).max(4096);
+const GenreName = z.string().trim().min(1).max(100);
+const Confidence = z.number().min(0).max(1);
+
+export const TagStart = z
+  .object({
+    /** Default: the best of the recent finished runs by validation mAP. */
+    runId: RunId.optional(),
+    folders: z.array(Path).min(1).max(100),
+    /** Re-tag posters that already have a prediction of this run. */
+    force: z.boolean().optional(),
+  })
+  .strict();
+
+/** Result summary of a finished tagging job (JobSnapshot.result). */
+export const TagSummary = z.object({
+  runId: z.number(),
+  libraryIds: z.array(z.number()),
+  posters: z.number(),
+  tagged: z.number(),
+  alreadyTagged: z.number(),
+  failed: z.number(),
+  failures: z.array(z.object({ path: z.string(), reason: z.string() })),
+  seconds: z.number(),
+});
+
+/** A poster's prediction by one run, as a gallery card shows it. */
+export const PredictionView = z.object({
+  probabilities: z.record(z.string(), z.number()),
+  /** Tags that passed the model's thresholds, minus the rejected ones. */
+  tags: z.array(z.string()),
+  rejected: z.array(z.string()),
+});
+
+export const ForImages = z.object({ runId: RunId, imageIds: z.array(ImageId).min(1).max(1000) }).strict();
+export const ImagePredictions = z.array(z.object({ imageId: z.number(), prediction: PredictionView.nullable() }));
+
+/** posters:query's filters plus prediction filters of one run. */
+export const PredictedQuery = PosterQuery.extend({
+  runId: RunId,
+  /** Alone: posters tagged with this genre; with a confidence bound: its probability in [min, max]. */
+  genre: GenreName.optional(),
+  minConfidence: Confidence.optional(),
+  maxConfidence: Confidence.optional(),
+  /** true: only posters the run has tagged; false: only those not tagged yet. */
+  predicted: z.boolean().optional(),
+}).strict();
+
+export const PredictedPage = PosterPage.extend({
+  items: z.array(PosterSummary.extend({ prediction: PredictionView.nullable() })),
+});
+
+export const Accept = z
+  .object({
+    runId: RunId,
+    imageIds: z.array(ImageId).min(1).max(10_000),
+    /** Omitted: each poster's visible predicted tags. */
+    genres: z.array(GenreName).min(1).max(200).optional(),
+  })
+  .strict();
+export const AcceptResult = z.object({
+  accepted: z.number(),
+  labelsAdded: z.number(),
+  notPredicted: z.array(z.number()),
+  libraryIds: z.array(z.number()),
+});
+
+export const Reject = z
+  .object({
+    runId: RunId,
+    imageId: ImageId,
+    genre: GenreName,
+    /** Show a rejected tag again. */
+    undo: z.boolean().optional(),
+  })
+  .strict();
+
+export const ExportFormat = z.enum(['csv', 'json', 'metadata-csv', 'xmp']);
+
+export const TagExport = z
+  .object({
+    runId: RunId,
+    libraryIds: z.array(z.number().int().positive()).min(1).max(100).optional(),
+    /** Instead of libraryIds: an opened library's folder. */
+    folder: Path.optional(),
+    format: ExportFormat,
+    /** Target file (csv, json, metadata-csv). Default: csv/json under the data folder's exports/, metadata-csv in the folder. */
+    file: Path.optional(),
+    /** Allow replacing an existing metadata.csv in the folder. */
+    overwrite: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => (v.libraryIds ? 1 : 0) + (v.folder ? 1 : 0) === 1, { message: 'Give either libraryIds or folder' });
+
+export const ExportResult = z.object({
+  files: z.array(z.string()),
+  filesWritten: z.number(),
+  count: z.number(),
+  skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+});

@@ -1,0 +1,74 @@
+/** `poster-tagger predict <run> <files or folders…>`: genre probabilities and tags, as CSV or JSON on stdout. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { CliError, defineCommand, EXIT } from './cli-io';
+import { DATA_DIR, parseChoice, parseCommand, parseNumber, parseRunId } from './cli-flags';
+import { withBackend, withProgress } from './cli-session';
+import { scanLibraryFiles } from '../library/file-scan';
+import type { FilePrediction } from '../training/predictor';
+
+const HELP = `Usage: poster-tagger predict <run> <files or folders…> [options]
+
+Predicts the genres of poster images with a trained run: every image file given, and every image in
+the folders given (searched recursively). Output on stdout, one row per image; files that cannot be
+read get an error instead of probabilities.
+
+Options:
+  --format csv|json  Output format (default csv: path, tags, error, one probability column per genre)
+  --threshold X      One threshold (0-1) for every genre instead of the run's tuned ones
+  --data-dir DIR     Data folder (default: the app's, or POSTER_TAGGER_DATA_DIR)
+`;
+
+/** Posters per predictFiles call: bounds memory and lets progress move. */
+const CHUNK = 256;
+
+async function expand(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    const st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new CliError(`not found: ${abs}`);
+    if (st.isDirectory()) {
+      const scan = await scanLibraryFiles(abs);
+      files.push(...scan.files.map((f) => path.join(abs, f.relPath)));
+    } else files.push(abs);
+  }
+  return [...new Set(files)];
+}
+
+function toCsv(preds: FilePrediction[], genres: string[]): string {
+  const rows = preds.map((p) => [p.path, p.tags.join('|'), p.error ?? '', ...genres.map((g) => (p.probabilities[g] === undefined ? '' : p.probabilities[g].toFixed(4)))]);
+  return stringify([['path', 'tags', 'error', ...genres], ...rows]);
+}
+
+export const predictCommand = defineCommand('predict', HELP, async (args, io) => {
+  const { values, positionals } = parseCommand(
+    args,
+    { ...DATA_DIR, format: { type: 'string' }, threshold: { type: 'string' } },
+    { min: 2, usage: 'poster-tagger predict <run> <files or folders…> [--format csv|json] [--threshold X]' },
+  );
+  const runId = parseRunId(positionals[0]);
+  const format = parseChoice(values.format, 'format', ['csv', 'json'] as const) ?? 'csv';
+  const threshold = parseNumber(values.threshold, 'threshold', { min: 0, max: 1 });
+  const files = await expand(positionals.slice(1));
+  if (files.length === 0) throw new CliError('no image files found in the given folders.');
+
+  return withBackend(values['data-dir'], async (b) => {
+    const head = await b.predictor.head(runId); // unknown run or no model: refused before any work
+    const preds = await withProgress(io, async (ctx) => {
+      const out: FilePrediction[] = [];
+      for (let start = 0; start < files.length; start += CHUNK) {
+        const chunk = files.slice(start, start + CHUNK);
+        // Progress over all files, not just this chunk.
+        const chunkCtx = { ...ctx, progress: (p: Parameters<typeof ctx.progress>[0]) => ctx.progress({ ...p, done: start + p.done, total: files.length }) };
+        out.push(...(await b.predictor.predictFiles(runId, chunk, { threshold, ctx: chunkCtx })));
+      }
+      return out;
+    });
+    io.out(format === 'json' ? JSON.stringify(preds, null, 2) : toCsv(preds, head.genres));
+    const failed = preds.filter((p) => p.error);
+    if (failed.length) io.err(`${failed.length} of ${preds.length} files could not be read, e.g. ${failed[0].path}: ${failed[0].error}\n`);
+    return EXIT.ok;
+  });
+});

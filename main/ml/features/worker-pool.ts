@@ -1,0 +1,47 @@
+import { BackboneWorker, type EmbedWorkerData } from './backbone-worker';
+
+/**
+ * Keeps a backbone worker alive for a short while after a run, so runs in quick succession (the
+ * tagging job embeds chunk by chunk) skip the thread start and model load. An idle worker does not
+ * keep the process alive and is closed when its time is up.
+ */
+const idle = new Map<string, { worker: BackboneWorker; timer: NodeJS.Timeout }>();
+
+function keyOf(data: EmbedWorkerData): string {
+  return JSON.stringify([data.backboneId, data.engine ?? 'auto', data.threads ?? null, data.backboneModule ?? null]);
+}
+
+/** An idle worker for this backbone and settings, or a new one. */
+export function acquireWorker(data: EmbedWorkerData, signal?: AbortSignal): Promise<BackboneWorker> {
+  const key = keyOf(data);
+  const hit = idle.get(key);
+  if (hit) {
+    idle.delete(key);
+    clearTimeout(hit.timer);
+    if (hit.worker.usable) {
+      hit.worker.setKeepsProcessAlive(true);
+      return Promise.resolve(hit.worker);
+    }
+  }
+  return BackboneWorker.start(data, signal);
+}
+
+/** Hands a worker back after a run that ended normally: kept `keepMs`, then closed. 0 closes it now. */
+export async function releaseWorker(data: EmbedWorkerData, worker: BackboneWorker, keepMs: number): Promise<void> {
+  const key = keyOf(data);
+  if (keepMs <= 0 || !worker.usable || idle.has(key)) return worker.close();
+  worker.setKeepsProcessAlive(false);
+  const timer = setTimeout(() => {
+    if (idle.get(key)?.worker === worker) idle.delete(key);
+    void worker.close();
+  }, keepMs);
+  timer.unref();
+  idle.set(key, { worker, timer });
+}
+
+/** Closes every idle worker (app shutdown, tests). */
+export async function closeIdleWorkers(): Promise<void> {
+  const all = [...idle.values()];
+  idle.clear();
+  await Promise.all(all.map(({ worker, timer }) => (clearTimeout(timer), worker.close())));
+}

@@ -1,0 +1,247 @@
+/**
+ * Exports batch-tagging results: CSV and JSON tables, a tutorial-format metadata.csv (so tagged posters can
+ * become training data), and XMP sidecars for photo managers. Original images are never touched; every
+ * file is written atomically (temp + rename).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { Db } from '../db/database';
+import { formatGenreList } from '../library/genre-list';
+import { writeFileAtomic } from './atomic-file';
+import { predictionsForImages, runGenres } from './predictions-repo';
+
+export type ExportFormat = 'csv' | 'json' | 'metadata-csv' | 'xmp';
+
+export interface ExportedPoster {
+  imageId: number;
+  libraryId: number;
+  /** Absolute path of the image file. */
+  path: string;
+  /** Relative to its library root, '/' separated. */
+  relPath: string;
+  posterId: string;
+  /** The poster's genres: the user's labels once reviewed (edited or accepted), else the model's visible tags. */
+  tags: string[];
+  source: 'user' | 'model';
+  /** Per-genre probabilities in the run's genre order. */
+  probabilities: number[];
+}
+
+export interface ExportResult {
+  /** Files written (for XMP: the first 100 sidecars; see `filesWritten`). */
+  files: string[];
+  filesWritten: number;
+  /** Posters exported. */
+  count: number;
+  /** Sidecars (or files) left alone, with why. */
+  skipped: { file: string; reason: string }[];
+}
+
+const LISTED = 100;
+const round = (p: number) => Math.round(p * 1e5) / 1e5;
+
+/**
+ * Every poster of the libraries that the run has tagged, in library and path order (duplicate files of a
+ * poster, hidden in the gallery, are left out). Read in pages so a large library is never one huge query.
+ */
+export function exportedPosters(db: Db, runId: number, libraryIds: readonly number[]): ExportedPoster[] {
+  const genres = runGenres(db, runId);
+  const out: ExportedPoster[] = [];
+  const page = db.prepare(`SELECT i.id, i.library_id AS libraryId, l.root, i.rel_path AS relPath, i.poster_id AS posterId, i.labels_source AS src
+    FROM images i JOIN libraries l ON l.id = i.library_id
+    WHERE i.library_id = ? AND i.duplicate_of IS NULL AND i.rel_path > ?
+      AND EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.hash = i.hash)
+    ORDER BY i.rel_path LIMIT 500`);
+  const labelsOf = db.prepare('SELECT g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position, g.id').pluck();
+  for (const libraryId of libraryIds) {
+    let after = '';
+    for (;;) {
+      const rows = page.all(libraryId, after, runId) as { id: number; libraryId: number; root: string; relPath: string; posterId: string; src: string | null }[];
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].relPath;
+      const views = predictionsForImages(db, runId, rows.map((r) => r.id));
+      for (const r of rows) {
+        const view = views.get(r.id);
+        if (!view) continue;
+        const user = r.src === 'user';
+        out.push({
+          imageId: r.id,
+          libraryId: r.libraryId,
+          path: path.join(r.root, ...r.relPath.split('/')),
+          relPath: r.relPath,
+          posterId: r.posterId,
+          tags: user ? (labelsOf.all(r.id) as string[]) : view.tags,
+          source: user ? 'user' : 'model',
+          probabilities: genres.map((g) => view.probabilities[g]),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** CSV of path, id, tags and one probability column per genre; formula-like cells are neutralised. */
+export function toCsv(genres: readonly string[], posters: readonly ExportedPoster[]): string {
+  // escape_formulas prefixes ' to strings starting with = + - @ tab CR (OWASP CSV injection); numbers are left alone.
+  return stringify(
+    posters.map((p) => [p.path, p.posterId, p.tags.join('|'), p.source, ...p.probabilities.map(round)]),
+    { header: true, columns: ['path', 'id', 'tags', 'source', ...genres.map((g) => `p_${g}`)], escape_formulas: true, record_delimiter: 'unix' },
+  );
+}
+
+export function toJson(runId: number, genres: readonly string[], posters: readonly ExportedPoster[]): string {
+  return JSON.stringify(
+    {
+      format: 'poster-tagger-tags',
+      formatVersion: 1,
+      runId,
+      genres,
+      exportedAt: new Date().toISOString(),
+      posters: posters.map((p) => ({
+        path: p.path,
+        relPath: p.relPath,
+        id: p.posterId,
+        tags: p.tags,
+        source: p.source,
+        probabilities: Object.fromEntries(genres.map((g, j) => [g, round(p.probabilities[j])])),
+      })),
+    },
+    null,
+    1,
+  );
+}
+
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * The tutorial's metadata.csv (Id, Genre as `['A', 'B']`, one 0/1 column per genre) for one library, so
+ * the folder can be opened as training data. Id is the bare poster id when that is unambiguous (file in
+ * the folder itself, unique stem); otherwise `./<relative path>`, which the importer also matches. The
+ * `./` form also keeps an id that starts like a formula (`=…`, `-…`) from being read as one.
+ */
+export function toMetadataCsv(genres: readonly string[], posters: readonly ExportedPoster[]): string {
+  const all = [...genres];
+  for (const p of posters) for (const t of p.tags) if (!all.some((g) => g.toLowerCase() === t.toLowerCase())) all.push(t);
+  const stems = new Map<string, number>();
+  for (const p of posters) stems.set(p.posterId.toLowerCase(), (stems.get(p.posterId.toLowerCase()) ?? 0) + 1);
+  const rows = posters.map((p) => {
+    const bare = !p.relPath.includes('/') && stems.get(p.posterId.toLowerCase()) === 1 && !FORMULA_START.test(p.posterId) && p.posterId.trim() === p.posterId;
+    const has = new Set(p.tags.map((t) => t.toLowerCase()));
+    const ordered = all.filter((g) => has.has(g.toLowerCase()));
+    return [bare ? p.posterId : `./${p.relPath}`, formatGenreList(ordered, { kind: 'bracket', quote: "'", separator: ', ' }), ...all.map((g) => (has.has(g.toLowerCase()) ? 1 : 0))];
+  });
+  return stringify(rows, { header: true, columns: ['Id', 'Genre', ...all], record_delimiter: 'unix' });
+}
+
+/** Characters XML 1.0 does not allow at all (control characters other than tab, LF, CR). */
+// eslint-disable-next-line no-control-regex
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+export function escapeXml(s: string): string {
+  return s
+    .replace(XML_INVALID, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/** Marks a sidecar as ours: only such sidecars are ever replaced. */
+export const XMP_TOOLKIT = 'Poster Tagger';
+
+/** An XMP packet with the genres as dc:subject keywords (what Lightroom, digiKam and darktable show as tags). */
+export function xmpSidecar(tags: readonly string[], runId: number): string {
+  const items = tags.map((t) => `     <rdf:li>${escapeXml(t)}</rdf:li>`).join('\n');
+  return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="${XMP_TOOLKIT}">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmp:CreatorTool="${XMP_TOOLKIT} (run ${runId})"
+    xmp:MetadataDate="${new Date().toISOString()}">
+   <dc:subject>
+    <rdf:Bag>
+${items}
+    </rdf:Bag>
+   </dc:subject>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>
+`;
+}
+
+/** Did we write this sidecar? Only then may it be replaced; any other tool's sidecar is left as it is. */
+export function isOurSidecar(content: string): boolean {
+  return content.includes(`x:xmptk="${XMP_TOOLKIT}"`);
+}
+
+/**
+ * Writes `<image file>.xmp` next to each poster. Policy for an existing sidecar: ours (x:xmptk="Poster
+ * Tagger") is replaced; anyone else's is skipped and reported, never modified or merged, because merging
+ * arbitrary RDF could lose another tool's data. A folder we cannot write to is reported, not fatal.
+ */
+export async function writeXmpSidecars(runId: number, posters: readonly ExportedPoster[], signal?: AbortSignal): Promise<ExportResult> {
+  const result: ExportResult = { files: [], filesWritten: 0, count: 0, skipped: [] };
+  for (const p of posters) {
+    if (signal?.aborted) throw new Error('Export cancelled');
+    const file = `${p.path}.xmp`;
+    try {
+      const existing = await fs.promises.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (existing !== null && !isOurSidecar(existing)) {
+        result.skipped.push({ file, reason: 'a sidecar written by another program is there; left untouched' });
+        continue;
+      }
+      await writeFileAtomic(file, xmpSidecar(p.tags, runId));
+      result.filesWritten++;
+      result.count++;
+      if (result.files.length < LISTED) result.files.push(file);
+    } catch (err) {
+      result.skipped.push({ file, reason: `could not write: ${(err as Error).message}` });
+    }
+  }
+  return result;
+}
+
+export interface ExportRequest {
+  runId: number;
+  libraryIds: number[];
+  format: ExportFormat;
+  /** Target file for csv/json/metadata-csv. Default: metadata-csv → <library root>/metadata.csv; others → required. */
+  file?: string;
+  /** Replace an existing metadata.csv at the default place (a user-chosen `file` is always replaced). */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Runs one export. Throws an Error with a user-readable message on bad input (missing file name, …). */
+export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResult> {
+  const genres = runGenres(db, req.runId);
+  const posters = exportedPosters(db, req.runId, req.libraryIds);
+  if (req.format === 'xmp') return writeXmpSidecars(req.runId, posters, req.signal);
+
+  let file = req.file;
+  if (req.format === 'metadata-csv') {
+    if (req.libraryIds.length !== 1) throw new Error('metadata.csv is written for one folder at a time');
+    if (!file) {
+      const root = db.prepare('SELECT root FROM libraries WHERE id = ?').pluck().get(req.libraryIds[0]) as string | undefined;
+      if (!root) throw new Error(`No library with id ${req.libraryIds[0]}`);
+      file = path.join(root, 'metadata.csv');
+      if (fs.existsSync(file) && !req.overwrite) throw new Error(`${file} already exists; choose another file or allow overwriting it`);
+    }
+  }
+  if (!file) throw new Error(`Exporting ${req.format.toUpperCase()} needs a file name`);
+  file = path.resolve(file);
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new Error(`Folder not found: ${dir}`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder`);
+  const content = req.format === 'csv' ? toCsv(genres, posters) : req.format === 'json' ? toJson(req.runId, genres, posters) : toMetadataCsv(genres, posters);
+  await writeFileAtomic(file, content);
+  return { files: [file], filesWritten: 1, count: posters.length, skipped: [] };
+}

@@ -1,0 +1,87 @@
+/**
+ * Moving a trained model between computers as one file: export a done run's model folder with
+ * exportHead, import a file as a new run (status done) so predict, tag and the UI can use it.
+ * An import is refused before anything is written when the file is damaged, changed, not a model, or
+ * needs a backbone that is missing here or is a different build.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/database';
+import { UserError } from '../api/errors';
+import { EvalReport } from '../api/schemas/training';
+import { exportHead, importHead, ModelFileError, readHeadExport, type HeadMetadata, type LoadedHead } from '../ml/model-io';
+import { createRun, deleteRun, getRun, setRunStatus, type Run } from '../ml/runs-repo';
+import { checkBackboneFor } from './predictor';
+import { runModelDir, type RunOutcome } from './train-run';
+
+export interface ExportResult {
+  file: string;
+  bytes: number;
+}
+
+function asUserError(err: unknown): never {
+  if (err instanceof ModelFileError) throw new UserError(err.message);
+  throw err;
+}
+
+/** Writes run `runId`'s model to `file` (one JSON file); refuses to overwrite unless asked. */
+export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
+  const run = getRun(db, runId);
+  if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
+  if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new UserError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
+  const target = path.resolve(file);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${target} is a folder; give a file name such as model.ptmodel.json.`);
+  if (fs.existsSync(target) && !opts.overwrite) throw new UserError(`${target} already exists; choose another name or allow overwriting.`, 'conflict');
+  try {
+    exportHead(run.modelPath, target);
+  } catch (err) {
+    asUserError(err);
+  }
+  return { file: target, bytes: fs.statSync(target).size };
+}
+
+/** What the runs table keeps for an imported model: its validation metrics when they are a full report. */
+function outcomeOf(metadata: HeadMetadata, file: string): Partial<RunOutcome> {
+  const metrics = EvalReport.safeParse(metadata.metrics);
+  return {
+    ...(metrics.success ? { metrics: metrics.data } : {}),
+    thresholds: metadata.thresholds,
+    globalThreshold: metadata.globalThreshold,
+    notes: [`Imported from ${path.basename(file)} (trained with Poster Tagger ${metadata.appVersion} on ${metadata.createdAt}).`],
+  };
+}
+
+/** Checks `file` completely, then stores it as a new done run under `modelsDir`. */
+export async function importRun(db: Db, modelsDir: string, file: string): Promise<Run> {
+  const source = path.resolve(file);
+  if (!fs.statSync(source, { throwIfNoEntry: false })?.isFile()) throw new UserError(`File not found: ${source}`);
+  let metadata: HeadMetadata;
+  try {
+    metadata = readHeadExport(source).metadata;
+  } catch (err) {
+    asUserError(err);
+  }
+  checkBackboneFor({ metadata } as LoadedHead); // only the metadata is looked at
+  const outcome = outcomeOf(metadata, source);
+  const seed = Number(metadata.config.seed);
+  const run = createRun(db, {
+    libraryId: null,
+    dataset: `Imported from ${path.basename(source)}`,
+    backbone: metadata.backbone.id,
+    genres: metadata.genres,
+    config: metadata.config,
+    seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
+  });
+  const dir = runModelDir(modelsDir, run.id);
+  try {
+    fs.rmSync(dir, { recursive: true, force: true }); // a stale folder of a deleted run with the same id
+    await importHead(source, dir);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    deleteRun(db, run.id);
+    asUserError(err);
+  }
+  // Without a full report the run shows no metrics rather than half-filled ones.
+  setRunStatus(db, run.id, 'done', { metrics: outcome.metrics ? outcome : null, modelPath: dir });
+  return getRun(db, run.id)!;
+}
