@@ -6,7 +6,8 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const part = process.argv[2];
-const suites = { unit: 'test/unit', e2e: 'test/e2e' };
+// reliability: faults, hostile input, crash and load tests at CI sizes (~1.5 min; long forms: npm run test:reliability).
+const suites = { unit: 'test/unit', reliability: 'test/reliability', e2e: 'test/e2e' };
 const dirs = part ? [suites[part] ?? part] : Object.values(suites);
 
 const files = dirs.flatMap((dir) =>

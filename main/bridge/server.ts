@@ -92,7 +92,13 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return sendJson(res, tooBig ? 413 : 400, fail('invalid_input', tooBig ? 'Request body is larger than 12 MB.' : 'Request body is not valid JSON.'));
     }
     const input = body && typeof body === 'object' && 'input' in body ? (body as { input: unknown }).input : undefined;
-    const envelope = await backend.gate.invokeEnvelope(decodeURIComponent(name), input);
+    let callName: string;
+    try {
+      callName = decodeURIComponent(name);
+    } catch {
+      return sendJson(res, 400, fail('invalid_input', 'The call name is not valid percent-encoding.'));
+    }
+    const envelope = await backend.gate.invokeEnvelope(callName, input);
     sendJson(res, envelope.ok ? 200 : HTTP_STATUS[envelope.error.code], envelope);
   }
 

@@ -31,10 +31,21 @@ export function resolveStatic(rootDir: string, urlPath: string): string | undefi
   const root = path.resolve(rootDir);
   const file = path.resolve(root, '.' + path.posix.normalize('/' + rel));
   if (file !== root && !file.startsWith(root + path.sep)) return undefined;
-  if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+  if (fs.existsSync(file) && fs.statSync(file).isFile()) return insideRealRoot(root, file) ? file : undefined;
   if (!path.extname(rel)) {
     const index = path.join(rootDir, 'index.html');
     if (fs.existsSync(index)) return index;
   }
   return undefined;
+}
+
+/** The string check above cannot see symlinks: a link inside the folder must not lead out of it. */
+function insideRealRoot(root: string, file: string): boolean {
+  try {
+    const realRoot = fs.realpathSync.native(root);
+    const rel = path.relative(realRoot, fs.realpathSync.native(file));
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  } catch {
+    return false;
+  }
 }

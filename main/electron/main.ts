@@ -7,6 +7,7 @@ import { resolveDataDir } from '../core/data-dir';
 import { projectRoot } from '../core/project-root';
 import { APP_ORIGIN, registerAppProtocols, registerSchemesAsPrivileged } from './protocols';
 import { secureWebPreferences } from './window-options';
+import { isOwnFrame } from './frame-origin';
 
 registerSchemesAsPrivileged(protocol);
 
@@ -43,10 +44,6 @@ function setupIpc(b: Backend) {
   b.bus.subscribe((event, payload) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send('event', event, payload);
   });
-}
-
-function isOwnFrame(url: string | undefined): boolean {
-  return Boolean(url && new URL(url).origin === APP_ORIGIN);
 }
 
 /** No new windows, no navigation away from the app, no permissions; external links open in the browser. */

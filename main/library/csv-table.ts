@@ -46,6 +46,9 @@ export function parseCsvTable(text: string, relPath: string, report: ReportBuild
         bom: base === 0,
         relax_column_count: true,
         skip_empty_lines: true,
+        // Any line ending, even mixed in one file (edited on several systems): csv-parse otherwise settles on
+        // the first one it sees and glues the rows ending differently onto their neighbours.
+        record_delimiter: ['\r\n', '\n', '\r'],
         on_record: (record: string[], ctx: { lines: number }) => {
           lastEnd = base + ctx.lines;
           records.push({ line: lastEnd, cells: record });

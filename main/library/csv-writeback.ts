@@ -6,6 +6,7 @@ import { detectListStyle, formatGenreList, type ListStyle } from './genre-list';
 import { lastImportReport, getLibrary } from './library-repo';
 import { stemOf } from './layouts/file-index';
 import type { LabelCsv } from './types';
+import { writeErrorReason } from '../core/write-error';
 
 export interface WritebackFileResult {
   relPath: string;
@@ -194,6 +195,15 @@ function idFor(e: Edited, csvDir: string, records: RecordSpan[], idIdx: number):
 }
 
 async function atomicWrite(file: string, content: string, mode: number): Promise<void> {
+  try {
+    await replaceFile(file, content, mode);
+  } catch (err) {
+    // Read-only folder, full disk: the file is unchanged (temp + rename); say so in plain words.
+    throw new Error(`${writeErrorReason(err)}; the file was not changed`);
+  }
+}
+
+async function replaceFile(file: string, content: string, mode: number): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.promises.open(tmp, 'wx', mode & 0o777);

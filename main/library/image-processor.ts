@@ -29,8 +29,10 @@ export async function processImage(file: string, thumbnailsDir: string): Promise
   const hash = hashBuffer(buf);
   let width: number | null = null;
   let height: number | null = null;
+  let format = '';
   try {
     const meta = await sharp(buf, { limitInputPixels: false }).metadata();
+    format = meta.format ?? '';
     width = meta.autoOrient?.width ?? meta.width ?? null;
     height = meta.autoOrient?.height ?? meta.height ?? null;
   } catch (err) {
@@ -42,7 +44,7 @@ export async function processImage(file: string, thumbnailsDir: string): Promise
   try {
     await makeThumbnail(thumbnailsDir, hash, buf);
   } catch (err) {
-    return failed(hash, width, height, 'decode-failed', `cannot decode image: ${(err as Error).message}`);
+    return failed(hash, width, height, 'decode-failed', `cannot decode image: ${pixelError(err, format)}`);
   }
   return { hash, width, height, thumbStatus: 'ready', error: null, errorKind: null };
 }
@@ -57,4 +59,14 @@ export function errorKindOf(error: string): IssueKind {
   if (error.startsWith('cannot read')) return 'unreadable-file';
   if (error.startsWith('empty file') || error.startsWith('not a ')) return 'not-an-image';
   return 'decode-failed';
+}
+
+/**
+ * libvips loses its message when several images decode at once ("Unknown error"); the header read fine, so
+ * the pixel data is what is broken: say that rather than nothing.
+ */
+function pixelError(err: unknown, format: string): string {
+  const msg = String(err instanceof Error ? err.message : err).split('\n')[0].trim();
+  if (msg && !/^unknown error$/i.test(msg)) return msg;
+  return `corrupt or truncated ${format ? `${format.toUpperCase()} ` : ''}image (its pixel data cannot be decoded)`;
 }

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { LayersModel, io } from '@tensorflow/tfjs';
 import { loadTf } from './tf';
 import { hashBuffer } from '../core/content-hash';
+import { describeWriteError } from '../core/write-error';
 import { headShape, HEAD_KINDS } from './head';
 import type { BackboneSpec } from './backbones/types';
 import type { TrainResult } from './train';
@@ -131,8 +132,14 @@ function checkShape(model: LayersModel, meta: Pick<HeadMetadata, 'genres' | 'emb
 
 function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A full or read-only disk: leave no half-written temp file in the user's folder, say why in plain words.
+    fs.rmSync(tmp, { force: true });
+    throw new ModelFileError(describeWriteError(err, file));
+  }
 }
 
 function prepareFolder(dir: string, overwrite: boolean): void {

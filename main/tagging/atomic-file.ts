@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeErrorReason } from '../core/write-error';
 
 /**
  * Replaces (or creates) `file` with `content` atomically: a hidden temp file in the same folder, fsync,
@@ -10,7 +11,12 @@ import path from 'node:path';
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.promises.open(tmp, 'wx', 0o644);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(tmp, 'wx', 0o644);
+  } catch (err) {
+    throw new Error(writeErrorReason(err), { cause: err });
+  }
   try {
     await handle.writeFile(content);
     await handle.sync();
@@ -19,6 +25,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
   } catch (err) {
     await handle.close().catch(() => undefined);
     await fs.promises.rm(tmp, { force: true });
-    throw err;
+    // "the disk is full" rather than errno text naming our hidden temp file.
+    throw new Error(writeErrorReason(err), { cause: err });
   }
 }

@@ -186,8 +186,7 @@ export function isOurSidecar(content: string): boolean {
  */
 export async function writeXmpSidecars(runId: number, posters: readonly ExportedPoster[], signal?: AbortSignal): Promise<ExportResult> {
   const result: ExportResult = { files: [], filesWritten: 0, count: 0, skipped: [] };
-  for (const p of posters) {
-    if (signal?.aborted) throw new Error('Export cancelled');
+  const writeOne = async (p: ExportedPoster) => {
     const file = `${p.path}.xmp`;
     try {
       const existing = await fs.promises.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -196,7 +195,7 @@ export async function writeXmpSidecars(runId: number, posters: readonly Exported
       });
       if (existing !== null && !isOurSidecar(existing)) {
         result.skipped.push({ file, reason: 'a sidecar written by another program is there; left untouched' });
-        continue;
+        return;
       }
       await writeFileAtomic(file, xmpSidecar(p.tags, runId));
       result.filesWritten++;
@@ -205,7 +204,17 @@ export async function writeXmpSidecars(runId: number, posters: readonly Exported
     } catch (err) {
       result.skipped.push({ file, reason: `could not write: ${(err as Error).message}` });
     }
-  }
+  };
+  // A few files at a time: each write waits on its own fsync.
+  let next = 0;
+  const lane = async () => {
+    while (next < posters.length) {
+      if (signal?.aborted) throw new Error('Export cancelled');
+      await writeOne(posters[next++]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, posters.length) }, lane));
+  result.skipped.sort((a, b) => a.file.localeCompare(b.file));
   return result;
 }
 

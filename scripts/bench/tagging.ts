@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { createBackend, type Backend } from '../../main/backend';
 import type { JobSnapshot } from '../../main/api/contract';
 import type { TagSummary } from '../../main/tagging/tag-job';
+import { closeIdleWorkers } from '../../main/ml/features/worker-pool';
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../../test/helpers/posters';
 
 function arg(argv: string[], name: string, fallback: string): string {
@@ -109,6 +110,7 @@ export async function main(argv: string[]): Promise<void> {
     if (trained.status !== 'done') throw new Error(`training ended ${trained.status}: ${trained.error}`);
     console.log(`trained run #${train.runId} (${backbone}, ${epochs} epochs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+    await closeIdleWorkers(); // training's backbone worker would otherwise sit in memory during the measurement
     const cold = await tagOnce(b, train.runId, folder);
     const warm = await tagOnce(b, train.runId, folder);
     const rows: (string | number)[][] = [

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { seededRandom } from '../../main/ml/random';
 
 export const FIXTURE_GENRES = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance'];
 const COLOURS: Record<string, [number, number, number]> = {
@@ -13,17 +14,8 @@ const COLOURS: Record<string, [number, number, number]> = {
   Romance: [240, 120, 190],
 };
 
-/** Seeded pseudo-random numbers (mulberry32), so fixtures are the same on every run. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers, so fixtures are the same on every run. */
+export const rng = seededRandom;
 
 /** A poster whose picture encodes its genres: one stripe per genre on a noisy background. */
 export async function posterJpeg(genres: string[], seed: number, width = 96, height = 144): Promise<Buffer> {

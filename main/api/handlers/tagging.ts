@@ -7,7 +7,7 @@ import { getLibrary, openLibrary, resolveLibraryRoot } from '../../library/libra
 import { queryPosters } from '../../library/gallery-queries';
 import { chooseRun } from '../../tagging/run-choice';
 import { tagLibraries, type TagSummary } from '../../tagging/tag-job';
-import { acceptPredictions, predictionFilterSql, predictionsForImages, rejectPrediction } from '../../tagging/predictions-repo';
+import { acceptPredictions, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from '../../tagging/predictions-repo';
 import { exportTags } from '../../tagging/export';
 
 type TaggingCalls = 'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export';
@@ -97,7 +97,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
         throw new UserError('The minimum confidence is above the maximum.');
       }
       return wrap(() => {
-        chooseRun(b.db, runId);
+        runGenres(b.db, runId); // "There is no run #…" even when the page is empty
         const page = queryPosters(b.db, base, predictionFilterSql(b.db, { runId, genre, minConfidence, maxConfidence, predicted }));
         const views = predictionsForImages(b.db, runId, page.items.map((i) => i.id));
         return { ...page, items: page.items.map((i) => ({ ...i, prediction: views.get(i.id) ?? null })) };
@@ -117,7 +117,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
     },
 
     'tag:export': async ({ runId, libraryIds, folder, format, file, overwrite }) => {
-      wrap(() => chooseRun(b.db, runId));
+      wrap(() => runGenres(b.db, runId)); // predictions are enough: the model files are not needed
       let ids = libraryIds ?? [];
       if (folder) {
         const root = wrap(() => resolveLibraryRoot(folder));

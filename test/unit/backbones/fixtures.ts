@@ -9,22 +9,14 @@ import path from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import * as tar from 'tar';
 import type { BackboneEntry } from '../../../main/ml/backbones/registry';
+import { seededRandom } from '../../../main/ml/random';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `pt-${prefix}-`));
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so fixtures are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers, so fixtures are the same on every run. */
+export const rng = seededRandom;
 
 export function sha256(data: Uint8Array | string): string {
   return crypto.createHash('sha256').update(data).digest('hex');
