@@ -37,10 +37,3 @@ export async function serveFromCommandLine(argv: string[], banner?: string) {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 }
-
-if (require.main === module) {
-  serveFromCommandLine(process.argv.slice(2)).catch((err) => {
-    console.error(`poster-tagger: ${err instanceof Error ? err.message : err}`);
-    process.exit(1);
-  });
-}

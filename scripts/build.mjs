@@ -26,7 +26,7 @@ const common = {
 
 const entries = {
   main: 'main/electron/main.ts',
-  serve: 'main/serve.ts',
+  serve: 'main/serve-main.ts',
   launch: 'main/launch.ts',
   cli: 'main/cli/index.ts',
   ...Object.fromEntries(Object.entries(workers).map(([name, src]) => [`worker-${name}`, src])),

@@ -64,9 +64,9 @@ async function main() {
     emit({ e: 'writeback', message: r.message });
   }
 
-  // 4. Train when there is no finished model yet, and every fourth session anyway.
+  // 4. Train when there is no finished model yet, and every third session anyway.
   const hasModel = () => b.db.prepare("SELECT id FROM runs WHERE status = 'done' ORDER BY id DESC LIMIT 1").pluck().get() as number | undefined;
-  if (hasModel() === undefined || cycle % 4 === 0) {
+  if (hasModel() === undefined || cycle % 3 === 0) {
     const t = await call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 8, patience: 0, seed: cycle });
     emit({ e: 'train-start', runId: t.runId });
     const done = await waitForJob(b, t.job.id, 600_000);

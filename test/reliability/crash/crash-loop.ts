@@ -216,7 +216,8 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
       result.killedDuring[phase] = (result.killedDuring[phase] ?? 0) + 1;
     } else if (r.code === 0 && r.events.some((e) => e.e === 'complete')) {
       result.completedSessions++;
-      typicalMs = Math.max(2000, r.ms);
+      // The longest session seen (one that trains): kill times then spread over every step, training included.
+      typicalMs = Math.max(typicalMs === 15_000 ? 0 : typicalMs, 2000, r.ms);
     } else {
       result.problems.push(`session ${session} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
     }
