@@ -59,8 +59,8 @@ export interface TagWork {
   alreadyTagged: number;
 }
 
-/** The contents of these libraries that have no prediction of the run yet (all of them with `force`). */
-export function tagWork(db: Db, runId: number, libraryIds: readonly number[], force: boolean): TagWork {
+/** The contents of these libraries that have no prediction of the run yet (all of them with `force`), less `exclude`. */
+export function tagWork(db: Db, runId: number, libraryIds: readonly number[], force: boolean, exclude?: ReadonlySet<string>): TagWork {
   if (libraryIds.length === 0) return { todo: [], broken: [], alreadyTagged: 0 };
   const libs = libraryIds.map(() => '?').join(',');
   const rows = db.prepare(`SELECT i.hash, l.root, i.rel_path AS rel,
@@ -72,7 +72,7 @@ export function tagWork(db: Db, runId: number, libraryIds: readonly number[], fo
   const todo: TagWork['todo'] = [];
   let alreadyTagged = 0;
   for (const r of rows) {
-    if (seen.has(r.hash)) continue;
+    if (seen.has(r.hash) || exclude?.has(r.hash)) continue;
     seen.add(r.hash);
     if (r.has && !force) alreadyTagged++;
     else todo.push({ hash: r.hash, path: path.join(r.root, ...r.rel.split('/')) });

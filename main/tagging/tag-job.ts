@@ -70,82 +70,128 @@ export async function tagFolders(deps: TagDeps, req: Omit<TagRequest, 'libraryId
 }
 
 /**
- * Job body of batch tagging. Indexes each library (only new or changed files are read), then predicts
- * every poster whose content has no prediction of the run yet (a changed file has a new hash, so it is
- * tagged again; `force` re-tags all), in chunks: embed the chunk (cached by content, original + flipped
- * view for test-time flip) → predict → store it in one transaction. Memory stays flat whatever the
- * number of posters and a killed process loses at most the chunk in flight; the next run resumes where
- * it stopped. Files that cannot be read are counted as failed with their reason and never stop the job.
+ * Job body of batch tagging. Indexes each library (only new or changed files are read) and, at the same
+ * time, predicts every poster whose content has no prediction of the run yet (a changed file has a new
+ * hash, so it is tagged again; `force` re-tags all), in chunks: embed the chunk (cached by content,
+ * original + flipped view for test-time flip) → predict → store it in one transaction. Indexing runs
+ * alongside because inference keeps one core busy and leaves the other mostly free for it. Memory stays
+ * flat whatever the number of posters and a killed process loses at most the chunk in flight; the next
+ * run resumes where it stopped. Files that cannot be read are counted as failed with their reason and
+ * never stop the job.
  */
 export async function tagLibraries(deps: TagDeps, req: TagRequest, ctx: JobContext): Promise<TagSummary> {
   const t0 = performance.now();
   const { db } = deps;
   const { runId } = req;
+  const force = Boolean(req.force);
   const libraryIds = [...new Set(req.libraryIds)];
-
-  if (!req.skipIndex) {
-    for (const id of libraryIds) {
-      const lib = getLibrary(db, id);
-      await ctx.checkpoint();
-      const prefixed: JobContext = { ...ctx, progress: (p: JobProgress) => ctx.progress({ ...p, phase: `Indexing ${lib.name}: ${p.phase.toLowerCase()}` }) };
-      await indexLibrary(db, id, prefixed, { thumbnailsDir: deps.thumbnailsDir });
-      deps.onIndexed?.(id);
-    }
-  }
-
-  const work = tagWork(db, runId, libraryIds, Boolean(req.force));
-  const failures: TagSummary['failures'] = [];
-  let failed = 0;
-  const addFailure = (f: { path: string; reason: string }) => {
-    failed++;
-    if (failures.length < MAX_LISTED_FAILURES) failures.push(f);
-  };
-  work.broken.forEach(addFailure);
-  const total = work.todo.length + work.broken.length;
-  let tagged = 0;
-  const phase = 'Tagging posters';
-  ctx.progress({ phase, done: 0, failed, total, message: work.alreadyTagged ? `${work.alreadyTagged} already tagged` : undefined });
-
   // POSTER_TAGGER_TAG_CHUNK: smaller chunks for tests that kill the process mid-job.
   const chunkSize = Math.max(1, req.chunkSize ?? (Number(process.env.POSTER_TAGGER_TAG_CHUNK) || 1000));
+  const phase = 'Tagging posters';
+
+  // Indexing in the background; each committed batch wakes the tagging loop up.
+  let indexing = !req.skipIndex;
+  let indexError: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  let indexingNow = '';
+  const indexer = req.skipIndex
+    ? Promise.resolve()
+    : (async () => {
+        // The indexer's own progress is not shown: the job shows tagging, with indexing as its message.
+        const quiet: JobContext = { ...ctx, progress: (p: JobProgress) => (indexingNow = p.phase === 'Done' ? '' : p.phase.toLowerCase()) };
+        for (const id of libraryIds) {
+          const lib = getLibrary(db, id);
+          indexingNow = `reading ${lib.name}`;
+          await indexLibrary(db, id, quiet, { thumbnailsDir: deps.thumbnailsDir, onBatch: notify });
+          deps.onIndexed?.(id);
+        }
+      })().then(
+        () => {
+          indexing = false;
+          notify();
+        },
+        (err: unknown) => {
+          indexError = err;
+          indexing = false;
+          notify();
+        },
+      );
+
+  const failures: TagSummary['failures'] = [];
+  let embedFailed = 0;
+  const addFailure = (f: { path: string; reason: string }) => {
+    embedFailed++;
+    if (failures.length < MAX_LISTED_FAILURES) failures.push(f);
+  };
+  const attempted = new Set<string>();
+  let tagged = 0;
   let head: LoadedHead | undefined;
-  for (let start = 0; start < work.todo.length; start += chunkSize) {
-    await ctx.checkpoint();
-    head ??= await deps.predictor.head(runId); // only when there is something to tag: a re-run stays instant
-    const backbone = head.metadata.backbone.id;
-    const chunk = work.todo.slice(start, start + chunkSize);
-    const doneBefore = tagged;
-    const failedBefore = failed;
-    // embedImages counts within the chunk; the job shows one phase over all chunks so rate and ETA hold.
-    const inner: JobContext = {
-      ...ctx,
-      progress: (p) => ctx.progress({ phase, done: doneBefore + Math.max(0, p.done), failed: failedBefore + p.failed, total, message: p.phase }),
-    };
-    let embedded;
-    try {
-      embedded = await embedImages(db, chunk, backbone, inner, { ...EMBED_DEFAULTS, ...req.embed, views: ['original', 'flipped'] });
-    } catch (err) {
-      // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
-      const salvaged = await predictAndStore(db, head, runId, chunk, { strict: false }).catch(() => ({ stored: 0 }));
-      if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
-      throw err;
+  try {
+    for (;;) {
+      await ctx.checkpoint();
+      if (indexError) throw indexError;
+      const stillIndexing = indexing;
+      const work = tagWork(db, runId, libraryIds, force, attempted);
+      const failed = embedFailed + work.broken.length;
+      const total = tagged + embedFailed + work.todo.length + work.broken.length;
+      const message = stillIndexing ? `indexing: ${indexingNow || 'scanning'}` : undefined;
+      ctx.progress({ phase, done: tagged, failed, total, message });
+      if (work.todo.length < chunkSize && stillIndexing) {
+        // Not a full chunk yet: wait for the indexer's next batch (or its end).
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      if (work.todo.length === 0) break;
+
+      head ??= await deps.predictor.head(runId); // only when there is something to tag: a re-run stays instant
+      const backbone = head.metadata.backbone.id;
+      const chunk = work.todo.slice(0, chunkSize);
+      for (const c of chunk) attempted.add(c.hash);
+      const doneBefore = tagged;
+      const totalNow = total;
+      // embedImages counts within the chunk; the job shows one phase over all chunks so rate and ETA hold.
+      const inner: JobContext = {
+        ...ctx,
+        progress: (p) => ctx.progress({ phase, done: doneBefore + Math.max(0, p.done), failed: failed + p.failed, total: totalNow, message: indexing ? `indexing: ${indexingNow}` : p.phase }),
+      };
+      let embedded;
+      try {
+        embedded = await embedImages(db, chunk, backbone, inner, { ...EMBED_DEFAULTS, ...req.embed, views: ['original', 'flipped'] });
+      } catch (err) {
+        // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
+        const salvaged = await predictAndStore(db, head, runId, chunk, { strict: false }).catch(() => ({ stored: 0 }));
+        if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
+        throw err;
+      }
+      const bad = new Set(embedded.failed.map((f) => f.path));
+      for (const f of embedded.failed) addFailure(f);
+      const result = await predictAndStore(db, head, runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal });
+      // Should not happen after a successful embed; never predict from zeros.
+      for (const c of result.missing) addFailure({ path: c.path, reason: 'embedding missing from the cache' });
+      tagged += result.stored;
+      if (result.stored) deps.onStored?.(libraryIds, result.stored);
     }
-    const bad = new Set(embedded.failed.map((f) => f.path));
-    for (const f of embedded.failed) addFailure(f);
-    const result = await predictAndStore(db, head, runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal });
-    // Should not happen after a successful embed; never predict from zeros.
-    for (const c of result.missing) addFailure({ path: c.path, reason: 'embedding missing from the cache' });
-    tagged += result.stored;
-    if (result.stored) deps.onStored?.(libraryIds, result.stored);
-    ctx.progress({ phase, done: tagged, failed, total });
+  } finally {
+    // A cancel stops the indexer at its next file too; never leave it writing after the job ended.
+    await indexer;
   }
+
+  const end = tagWork(db, runId, libraryIds, false);
+  for (const b of end.broken) addFailure(b);
+  const failed = embedFailed;
+  const total = tagged + failed;
   ctx.progress({ phase: 'Done', done: tagged, failed, total });
   return {
     runId,
     libraryIds,
-    posters: work.todo.length + work.alreadyTagged + work.broken.length,
+    posters: end.todo.length + end.alreadyTagged + end.broken.length,
     tagged,
-    alreadyTagged: req.force ? 0 : work.alreadyTagged,
+    alreadyTagged: force ? 0 : end.alreadyTagged - tagged,
     failed,
     failures,
     seconds: (performance.now() - t0) / 1000,

@@ -88,9 +88,11 @@ export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
       });
       b.bus.emit('library:changed', { libraryId: id, reason: 'labels' });
       const files = r.files.map((f) => ({ file: f.relPath, rowsChanged: f.rowsUpdated + f.rowsAppended }));
-      const wrote = files.length ? `Saved ${r.written} poster${r.written === 1 ? '' : 's'} into ${files.map((f) => f.file).join(', ')}.` : 'Nothing to write.';
-      const skipped = r.notWritten.length ? ` ${r.notWritten.length} could not be written: ${r.notWritten.slice(0, 3).map((n) => `${n.relPath} (${n.reason})`).join('; ')}${r.notWritten.length > 3 ? '; …' : ''}` : '';
-      return { files, message: wrote + skipped };
+      const skipped = r.notWritten.length ? `${r.notWritten.length} could not be written: ${r.notWritten.slice(0, 3).map((n) => `${n.relPath} (${n.reason})`).join('; ')}${r.notWritten.length > 3 ? '; …' : ''}` : '';
+      // Nothing written but something refused: that is a failure the user must see, not a success.
+      if (!files.length && skipped) throw new UserError(`Could not write the labels back. ${skipped}`);
+      const wrote = files.length ? `Saved ${r.written} poster${r.written === 1 ? '' : 's'} into ${files.map((f) => f.file).join(', ')}.` : 'Nothing to write: no labels were edited.';
+      return { files, message: skipped ? `${wrote} ${skipped}` : wrote };
     },
     'genres:add': ({ libraryId, name }) => {
       wrap(() => addGenre(b.db, libraryId, name));

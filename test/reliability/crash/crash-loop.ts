@@ -59,6 +59,10 @@ interface Snapshot {
 const key = (genres: readonly string[]) => [...genres].sort().join('|');
 
 function snapshot(dataDir: string, libraryRoot: string, problems: string[]): Snapshot {
+  if (!fs.existsSync(dataPaths(dataDir).database)) {
+    // Killed before the first start made its database: nothing was committed yet.
+    return { labels: new Map(), images: new Set(), predictions: new Set(), doneRuns: new Set(), csvRows: new Map() };
+  }
   const db = new Database(dataPaths(dataDir).database);
   try {
     const integrity = db.pragma('integrity_check', { simple: true });
@@ -174,8 +178,8 @@ function runSession(dataDir: string, libraryRoot: string, session: number, killA
 function phaseOf(events: DriverEvent[]): string {
   const last = events[events.length - 1]?.e;
   const names: Record<string, string> = {
-    undefined: 'start-up', start: 'indexing', indexed: 'labelling', 'label-intent': 'labelling', label: 'labelling',
-    writeback: 'write-back → training', 'train-start': 'training', trained: 'tagging', 'tag-start': 'tagging', tagged: 'closing',
+    undefined: 'start-up', start: 'indexing', indexed: 'labelling', 'label-intent': 'labelling', label: 'write-back or model loading',
+    writeback: 'model loading', 'train-start': 'training', trained: 'tagging', 'tag-start': 'tagging', tagged: 'closing', complete: 'closing',
   };
   return names[String(last)] ?? String(last);
 }
