@@ -8,6 +8,7 @@ import { createHandlers } from './api/handlers';
 import { loadTf, type TfRuntime } from './ml/tf';
 import { createMediaResolver } from './library/media';
 import { Predictor } from './training/predictor';
+import { shutdownEmbeddingWorkers } from './ml/features/worker-pool';
 import { markInterruptedRuns } from './ml/runs-repo';
 import path from 'node:path';
 
@@ -65,6 +66,7 @@ export function createBackend(opts: BackendOptions): Backend {
     tf: () => loadTf(),
     async close() {
       await jobs.shutdown();
+      await shutdownEmbeddingWorkers();
       db.close();
     },
   } as Backend;

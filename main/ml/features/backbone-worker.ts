@@ -32,6 +32,25 @@ interface Pending {
  * session.run (or session creation) aborts the whole process. Cancel rejects the caller's promises at
  * once and lets the thread finish its current batch, then close.
  */
+/** Every embedding thread alive in this process, so shutdown can wait for them (see waitForEmbeddingThreads). */
+const threads = new Set<Worker>();
+
+/**
+ * Waits until every embedding thread has exited (each one finishes its native call first), at most
+ * `timeoutMs`. Exiting the process while ONNX Runtime runs in a thread aborts it, so the CLI and the app
+ * call this before they exit.
+ */
+export async function waitForEmbeddingThreads(timeoutMs = 15_000): Promise<void> {
+  if (threads.size === 0) return;
+  const exits = [...threads].map((w) => {
+    w.ref();
+    return new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exits), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
 export class BackboneWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -64,6 +83,8 @@ export class BackboneWorker {
   static start(data: EmbedWorkerData, signal?: AbortSignal): Promise<BackboneWorker> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const worker = spawnWorker('embed', 'ml/features/embed-worker.ts', { workerData: data });
+    threads.add(worker);
+    worker.once('exit', () => threads.delete(worker));
     return new Promise<BackboneWorker>((resolve, reject) => {
       let abandoned = false;
       const cleanup = () => {
@@ -136,6 +157,8 @@ export class BackboneWorker {
   close(idleTimeoutMs = 2000): Promise<void> {
     if (!this.closing) {
       this.closing = true;
+      // Keep the process alive until the thread is gone: a caller awaiting this must not see the process end.
+      this.worker.ref();
       this.dead ??= new Error('Embedding worker closed');
       this.worker.postMessage({ type: 'close' } satisfies ToEmbedWorker);
       const timer = setInterval(() => {

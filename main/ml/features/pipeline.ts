@@ -6,7 +6,7 @@ import { CancelledError, type JobContext } from '../../jobs/types';
 import type { BackboneSpec, EngineName } from '../backbones/types';
 import type { BackboneWorker } from './backbone-worker';
 import { decodeViews, ImageDecodeError } from './decode';
-import { acquireWorker, releaseWorker } from './worker-pool';
+import { acquireWorker, hasIdleWorker, releaseWorker } from './worker-pool';
 import { EmbeddingStore, type EmbeddingFailure, type StoredEmbedding, type View } from './embedding-store';
 
 export interface EmbedItem {
@@ -41,6 +41,8 @@ export interface EmbedSummary {
   seconds: number;
   /** Of `seconds`, the time spent starting the worker and loading the backbone (0 when nothing needed embedding). */
   loadSeconds: number;
+  /** The loaded worker of an earlier run was reused (no thread start, no model load). */
+  reusedWorker: boolean;
 }
 
 interface Sample {
@@ -94,11 +96,13 @@ export async function embedImages(
   let worker: BackboneWorker | undefined;
   let starting: Promise<BackboneWorker> | undefined;
   let loadSeconds = 0;
+  let reusedWorker = false;
   const getWorker = (): Promise<BackboneWorker> => {
     if (!starting) {
       const t0 = performance.now();
       phase = `Loading ${backboneId}`;
       report();
+      reusedWorker = hasIdleWorker(workerData);
       starting = acquireWorker(workerData, ctx.signal).then((w) => {
         worker = w;
         loadSeconds = (performance.now() - t0) / 1000;
@@ -212,7 +216,7 @@ export async function embedImages(
   const seconds = (performance.now() - started) / 1000;
   phase = 'Done';
   report();
-  return { embedded, cached, failed, seconds, loadSeconds };
+  return { embedded, cached, failed, seconds, loadSeconds, reusedWorker };
 }
 
 /**

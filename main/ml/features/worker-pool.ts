@@ -1,4 +1,4 @@
-import { BackboneWorker, type EmbedWorkerData } from './backbone-worker';
+import { BackboneWorker, waitForEmbeddingThreads, type EmbedWorkerData } from './backbone-worker';
 
 /**
  * Keeps a backbone worker alive for a short while after a run, so runs in quick succession (the
@@ -9,6 +9,11 @@ const idle = new Map<string, { worker: BackboneWorker; timer: NodeJS.Timeout }>(
 
 function keyOf(data: EmbedWorkerData): string {
   return JSON.stringify([data.backboneId, data.engine ?? 'auto', data.threads ?? null, data.backboneModule ?? null]);
+}
+
+/** Whether acquireWorker would hand back a loaded worker (no thread start, no model load). */
+export function hasIdleWorker(data: EmbedWorkerData): boolean {
+  return idle.get(keyOf(data))?.worker.usable ?? false;
 }
 
 /** An idle worker for this backbone and settings, or a new one. */
@@ -44,4 +49,10 @@ export async function closeIdleWorkers(): Promise<void> {
   const all = [...idle.values()];
   idle.clear();
   await Promise.all(all.map(({ worker, timer }) => (clearTimeout(timer), worker.close())));
+}
+
+/** Shutdown: closes idle workers and waits for every embedding thread (cancelled ones finish their batch). */
+export async function shutdownEmbeddingWorkers(timeoutMs?: number): Promise<void> {
+  await closeIdleWorkers();
+  await waitForEmbeddingThreads(timeoutMs);
 }
