@@ -55,3 +55,17 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   cancelled: 409,
   internal: 500,
 };
+
+/**
+ * Runs a back-end call whose plain Errors carry user-readable messages (the library and tagging modules):
+ * "No …" / "There is no run …" become not_found, everything else a user error.
+ */
+export function userFacing<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw /^(No (library|poster|image)|There is no run)/i.test(message) ? new ApiError('not_found', message) : new UserError(message);
+  }
+}

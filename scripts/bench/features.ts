@@ -16,6 +16,7 @@ import { openBackbone } from '../../main/ml/backbones/open';
 import { BACKBONES } from '../../main/ml/backbones/registry';
 import { decodeViews } from '../../main/ml/features/decode';
 import { defaultBatchSize, embedImages, type EmbedItem, type EmbedOptions } from '../../main/ml/features/pipeline';
+import { rssSampler } from './lib/rss';
 
 interface Args {
   dataset?: string;
@@ -46,15 +47,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** Peak RSS over a stage, sampled (the process-wide maxRSS only ever grows). */
-function rssSampler() {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 25);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, process.memoryUsage.rss());
-  };
-}
 
 function images(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

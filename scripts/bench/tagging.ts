@@ -13,6 +13,7 @@ import type { JobSnapshot } from '../../main/api/contract';
 import type { TagSummary } from '../../main/tagging/tag-job';
 import { closeIdleWorkers } from '../../main/ml/features/worker-pool';
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../../test/helpers/posters';
+import { rssSampler } from './lib/rss';
 
 function arg(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -65,15 +66,6 @@ function untilDone(b: Backend, id: string, onUpdate?: (s: JobSnapshot) => void):
   });
 }
 
-/** Peak RSS over a stage, sampled (the process-wide maxRSS only ever grows). */
-function rssSampler() {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 25);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, process.memoryUsage.rss());
-  };
-}
 
 async function tagOnce(b: Backend, runId: number, folder: string) {
   const stop = rssSampler();

@@ -1,6 +1,6 @@
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
-import { ApiError, UserError } from '../errors';
+import { UserError, userFacing } from '../errors';
 import { getLibrary, lastImportReport, listLibraries, openLibrary, removeLibrary } from '../../library/library-repo';
 import { genreVocabulary, posterDetail, queryPosters, setPosterLabels, splitCounts } from '../../library/gallery-queries';
 import { indexLibrary } from '../../library/indexer';
@@ -50,38 +50,28 @@ export function startIndexing(b: Backend, libraryId: number) {
   return snapshot;
 }
 
-function wrap<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    // The library modules throw plain Errors with user-readable messages (unknown genre, missing folder).
-    const message = err instanceof Error ? err.message : String(err);
-    throw /^No (library|poster|image)/i.test(message) ? new ApiError('not_found', message) : new UserError(message);
-  }
-}
 
 export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
   return {
     'library:list': () => listLibraries(b.db),
     'library:open': ({ path, name, layout }) => {
-      const library = wrap(() => openLibrary(b.db, path, { name, layout }));
+      const library = userFacing(() => openLibrary(b.db, path, { name, layout }));
       b.media?.refreshRoots();
       return { library, job: startIndexing(b, library.id) };
     },
     'library:index': ({ id }) => {
-      wrap(() => getLibrary(b.db, id));
+      userFacing(() => getLibrary(b.db, id));
       return startIndexing(b, id);
     },
     'library:remove': ({ id }) => {
-      wrap(() => removeLibrary(b.db, id));
+      userFacing(() => removeLibrary(b.db, id));
       b.media?.refreshRoots();
       b.bus.emit('library:changed', { libraryId: id, reason: 'removed' });
       return { removed: true };
     },
-    'library:report': ({ id }) => wrap(() => lastImportReport(b.db, id)),
+    'library:report': ({ id }) => userFacing(() => lastImportReport(b.db, id)),
     'library:writeBack': async ({ id }) => {
-      const lib = wrap(() => getLibrary(b.db, id));
+      const lib = userFacing(() => getLibrary(b.db, id));
       const r = await writeBackLabels(b.db, id).catch((err: unknown) => {
         // Read-only folder, disk full…: nothing was replaced (temp file + rename), labels stay in the app.
         throw new UserError(`Could not write the labels back to ${lib.name}: ${err instanceof Error ? err.message : err}`);
@@ -95,19 +85,19 @@ export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
       return { files, message: skipped ? `${wrote} ${skipped}` : wrote };
     },
     'genres:add': ({ libraryId, name }) => {
-      wrap(() => addGenre(b.db, libraryId, name));
+      userFacing(() => addGenre(b.db, libraryId, name));
       b.bus.emit('library:changed', { libraryId, reason: 'labels' });
       return { genres: genreVocabulary(b.db, libraryId), splits: splitCounts(b.db, libraryId) };
     },
-    'posters:query': (q) => wrap(() => queryPosters(b.db, q)),
-    'posters:get': ({ id }) => wrap(() => posterDetail(b.db, id)),
+    'posters:query': (q) => userFacing(() => queryPosters(b.db, q)),
+    'posters:get': ({ id }) => userFacing(() => posterDetail(b.db, id)),
     'posters:setLabels': ({ id, genres }) => {
-      const detail = wrap(() => setPosterLabels(b.db, id, genres));
+      const detail = userFacing(() => setPosterLabels(b.db, id, genres));
       b.bus.emit('library:changed', { libraryId: detail.libraryId, reason: 'labels' });
       return detail;
     },
     'genres:list': ({ libraryId }) =>
-      wrap(() => {
+      userFacing(() => {
         getLibrary(b.db, libraryId);
         return { genres: genreVocabulary(b.db, libraryId), splits: splitCounts(b.db, libraryId) };
       }),

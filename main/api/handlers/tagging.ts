@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
-import { ApiError, UserError } from '../errors';
+import { ApiError, UserError, userFacing } from '../errors';
 import { getLibrary, openLibrary, resolveLibraryRoot } from '../../library/library-repo';
 import { queryPosters } from '../../library/gallery-queries';
 import { chooseRun } from '../../tagging/run-choice';
@@ -12,16 +12,6 @@ import { exportTags } from '../../tagging/export';
 
 type TaggingCalls = 'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export';
 
-/** Library modules throw plain Errors with user-readable messages; "No …" ones mean something is missing. */
-function wrap<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw /^(No (library|poster|image)|There is no run)/i.test(message) ? new ApiError('not_found', message) : new UserError(message);
-  }
-}
 
 const EVENT_EVERY_MS = 500;
 
@@ -73,21 +63,21 @@ function exportsDir(b: Backend): string {
 export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
   return {
     'tag:start': async ({ runId, folders, force }) => {
-      const run = wrap(() => chooseRun(b.db, runId));
+      const run = userFacing(() => chooseRun(b.db, runId));
       // Every folder is checked before anything starts: a typo fails the call, not the job.
-      const roots = folders.map((f) => wrap(() => resolveLibraryRoot(f)));
+      const roots = folders.map((f) => userFacing(() => resolveLibraryRoot(f)));
       // Load the model now (cached for the job): a missing backbone or damaged model fails the call, not the job.
       await b.predictor.head(run.id).catch((err: unknown) => {
         throw err instanceof ApiError ? err : new UserError(`Run #${run.id}'s model cannot be used: ${(err as Error).message}`);
       });
-      const libraryIds = [...new Set(roots.map((root) => wrap(() => openLibrary(b.db, root)).id))];
+      const libraryIds = [...new Set(roots.map((root) => userFacing(() => openLibrary(b.db, root)).id))];
       b.media?.refreshRoots();
       const { job, queued } = startTagging(b, run.id, libraryIds, Boolean(force));
       return { job, libraryIds, runId: run.id, queued };
     },
 
     'predictions:forImages': ({ runId, imageIds }) => {
-      const views = wrap(() => predictionsForImages(b.db, runId, imageIds));
+      const views = userFacing(() => predictionsForImages(b.db, runId, imageIds));
       return imageIds.map((imageId) => ({ imageId, prediction: views.get(imageId) ?? null }));
     },
 
@@ -96,7 +86,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
       if (minConfidence !== undefined && maxConfidence !== undefined && minConfidence > maxConfidence) {
         throw new UserError('The minimum confidence is above the maximum.');
       }
-      return wrap(() => {
+      return userFacing(() => {
         runGenres(b.db, runId); // "There is no run #…" even when the page is empty
         const page = queryPosters(b.db, base, predictionFilterSql(b.db, { runId, genre, minConfidence, maxConfidence, predicted }));
         const views = predictionsForImages(b.db, runId, page.items.map((i) => i.id));
@@ -105,27 +95,27 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
     },
 
     'predictions:accept': ({ runId, imageIds, genres }) => {
-      const r = wrap(() => acceptPredictions(b.db, runId, imageIds, genres));
+      const r = userFacing(() => acceptPredictions(b.db, runId, imageIds, genres));
       for (const libraryId of r.libraryIds) b.bus.emit('library:changed', { libraryId, reason: 'labels' });
       return r;
     },
 
     'predictions:reject': ({ runId, imageId, genre, undo }) => {
-      const { libraryId } = wrap(() => rejectPrediction(b.db, runId, imageId, genre, Boolean(undo)));
+      const { libraryId } = userFacing(() => rejectPrediction(b.db, runId, imageId, genre, Boolean(undo)));
       b.bus.emit('library:changed', { libraryId, reason: 'predictions' });
       return { imageId, prediction: predictionsForImages(b.db, runId, [imageId]).get(imageId) ?? null };
     },
 
     'tag:export': async ({ runId, libraryIds, folder, format, file, overwrite }) => {
-      wrap(() => runGenres(b.db, runId)); // predictions are enough: the model files are not needed
+      userFacing(() => runGenres(b.db, runId)); // predictions are enough: the model files are not needed
       let ids = libraryIds ?? [];
       if (folder) {
-        const root = wrap(() => resolveLibraryRoot(folder));
+        const root = userFacing(() => resolveLibraryRoot(folder));
         const id = b.db.prepare('SELECT id FROM libraries WHERE root = ?').pluck().get(root) as number | undefined;
         if (id === undefined) throw new UserError(`${root} is not an opened folder; tag it first.`, 'not_found');
         ids = [id];
       }
-      ids.forEach((id) => wrap(() => getLibrary(b.db, id)));
+      ids.forEach((id) => userFacing(() => getLibrary(b.db, id)));
       let target = file;
       if (!target && (format === 'csv' || format === 'json')) {
         target = path.join(exportsDir(b), `run-${runId}-tags-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`);
