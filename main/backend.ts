@@ -11,6 +11,7 @@ import { Predictor } from './training/predictor';
 import { shutdownEmbeddingWorkers } from './ml/features/worker-pool';
 import { markInterruptedRuns } from './ml/runs-repo';
 import path from 'node:path';
+import { setUserBackbonesDir } from './ml/backbones/user-backbones';
 
 /** What only the desktop shell can do; absent in browser mode and the CLI. */
 export interface ShellAdapter {
@@ -50,6 +51,8 @@ export interface Backend {
 /** The whole back end as a plain Node object: Electron main, the bridge and the CLI each create one. */
 export function createBackend(opts: BackendOptions): Backend {
   const paths = ensureDataDir(opts.dataDir);
+  // Downloaded and imported backbones live in the data folder; the registry lists them from here.
+  setUserBackbonesDir(paths.backbones);
   const db = openDatabase(paths.database);
   // Runs a previous session left running or queued can never finish: say so instead of showing them live.
   markInterruptedRuns(db);

@@ -104,6 +104,8 @@ export const calls = {
     z.object({ backbones: z.array(T.BackboneOption), tutorialGenres: z.array(z.string()), defaults: z.object({ head: z.string(), epochs: z.number(), learningRate: z.number(), seed: z.number() }) }),
     'Backbones that can be used here (with size and speed) and the default settings.',
   ),
+  'backbones:download': call(T.BackboneDownloadRequest, JobSnapshot, 'Download a backbone listed as "not downloaded yet" (a job with progress; cancellable).'),
+  'backbones:import': call(T.BackboneImportRequest, T.BackboneOption, 'Add a TF.js graph model folder (model.json + weight files) as a backbone, after checking it runs.'),
   'train:start': call(T.TrainRequest, z.object({ runId: z.number(), job: JobSnapshot, queued: z.boolean() }), 'Start training a model on a library (one training runs at a time; later ones wait).'),
   'runs:list': call(Empty, z.array(T.RunSummary), 'All training runs, newest first.'),
   'runs:get': call(z.object({ id: z.number().int().positive() }).strict(), T.RunDetail, "A run's settings, per-epoch curves and final metrics."),

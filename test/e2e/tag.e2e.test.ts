@@ -49,6 +49,10 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   const summary = page.getByTestId('tag-summary');
   await summary.waitFor({ timeout: 120_000 });
   assert.match((await summary.textContent()) ?? '', /Tagged 6 posters/);
+  await page.getByTestId('export-format').selectOption('csv');
+  await page.getByTestId('export-run').click();
+  await page.getByTestId('export-result').waitFor();
+  await screenshot(page, 'tag-summary');
 
   await page.getByTestId('tag-review').first().click();
   await page.getByTestId('poster-card').first().waitFor();

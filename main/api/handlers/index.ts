@@ -1,6 +1,7 @@
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
 import { appHandlers } from './app';
+import { backboneHandlers } from './backbones';
 import { jobHandlers } from './jobs';
 import { libraryHandlers } from './library';
 import { trainingHandlers } from './training';
@@ -13,6 +14,7 @@ export function createHandlers(b: Backend): Handlers {
     ...jobHandlers(b),
     ...libraryHandlers(b),
     ...trainingHandlers(b),
+    ...backboneHandlers(b),
     ...taggingHandlers(b),
   };
 }

@@ -125,3 +125,15 @@ export const RunExportResult = z.object({ file: z.string(), bytes: z.number() })
 
 /** runs:import — add an exported model file as a new (done) run. */
 export const RunImportRequest = z.object({ file: z.string().min(1).max(4096) }).strict();
+
+/** backbones:download — fetch a downloadable backbone (a job; progress in bytes). */
+export const BackboneDownloadRequest = z.object({ id: z.string().min(1).max(100) }).strict();
+
+/** backbones:import — copy a TF.js graph model folder (model.json + shards) in as a backbone. */
+export const BackboneImportRequest = z
+  .object({
+    folder: z.string().min(1).max(4096),
+    label: z.string().trim().min(1).max(200).optional(),
+    inputSize: z.number().int().min(8).max(1024).default(224),
+  })
+  .strict();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { openOnnxBackbone } from './engines/onnx';
 import { openTfjsBackbone } from './engines/tfjs';
-import { BACKBONES, ONNX_FILE, backboneDir, getBackbone, modelsDir, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
+import { ONNX_FILE, allBackboneEntries, backboneDir, getBackbone, modelsDir, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
 import type { Backbone } from './types';
 
 export type EngineChoice = 'auto' | 'onnxruntime' | 'tfjs';
@@ -26,9 +26,10 @@ export interface OpenedBackbone extends Backbone {
  * its check against the reference path, else TF.js; the reason is on the result.
  */
 export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): Promise<OpenedBackbone> {
-  const entry = getBackbone(id, opts.entries ?? BACKBONES);
-  const dir = backboneDir(entry.id, opts.modelsDir ?? modelsDir());
+  const entry = getBackbone(id, opts.entries ?? allBackboneEntries());
+  const dir = entry.dir ?? backboneDir(entry.id, opts.modelsDir ?? modelsDir());
   const problem = verifyFiles(entry, dir);
+  if (problem && entry.dir) throw new Error(`Backbone ${entry.id} in ${dir} cannot be used (${problem})${entry.missing ? '; download it first' : '; remove it and download or import it again'}`);
   if (problem) {
     throw new Error(`Backbone ${entry.id} is not installed in ${dir} (${problem}); run: node --import tsx scripts/fetch-models.ts`);
   }

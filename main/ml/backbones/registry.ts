@@ -3,6 +3,8 @@ import { resourcePath } from '../../core/project-root';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackboneSpec } from './types';
+import { pendingDownloadEntries } from './downloadable';
+import { installedUserBackbones } from './user-backbones';
 
 /** A backbone as shipped: the spec plus where its files come from and how to run them. */
 export interface BackboneEntry extends BackboneSpec {
@@ -15,6 +17,10 @@ export interface BackboneEntry extends BackboneSpec {
   modelFile: string;
   /** Node (tfjs-graph) or tensor (tflite) that takes the preprocessed NHWC float batch. */
   inputNode: string;
+  /** Installed in the data folder (downloaded or imported): the files are here, not in modelsDir. */
+  dir?: string;
+  /** Why it cannot be used yet (a downloadable backbone not downloaded). */
+  missing?: string;
 }
 
 export const DEFAULT_BACKBONE = 'inception_v3';
@@ -69,11 +75,19 @@ export function backboneIds(): string[] {
   return BACKBONES.map((b) => b.id);
 }
 
-export function findBackbone(id: string, entries: readonly BackboneEntry[] = BACKBONES): BackboneEntry | undefined {
+/** The bundled backbones plus those installed in (or downloadable into) the data folder's backbones dir. */
+export function allBackboneEntries(): BackboneEntry[] {
+  const user = installedUserBackbones();
+  const pending = pendingDownloadEntries();
+  const bundled = new Set(BACKBONES.map((b) => b.id));
+  return [...BACKBONES, ...user.filter((u) => !bundled.has(u.id)), ...pending.filter((p) => !bundled.has(p.id))];
+}
+
+export function findBackbone(id: string, entries: readonly BackboneEntry[] = allBackboneEntries()): BackboneEntry | undefined {
   return entries.find((b) => b.id === id);
 }
 
-export function getBackbone(id: string, entries: readonly BackboneEntry[] = BACKBONES): BackboneEntry {
+export function getBackbone(id: string, entries: readonly BackboneEntry[] = allBackboneEntries()): BackboneEntry {
   const b = findBackbone(id, entries);
   if (!b) throw new Error(`Unknown backbone "${id}" (known: ${entries.map((e) => e.id).join(', ')})`);
   return b;
@@ -128,6 +142,7 @@ export function sha256File(file: string): string {
 
 /** Why the original files of a backbone in `dir` are not usable, or undefined when they all match. */
 export function verifyFiles(entry: BackboneEntry, dir: string): string | undefined {
+  if (entry.missing) return entry.missing;
   for (const [name, want] of Object.entries(entry.sha256)) {
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) return `missing ${name}`;
@@ -170,9 +185,9 @@ export interface BackboneAvailability {
 }
 
 /** Which backbones are installed and verified under `dir`. */
-export function availableBackbones(dir: string = modelsDir(), entries: readonly BackboneEntry[] = BACKBONES): BackboneAvailability[] {
+export function availableBackbones(dir: string = modelsDir(), entries: readonly BackboneEntry[] = allBackboneEntries()): BackboneAvailability[] {
   return entries.map((e) => {
-    const bdir = backboneDir(e.id, dir);
+    const bdir = e.dir ?? backboneDir(e.id, dir);
     const problem = verifyFiles(e, bdir);
     const onnx = problem ? { usable: false, reason: 'backbone not installed' } : onnxStatus(bdir);
     return { id: e.id, label: e.label, spec: specOf(e), installed: !problem, problem, onnx: onnx.usable, onnxReason: onnx.reason };

@@ -41,8 +41,9 @@ export async function openTfjsBackbone(entry: BackboneEntry, dir: string): Promi
     });
     run = (x) =>
       tf.tidy(() => {
-        const y = model.execute({ [entry.inputNode]: x }, entry.embeddingNode) as Tensor4D;
-        return tf.mean(y, [1, 2]); // global average pool → [N, C]
+        const y = model.execute({ [entry.inputNode]: x }, entry.embeddingNode) as Tensor;
+        // Global average pool a spatial output → [N, C]; downloaded feature vectors are [N, C] already.
+        return y.rank === 4 ? tf.mean(y, [1, 2]) : y;
       });
     release = () => model.dispose();
   }
