@@ -146,6 +146,7 @@ export class JobManager {
       id: e.snap.id,
       signal: e.abort.signal,
       progress: (p: JobProgress) => this.progress(e, p),
+      isPaused: () => e.paused,
       checkpoint: async () => {
         while (e.paused && !e.abort.signal.aborted) await new Promise<void>((r) => e.resumeWaiters.push(r));
         if (e.abort.signal.aborted) throw new CancelledError();

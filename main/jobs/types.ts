@@ -19,6 +19,8 @@ export interface JobContext {
   progress(p: JobProgress): void;
   /** Resolves at once unless the user paused the job; rejects with CancelledError when cancelled. */
   checkpoint(): Promise<void>;
+  /** Whether the user paused the job (for work that runs elsewhere, e.g. a worker thread). */
+  isPaused?(): boolean;
 }
 
 export class CancelledError extends Error {

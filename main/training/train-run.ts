@@ -6,9 +6,8 @@ import type { JobContext } from '../jobs/types';
 import { embedImages } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { getBackbone, specOf } from '../ml/backbones/registry';
-import { trainHead, type TrainResult } from '../ml/train';
-import { predictScores } from '../ml/predict';
-import { headInfoFromTraining, saveHead } from '../ml/model-io';
+import type { TrainResult } from '../ml/train';
+import { trainInWorker } from './train-in-worker';
 import { addRunEpoch, setRunStatus } from '../ml/runs-repo';
 import type { EmbeddingSet } from '../ml/dataset';
 import { targets, type LabelledPoster, type TrainingData } from './training-data';
@@ -72,41 +71,46 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
 
   const epochsPlanned = Number(o.config.epochs);
-  const result = await trainHead({
-    train: embeddingSet(db, o.backbone, trainPosters, data.genres),
-    val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres) : undefined,
-    genres: data.genres,
-    config: o.config,
-    signal: ctx.signal,
-    onProgress: (p) =>
-      ctx.progress({ phase: 'Training the head', message: `epoch ${p.epoch} of ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
-    onEpoch: (e) => {
-      addRunEpoch(db, runId, e);
-      bus.emit('train:epoch', { runId, epoch: e, epochs: epochsPlanned });
-    },
-  });
-
+  const dir = runModelDir(o.modelsDir, runId);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const spec = specOf(getBackbone(o.backbone));
   try {
+    const result = await trainInWorker(
+      {
+        train: embeddingSet(db, o.backbone, trainPosters, data.genres),
+        val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres) : undefined,
+        genres: data.genres,
+        config: o.config,
+        modelDir: tmp,
+        backbone: { id: spec.id, sha256: spec.sha256, inputSize: spec.inputSize, preprocessing: spec.preprocessing },
+        evaluate: valPosters.length ? 'val' : 'holdout',
+      },
+      ctx,
+      {
+        progress: (p) =>
+          ctx.progress({ phase: 'Training the head', message: `epoch ${p.epoch} of ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
+        epoch: (e) => {
+          addRunEpoch(db, runId, e);
+          bus.emit('train:epoch', { runId, epoch: e, epochs: epochsPlanned });
+        },
+      },
+    );
+
     ctx.progress({ phase: 'Saving the model', done: 0, failed: 0, total: 1 });
-    await ctx.checkpoint();
-    const dir = runModelDir(o.modelsDir, runId);
-    const tmp = `${dir}.tmp-${process.pid}`;
-    fs.rmSync(tmp, { recursive: true, force: true });
-    await saveHead(tmp, result.model, headInfoFromTraining(result, specOf(getBackbone(o.backbone))));
     // Validation predictions (test-time flip, as the metrics) for the evaluation view.
-    const valSet = valPosters.length ? valPosters : result.holdout ? result.holdout.val.map((i) => trainPosters[i]) : [];
-    if (valSet.length) {
-      const set = embeddingSet(db, o.backbone, valSet, data.genres);
-      const scores = await predictScores(result.model, set.x, set.n, { xFlip: set.xFlip });
+    const evalPosters = result.evalRows ? result.evalRows.map((i) => trainPosters[i]) : valPosters;
+    if (evalPosters.length) {
       const g = data.genres.length;
-      const items = valSet.map((p, i) => ({
+      const items = evalPosters.map((p, i) => ({
         imageId: p.imageId,
         posterId: p.posterId,
-        scores: Array.from(scores.subarray(i * g, (i + 1) * g), (v) => Math.round(v * 1e5) / 1e5),
+        scores: Array.from(result.evalScores.subarray(i * g, (i + 1) * g), (v) => Math.round(v * 1e5) / 1e5),
         truth: p.genres.filter((x) => data.genres.includes(x)),
       }));
       fs.writeFileSync(path.join(tmp, EVALUATION_FILE), JSON.stringify({ genres: data.genres, thresholds: result.thresholds, items }));
     }
+    await ctx.checkpoint();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
 
@@ -128,7 +132,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
     bus.emit('run:update', { runId, status: 'done' });
     return outcome;
   } finally {
-    result.model.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backend } from '../../backend';
+import type { Handlers } from '../gate';
+import { UserError } from '../errors';
+import { availableBackbones, BACKBONES, DEFAULT_BACKBONE, type BackboneAvailability } from '../../ml/backbones/registry';
+import { downloadBackbone, findDownloadable } from '../../ml/backbones/downloadable';
+import { importBackboneFolder } from '../../ml/backbones/user-backbones';
+
+type BackboneCalls = 'backbones:download' | 'backbones:import';
+
+function optionOf(a: BackboneAvailability) {
+  return {
+    id: a.id,
+    label: a.label,
+    available: a.installed,
+    reason: a.problem,
+    engine: a.installed ? (a.onnx ? 'onnxruntime' : 'tfjs') : undefined,
+    inputSize: a.spec.inputSize,
+    embeddingSize: a.spec.embeddingSize,
+    licence: a.spec.licence,
+    source: a.spec.source,
+    isDefault: a.id === DEFAULT_BACKBONE,
+    note: `${a.spec.inputSize}px, ${a.spec.embeddingSize}-d${a.installed && !a.onnx ? ' (TF.js engine)' : ''}`,
+  };
+}
+
+export function backboneHandlers(b: Backend): Pick<Handlers, BackboneCalls> {
+  return {
+    'backbones:download': ({ id }) => {
+      const d = findDownloadable(id);
+      if (!d) throw new UserError(`"${id}" is not a backbone that can be downloaded.`, 'not_found');
+      const { snapshot } = b.jobs.start({
+        kind: 'embed',
+        title: `Downloading backbone ${d.label}`,
+        lane: 'download',
+        run: async (ctx) => {
+          const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+          const entry = await downloadBackbone(id, {
+            backbonesDir: b.paths.backbones,
+            signal: ctx.signal,
+            onProgress: (p) =>
+              ctx.progress({ phase: 'Downloading backbone', done: p.bytesDone, failed: 0, total: p.bytesTotal, message: `${p.file}: ${mb(p.bytesDone)} of ${mb(p.bytesTotal)}` }),
+          });
+          return entry.id;
+        },
+        summarize: (backbone) => ({ backbone }),
+      });
+      return snapshot;
+    },
+
+    'backbones:import': async ({ folder, label, inputSize }) => {
+      const src = path.resolve(folder);
+      if (!fs.existsSync(src) || !fs.statSync(src).isDirectory()) throw new UserError(`${src} is not a folder.`, 'not_found');
+      const id = path.basename(src).toLowerCase().replace(/[^a-z0-9_-]+/g, '_').replace(/^[^a-z0-9]+/, '') || 'imported';
+      if (BACKBONES.some((x) => x.id === id) || findDownloadable(id)) throw new UserError(`A built-in backbone is called "${id}"; rename the folder first.`, 'conflict');
+      let entryId: string;
+      try {
+        entryId = (await importBackboneFolder(src, { id, label, inputSize, backbonesDir: b.paths.backbones })).id;
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      const a = availableBackbones().find((x) => x.id === entryId);
+      if (!a) throw new UserError(`The backbone "${entryId}" was imported but cannot be listed (is the data folder's backbones dir writable?).`);
+      return optionOf(a);
+    },
+  };
+}
