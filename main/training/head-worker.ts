@@ -28,6 +28,8 @@ const ctx: JobContext = {
   signal: abort.signal,
   progress: () => undefined,
   checkpoint: async () => {
+    // A macrotask turn, so a 'cancel' or 'pause' message from the back end is handled between batches.
+    await new Promise<void>((r) => setImmediate(r));
     while (paused && !abort.signal.aborted) await new Promise<void>((r) => (wake = r));
     if (abort.signal.aborted) throw new CancelledError();
   },

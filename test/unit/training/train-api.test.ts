@@ -93,3 +93,28 @@ test('bad training requests are refused with a clear message', { skip }, async (
   await assert.rejects(b.call('train:start', { libraryId: 999 }), /No library/i);
   await assert.rejects(b.call('train:start', { libraryId, epochs: 0 } as never), /epochs/);
 });
+
+test('pausing a training holds it between batches (it trains in a worker thread) and resuming continues', { skip }, async () => {
+  const { runId, job } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 400, patience: 0, seed: 3 });
+  let epochs = 0;
+  const off = b.bus.subscribe((event, payload) => {
+    if (event === 'train:epoch' && (payload as { runId: number }).runId === runId) epochs++;
+  });
+  const waitEpochs = (n: number) => new Promise<void>((resolve) => {
+    const t = setInterval(() => epochs >= n && (clearInterval(t), resolve()), 10);
+  });
+  try {
+    await waitEpochs(1);
+    b.jobs.pause(job.id);
+    await new Promise((r) => setTimeout(r, 600)); // the worker sees the pause within one poll
+    const held = epochs;
+    await new Promise((r) => setTimeout(r, 600));
+    assert.ok(epochs <= held + 1, `still training while paused (${held} → ${epochs})`);
+    b.jobs.resume(job.id);
+    await waitEpochs(held + 3);
+  } finally {
+    off();
+    b.jobs.cancel(job.id);
+  }
+  assert.equal((await waitForJob(b, job.id)).status, 'cancelled');
+});

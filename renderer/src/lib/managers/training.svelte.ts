@@ -28,7 +28,19 @@ class TrainingManager {
       timer = setTimeout(() => void this.refreshRuns(), 200);
     });
     void this.refreshRuns();
-    void call('train:options').then((o) => (this.options = o), (e) => (this.error = String(e?.message ?? e)));
+    void this.refreshOptions();
+    // A backbone download finishing makes it available.
+    on('job:update', (j) => {
+      if (j.title.startsWith('Downloading') && j.status === 'done') void this.refreshOptions();
+    });
+  }
+
+  async refreshOptions() {
+    try {
+      this.options = await call('train:options');
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    }
   }
 
   get liveJob() {
