@@ -9,7 +9,13 @@ import { importBackboneFolder } from '../../ml/backbones/user-backbones';
 
 type BackboneCalls = 'backbones:download' | 'backbones:import';
 
-function optionOf(a: BackboneAvailability) {
+const SPEED_NOTE: Record<string, string> = {
+  inception_v3: ', most accurate, ~20 posters/s',
+  mobilenet_v2: ', fastest, ~150 posters/s',
+};
+
+/** How the UI lists a backbone: availability, engine, size and a speed hint. */
+export function backboneOption(a: BackboneAvailability) {
   return {
     id: a.id,
     label: a.label,
@@ -21,7 +27,7 @@ function optionOf(a: BackboneAvailability) {
     licence: a.spec.licence,
     source: a.spec.source,
     isDefault: a.id === DEFAULT_BACKBONE,
-    note: `${a.spec.inputSize}px, ${a.spec.embeddingSize}-d${a.installed && !a.onnx ? ' (TF.js engine)' : ''}`,
+    note: `${a.spec.inputSize}px, ${a.spec.embeddingSize}-d${SPEED_NOTE[a.id] ?? ''}${a.installed && !a.onnx ? ' (slower TF.js engine)' : ''}`,
   };
 }
 
@@ -62,7 +68,7 @@ export function backboneHandlers(b: Backend): Pick<Handlers, BackboneCalls> {
       }
       const a = availableBackbones().find((x) => x.id === entryId);
       if (!a) throw new UserError(`The backbone "${entryId}" was imported but cannot be listed (is the data folder's backbones dir writable?).`);
-      return optionOf(a);
+      return backboneOption(a);
     },
   };
 }

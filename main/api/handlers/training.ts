@@ -7,6 +7,7 @@ import type * as T from '../schemas/training';
 import { availableBackbones, DEFAULT_BACKBONE } from '../../ml/backbones/registry';
 import { resolveTrainConfig } from '../../ml/head';
 import { createRun, deleteRun, getRun, getRunEpochs, listRuns, setRunStatus, type Run } from '../../ml/runs-repo';
+import { backboneOption } from './backbones';
 import { trainingData, TUTORIAL_GENRES } from '../../training/training-data';
 import { EVALUATION_FILE, runModelDir, runTraining, type RunOutcome } from '../../training/train-run';
 import { exportRun, importRun } from '../../training/run-transfer';
@@ -23,10 +24,6 @@ type TrainingCalls =
   | 'predict:files'
   | 'predict:images';
 
-const SPEED_NOTE: Record<string, string> = {
-  inception_v3: 'most accurate, ~20 posters/s',
-  mobilenet_v2: 'fastest, ~150 posters/s',
-};
 
 function outcomeOf(run: Run): RunOutcome | null {
   return run.status === 'done' && run.metrics ? (run.metrics as RunOutcome) : null;
@@ -73,19 +70,7 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
     'train:options': () => {
       const defaults = resolveTrainConfig({});
       return {
-        backbones: availableBackbones().map((a) => ({
-          id: a.id,
-          label: a.label,
-          available: a.installed,
-          reason: a.problem,
-          engine: a.installed ? (a.onnx ? 'onnxruntime' : 'tfjs') : undefined,
-          inputSize: a.spec.inputSize,
-          embeddingSize: a.spec.embeddingSize,
-          licence: a.spec.licence,
-          source: a.spec.source,
-          isDefault: a.id === DEFAULT_BACKBONE,
-          note: `${a.spec.inputSize}px, ${a.spec.embeddingSize}-d, ${SPEED_NOTE[a.id] ?? ''}${a.installed && !a.onnx ? ' (slower TF.js engine)' : ''}`,
-        })),
+        backbones: availableBackbones().map(backboneOption),
         tutorialGenres: TUTORIAL_GENRES,
         defaults: { head: defaults.head, epochs: 40, learningRate: defaults.learningRate, seed: defaults.seed },
       };
