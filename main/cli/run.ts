@@ -11,7 +11,8 @@ import { runsCommand } from './runs-command';
 import { exportCommand } from './export-command';
 import { importCommand } from './import-command';
 
-const MODEL_COMMANDS = [trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand];
+/** Commands with their own module: each has a name and run(argv, io) → exit code. */
+const COMMANDS = [tagCommand, trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand];
 
 const USAGE = `Usage: poster-tagger <command> [options]
 
@@ -49,8 +50,6 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       }
       return 0;
     }
-    case 'tag':
-      return tagCommand.run(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -58,8 +57,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       console.log(USAGE);
       return command ? 0 : 2;
     default: {
-      const model = MODEL_COMMANDS.find((c) => c.name === command);
-      if (model) return model.run(rest, io);
+      const found = COMMANDS.find((c) => c.name === command);
+      if (found) return found.run(rest, io);
       console.error(`poster-tagger: unknown command "${command}". Run "poster-tagger help" for the list.`);
       return 2;
     }
