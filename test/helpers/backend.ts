@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createBackend, type Backend } from '../../main/backend';
 import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../main/api/contract';
 import { tempDir } from './temp';
+import { makeTutorialLibrary } from './posters';
 
 /** A back end on a throwaway data folder; calls go through the gate exactly as the renderer's do. */
 export function testBackend(): Backend & { call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> } {
@@ -39,4 +40,26 @@ export async function openIndexed(b: ReturnType<typeof testBackend>, folder: str
   const done = await waitForJob(b, job.id);
   if (done.status !== 'done') throw new Error(`Indexing ${folder} ended ${done.status}: ${done.error}`);
   return library;
+}
+
+/** Generates a small labelled dataset under `root`, opens it and trains a MobileNetV2 model on it. */
+export async function trainTinyModel(
+  b: Backend,
+  root: string,
+  opts: { train?: number; val?: number; dataSeed?: number; epochs?: number; seed?: number } = {},
+): Promise<{ runId: number; libraryId: number }> {
+  await makeTutorialLibrary(root, { train: opts.train ?? 40, val: opts.val ?? 12, seed: opts.dataSeed ?? 5 });
+  const { library, job } = (await b.gate.invoke('library:open', { path: root })) as { library: { id: number }; job: JobSnapshot };
+  const indexed = await waitForJob(b, job.id);
+  if (indexed.status !== 'done') throw new Error(`Indexing ${root} ended ${indexed.status}: ${indexed.error}`);
+  const started = (await b.gate.invoke('train:start', {
+    libraryId: library.id,
+    backbone: 'mobilenet_v2',
+    epochs: opts.epochs ?? 8,
+    seed: opts.seed ?? 3,
+    patience: 0,
+  })) as { runId: number; job: JobSnapshot };
+  const done = await waitForJob(b, started.job.id);
+  if (done.status !== 'done') throw new Error(`Training ended ${done.status}: ${done.error}`);
+  return { runId: started.runId, libraryId: library.id };
 }

@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { testBackend, waitForJob, openIndexed } from '../../helpers/backend';
-import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../../helpers/posters';
+import { testBackend, waitForJob, trainTinyModel } from '../../helpers/backend';
+import { posterJpeg, FIXTURE_GENRES } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
 import { availableBackbones } from '../../../main/ml/backbones/registry';
 import type { TagSummary } from '../../../main/tagging/tag-job';
@@ -33,13 +33,7 @@ before(async () => {
   if (skip) return;
   b = testBackend();
   const root = tempDir();
-  const training = path.join(root, 'training');
-  await makeTutorialLibrary(training, { train: 60, val: 20, seed: 3 });
-  const lib = await openIndexed(b, training);
-  const started = await b.call('train:start', { libraryId: lib.id, backbone: 'mobilenet_v2', epochs: 12, seed: 7, patience: 0 });
-  const done = await waitForJob(b, started.job.id);
-  assert.equal(done.status, 'done', done.error);
-  runId = started.runId;
+  ({ runId } = await trainTinyModel(b, path.join(root, 'training'), { train: 60, val: 20, dataSeed: 3, epochs: 12, seed: 7 }));
   folder = path.join(root, 'to tag');
   posters.push(...(await makeFolder(folder, 24, 500)));
   fs.writeFileSync(path.join(folder, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])); // cut-off JPEG
