@@ -38,21 +38,9 @@ export function followJob(b: Backend, io: CliIo, job: JobSnapshot, opts: FollowO
   const view = new ProgressView(io);
   let interrupted = false;
   return new Promise((resolve) => {
-    const finish = (snap: JobSnapshot) => {
-      view.clear();
-      unsubscribe();
-      offInterrupt();
-      resolve({ final: snap, interrupted });
-    };
     const unsubscribe = b.bus.subscribe((event, payload) => {
-      if (event === 'job:update') {
-        const snap = payload as JobSnapshot;
-        if (snap.id !== job.id) return;
-        if (FINISHED.has(snap.status)) finish(snap);
-        else view.update(snap);
-      } else {
-        opts.onEvent?.(event, payload, view);
-      }
+      if (event !== 'job:update') opts.onEvent?.(event, payload, view);
+      else if ((payload as JobSnapshot).id === job.id && !FINISHED.has((payload as JobSnapshot).status)) view.update(payload as JobSnapshot);
     });
     const offInterrupt = io.onInterrupt(() => {
       if (interrupted) return;
@@ -60,9 +48,12 @@ export function followJob(b: Backend, io: CliIo, job: JobSnapshot, opts: FollowO
       view.line('Cancelling… (the job stops at its next safe point)');
       b.jobs.cancel(job.id);
     });
-    // The job may have ended before we subscribed.
-    const now = b.jobs.get(job.id);
-    if (FINISHED.has(now.status)) finish(now);
+    void b.jobs.finished(job.id).then((final) => {
+      view.clear();
+      unsubscribe();
+      offInterrupt();
+      resolve({ final, interrupted });
+    });
   });
 }
 

@@ -96,6 +96,15 @@ export class JobManager {
     return { ...this.entry(id).snap };
   }
 
+  /** Resolves with the job's final snapshot (done, failed or cancelled), whenever it ends, even if it already has. */
+  finished(id: string): Promise<JobSnapshot> {
+    const e = this.entry(id);
+    return e.promise.then(
+      () => ({ ...e.snap }),
+      () => ({ ...e.snap }),
+    );
+  }
+
   /** Is a job of this lane queued or running? */
   busy(lane: string): boolean {
     return [...this.jobs.values()].some((e) => ['queued', 'running', 'paused'].includes(e.snap.status) && this.lanes.get(lane) === e.promise);

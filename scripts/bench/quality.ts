@@ -27,6 +27,7 @@ import { loadTf } from '../../main/ml/tf';
 import type { EmbeddingSet } from '../../main/ml/dataset';
 import type { TrainConfigInput } from '../../main/ml/head';
 import { readLabelledFolder, type LabelledFolder } from '../../main/training/labelled-folder';
+import { finishJob } from './lib/jobs';
 
 interface Args {
   dataset: string;
@@ -238,21 +239,6 @@ async function quality(b: Backend, args: Args, data: { train: Split; val: Split;
   return bySet;
 }
 
-function waitJob(b: Backend, id: string, onSnap?: (s: JobSnapshot) => void): Promise<JobSnapshot> {
-  return new Promise((resolve) => {
-    const off = b.bus.subscribe((event, payload) => {
-      if (event !== 'job:update') return;
-      const s = payload as JobSnapshot;
-      if (s.id !== id) return;
-      onSnap?.(s);
-      if (['done', 'failed', 'cancelled'].includes(s.status)) {
-        off();
-        resolve(s);
-      }
-    });
-  });
-}
-
 /** Cold cache to a saved model, through the same calls as the UI, in a fresh data dir. */
 async function coldTrain(dataset: string, backbone: string): Promise<{ index: number; embed: number; head: number; total: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poster-tagger-bench-cold-'));
@@ -260,12 +246,12 @@ async function coldTrain(dataset: string, backbone: string): Promise<{ index: nu
   try {
     const t0 = performance.now();
     const { library, job } = (await b.gate.invoke('library:open', { path: dataset })) as { library: { id: number }; job: JobSnapshot };
-    const indexed = await waitJob(b, job.id);
+    const indexed = await finishJob(b, job.id);
     if (indexed.status !== 'done') throw new Error(`indexing ${indexed.status}: ${indexed.error}`);
     const t1 = performance.now();
     let headStart = 0;
     const started = (await b.gate.invoke('train:start', { libraryId: library.id, backbone })) as { runId: number; job: JobSnapshot };
-    const done = await waitJob(b, started.job.id, (s) => {
+    const done = await finishJob(b, started.job.id, (s) => {
       if (!headStart && s.phase === 'Training the head') headStart = performance.now();
     });
     if (done.status !== 'done') throw new Error(`training ${done.status}: ${done.error}`);

@@ -14,6 +14,7 @@ import type { TagSummary } from '../../main/tagging/tag-job';
 import { closeIdleWorkers } from '../../main/ml/features/worker-pool';
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../../test/helpers/posters';
 import { rssSampler } from './lib/rss';
+import { finishJob } from './lib/jobs';
 
 function arg(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -52,20 +53,6 @@ async function trainingSet(): Promise<string> {
   return root;
 }
 
-function untilDone(b: Backend, id: string, onUpdate?: (s: JobSnapshot) => void): Promise<JobSnapshot> {
-  return new Promise((resolve) => {
-    const off = b.bus.subscribe((event, payload) => {
-      if (event !== 'job:update' || (payload as JobSnapshot).id !== id) return;
-      const s = payload as JobSnapshot;
-      onUpdate?.(s);
-      if (s.status === 'done' || s.status === 'failed' || s.status === 'cancelled') {
-        off();
-        resolve(s);
-      }
-    });
-  });
-}
-
 
 async function tagOnce(b: Backend, runId: number, folder: string) {
   const stop = rssSampler();
@@ -73,7 +60,7 @@ async function tagOnce(b: Backend, runId: number, folder: string) {
   const t0 = performance.now();
   let firstStored: number | null = null;
   const started = (await b.gate.invoke('tag:start', { runId, folders: [folder] })) as { job: JobSnapshot };
-  const final = await untilDone(b, started.job.id, (s) => {
+  const final = await finishJob(b, started.job.id, (s) => {
     if (firstStored === null && s.done > 0) firstStored = performance.now();
   });
   const wall = (performance.now() - t0) / 1000;
@@ -96,10 +83,10 @@ export async function main(argv: string[]): Promise<void> {
   const b = createBackend({ dataDir });
   try {
     const open = (await b.gate.invoke('library:open', { path: training })) as { library: { id: number }; job: JobSnapshot };
-    await untilDone(b, open.job.id);
+    await finishJob(b, open.job.id);
     const t0 = performance.now();
     const train = (await b.gate.invoke('train:start', { libraryId: open.library.id, backbone, epochs, patience: 0 })) as { runId: number; job: JobSnapshot };
-    const trained = await untilDone(b, train.job.id);
+    const trained = await finishJob(b, train.job.id);
     if (trained.status !== 'done') throw new Error(`training ended ${trained.status}: ${trained.error}`);
     console.log(`trained run #${train.runId} (${backbone}, ${epochs} epochs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

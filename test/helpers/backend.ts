@@ -12,26 +12,17 @@ export function testBackend(): Backend & { call<K extends CallName>(name: K, inp
   });
 }
 
-/** Resolves with the job's final snapshot. */
-export function waitForJob(b: Backend, id: string, timeoutMs = 120_000): Promise<JobSnapshot> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const snap = b.jobs.get(id);
-      if (snap.status === 'done' || snap.status === 'failed' || snap.status === 'cancelled') {
-        unsubscribe();
-        clearTimeout(timer);
-        resolve(snap);
-      }
-    };
-    const unsubscribe = b.bus.subscribe((event, payload) => {
-      if (event === 'job:update' && (payload as JobSnapshot).id === id) check();
-    });
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`Job ${id} did not finish in ${timeoutMs} ms (it is ${b.jobs.get(id).status})`));
-    }, timeoutMs);
-    check();
+/** Resolves with the job's final snapshot; fails the test if it does not end in time. */
+export async function waitForJob(b: Backend, id: string, timeoutMs = 120_000): Promise<JobSnapshot> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Job ${id} did not finish in ${timeoutMs} ms (it is ${b.jobs.get(id).status})`)), timeoutMs);
   });
+  try {
+    return await Promise.race([b.jobs.finished(id), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Opens a folder as a library and waits until it is indexed. */
