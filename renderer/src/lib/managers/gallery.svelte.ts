@@ -29,6 +29,8 @@ export class GalleryManager {
   #inflight = new Set<number>();
   #generation = 0;
   #libraryId: number | undefined;
+  /** Cached pages are outdated but still shown until the first fresh page replaces them. */
+  #stale = false;
 
   constructor() {
     on('library:changed', ({ libraryId }) => {
@@ -53,7 +55,6 @@ export class GalleryManager {
     this.#stale = keep;
     void this.ensure(0, PAGE);
   }
-  #stale = false;
 
   item(index: number): GalleryItem | undefined {
     return this.#pages.get(Math.floor(index / PAGE))?.[index % PAGE];
