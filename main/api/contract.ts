@@ -113,10 +113,16 @@ export const calls = {
   'runs:evaluation': call(z.object({ id: z.number().int().positive() }).strict(), T.Evaluation, "The run's validation predictions, for thresholds and the mistakes grid."),
   'runs:export': call(T.RunExportRequest, T.RunExportResult, "Save a run's model as one file, to use on another computer."),
   'runs:import': call(T.RunImportRequest, T.RunSummary, 'Add an exported model file as a new run (checked first: damaged files and missing backbones are refused).'),
+  'runs:setTagging': call(T.SetTagging, T.TaggingResult, "Save how a run tags (mode, at most N tags, per-genre thresholds); its stored predictions are re-tagged from their probabilities."),
+  'runs:resetThresholds': call(z.object({ runId: z.number().int().positive() }).strict(), T.TaggingResult, "Forget a run's saved thresholds: it tags with its model's own again."),
+  'runs:prefer': call(T.PreferRun, z.object({ preferredRunId: z.number().nullable() }), 'Mark a run as the default model for Tag and Try it (at most one), or unmark it.'),
+  'runs:default': call(T.DefaultRunRequest, T.DefaultRun, 'The model used when none is picked (the one marked as default, else the latest finished run) and why; null when there is none.'),
   'predict:files': call(
-    z.object({ runId: z.number().int().positive(), paths: z.array(z.string().min(1).max(4096)).min(1).max(500), threshold: z.number().min(0).max(1).optional() }).strict(),
+    z
+      .object({ runId: z.number().int().positive(), paths: z.array(z.string().min(1).max(4096)).min(1).max(500), threshold: z.number().min(0).max(1).optional(), ...T.PredictChoice })
+      .strict(),
     z.array(T.Prediction),
-    'Genre probabilities and tags for image files on this computer.',
+    "Genre probabilities and tags for image files on this computer (with the run's saved tagging settings unless mode/maxTags are given).",
   ),
   'predict:images': call(
     z
@@ -124,12 +130,17 @@ export const calls = {
         runId: z.number().int().positive(),
         images: z.array(z.object({ name: z.string().min(1).max(500), dataBase64: z.string().min(1).max(8_000_000) })).min(1).max(20),
         threshold: z.number().min(0).max(1).optional(),
+        ...T.PredictChoice,
       })
       .strict(),
     z.array(T.Prediction),
     'Genre probabilities and tags for dropped images (sent as bytes).',
   ),
-  'tag:start': call(G.TagStart, z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), queued: z.boolean() }), 'Tag folders of posters with a model (default: the best recent run); only new or changed posters are predicted.'),
+  'tag:start': call(
+    G.TagStart,
+    z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), reason: z.string(), queued: z.boolean() }),
+    "Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted.",
+  ),
   'tag:export': call(G.TagExport, G.ExportResult, 'Export tags: CSV, JSON, a training metadata.csv, or XMP sidecars next to the images.'),
   'predictions:forImages': call(G.ForImages, G.ImagePredictions, "Posters' predicted genres, probabilities and rejected tags by a run."),
   'predictions:accept': call(G.Accept, G.AcceptResult, 'Turn predicted tags of the selected posters into labels.'),

@@ -42,3 +42,25 @@ export function parseChoice<T extends string>(text: string | undefined, flag: st
   if (!(choices as readonly string[]).includes(text)) throw new CliError(`--${flag} must be one of ${choices.join(', ')} (got "${text}").`);
   return text as T;
 }
+
+/** The tagging flags of predict and tag. */
+export const TAG_FLAGS = { mode: { type: 'string' }, 'max-tags': { type: 'string' } } as const;
+
+export const TAG_MODES = ['precise', 'balanced', 'broad'] as const;
+export type TagModeFlag = (typeof TAG_MODES)[number];
+
+/** --mode and --max-tags N (0: no limit); undefined when not given. */
+export function parseTagFlags(values: { mode?: string; 'max-tags'?: string }): { mode?: TagModeFlag; maxTags?: number } {
+  return {
+    mode: parseChoice(values.mode, 'mode', TAG_MODES),
+    maxTags: parseNumber(values['max-tags'], 'max-tags', { min: 0, max: 50, integer: true }),
+  };
+}
+
+/** "precise mode, at most 2 tags, 3 saved thresholds" — how a run tags, for a note on stderr. */
+export function describeTagging(t: { mode: string; maxTags: number | null; overrides: readonly (number | null)[] | null }): string {
+  const saved = t.overrides?.filter((x) => x !== null).length ?? 0;
+  return [`${t.mode} mode`, t.maxTags ? `at most ${t.maxTags} tag${t.maxTags === 1 ? '' : 's'}` : '', saved ? `${saved} saved threshold${saved === 1 ? '' : 's'}` : '']
+    .filter(Boolean)
+    .join(', ');
+}

@@ -13,7 +13,8 @@ Evaluates a trained run on a folder of labelled posters: a split folder with its
 example movie_posters/val), or any folder with --labels FILE (for example movie_posters/predict with
 --labels movie_posters/predict_labels.csv). Embeddings are cached, so a second evaluation is quick.
 Reports loss, mAP, micro-F1, macro-F1, samples-F1 and exact match at the run's thresholds (tuned on
-its validation set), a per-genre table, and the trivial baselines.
+its validation set, with its saved mode and any thresholds saved in the app), a per-genre table, and the
+trivial baselines.
 
 Options:
   --labels FILE      Labels CSV (Id column, genre list and/or one 0/1 column per genre)
@@ -24,6 +25,11 @@ Options:
 
 function print(io: CliIo, e: FolderEvaluation): void {
   io.out(`Run #${e.runId} (${e.backbone}, ${e.genres.length} genres) on ${e.folder}: ${e.n} labelled posters (labels: ${e.labelsFile})`);
+  const custom = e.settings.mode !== 'balanced' || e.settings.savedThresholds > 0;
+  if (custom) {
+    const parts = [e.settings.mode !== 'balanced' ? `${e.settings.mode} mode` : '', e.settings.savedThresholds ? `${e.settings.savedThresholds} saved threshold${e.settings.savedThresholds === 1 ? '' : 's'}` : ''];
+    io.out(`Using the run's saved tagging settings: ${parts.filter(Boolean).join(', ')}.`);
+  }
   const rows: SummaryRow[] = [
     { name: 'model, per-genre thresholds', report: e.report },
     { name: `model, global threshold ${num(e.globalThreshold, 2)}`, report: e.reportGlobal },

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { CliError, defineCommand, EXIT } from './cli-io';
-import { DATA_DIR, parseChoice, parseCommand, parseNumber, parseRunId } from './cli-flags';
+import { DATA_DIR, describeTagging, parseChoice, parseCommand, parseNumber, parseRunId, parseTagFlags, TAG_FLAGS } from './cli-flags';
 import { withBackend, withProgress } from './cli-session';
 import { scanLibraryFiles } from '../library/file-scan';
 import type { FilePrediction } from '../training/predictor';
@@ -12,10 +12,15 @@ const HELP = `Usage: poster-tagger predict <run> <files or folders…> [options]
 
 Predicts the genres of poster images with a trained run: every image file given, and every image in
 the folders given (searched recursively). Output on stdout, one row per image; files that cannot be
-read get an error instead of probabilities.
+read get an error instead of probabilities. Tags follow the run's saved tagging settings (mode, at most
+N tags, thresholds saved in the app's Evaluation view) unless --mode, --max-tags or --threshold say otherwise.
 
 Options:
   --format csv|json  Output format (default csv: path, tags, error, one probability column per genre)
+  --mode MODE        precise (fewer, surer tags), balanced or broad (more tags); default: the run's
+                     saved mode (balanced unless changed in the app or with "tag --mode")
+  --max-tags N       At most N tags per poster, the most confident ones (0: no limit); default: the
+                     run's saved limit
   --threshold X      One threshold (0-1) for every genre instead of the run's tuned ones
   --data-dir DIR     Data folder (default: the app's, or POSTER_TAGGER_DATA_DIR)
 `;
@@ -45,24 +50,32 @@ function toCsv(preds: FilePrediction[], genres: string[]): string {
 export const predictCommand = defineCommand('predict', HELP, async (args, io) => {
   const { values, positionals } = parseCommand(
     args,
-    { ...DATA_DIR, format: { type: 'string' }, threshold: { type: 'string' } },
-    { min: 2, usage: 'poster-tagger predict <run> <files or folders…> [--format csv|json] [--threshold X]' },
+    { ...DATA_DIR, ...TAG_FLAGS, format: { type: 'string' }, threshold: { type: 'string' } },
+    { min: 2, usage: 'poster-tagger predict <run> <files or folders…> [--format csv|json] [--mode precise|balanced|broad] [--max-tags N] [--threshold X]' },
   );
   const runId = parseRunId(positionals[0]);
   const format = parseChoice(values.format, 'format', ['csv', 'json'] as const) ?? 'csv';
   const threshold = parseNumber(values.threshold, 'threshold', { min: 0, max: 1 });
+  const choice = parseTagFlags(values);
   const files = await expand(positionals.slice(1));
   if (files.length === 0) throw new CliError('no image files found in the given folders.');
 
   return withBackend(values['data-dir'], async (b) => {
     const head = await b.predictor.head(runId); // unknown run or no model: refused before any work
+    if (threshold === undefined) {
+      // Say how the tags were chosen when it is not the model's plain balanced rule.
+      const used = b.predictor.tagOptions(runId, choice);
+      const overrides = used.overrides ? Array.from(used.overrides, (t) => t ?? null) : null;
+      if (used.mode !== 'balanced' || used.maxTags || overrides) io.err(`Run #${runId} tags with ${describeTagging({ mode: used.mode ?? 'balanced', maxTags: used.maxTags ?? null, overrides })}.\n`);
+      if (choice.mode && !head.metadata.decision) io.err(`Note: run #${runId} was trained before decision modes; --mode has no effect on it.\n`);
+    }
     const preds = await withProgress(io, async (ctx) => {
       const out: FilePrediction[] = [];
       for (let start = 0; start < files.length; start += CHUNK) {
         const chunk = files.slice(start, start + CHUNK);
         // Progress over all files, not just this chunk.
         const chunkCtx = { ...ctx, progress: (p: Parameters<typeof ctx.progress>[0]) => ctx.progress({ ...p, done: start + p.done, total: files.length }) };
-        out.push(...(await b.predictor.predictFiles(runId, chunk, { threshold, ctx: chunkCtx })));
+        out.push(...(await b.predictor.predictFiles(runId, chunk, { threshold, ctx: chunkCtx, tagOptions: choice })));
       }
       return out;
     });

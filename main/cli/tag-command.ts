@@ -2,15 +2,23 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TagSummary } from '../tagging/tag-job';
 import { CliError, defineCommand, EXIT } from './cli-io';
+import { describeTagging, parseTagFlags } from './cli-flags';
 import { call, followJob, withBackend } from './cli-session';
 
 const HELP = `Usage: poster-tagger tag <run> <folder>... [options]
 
-Tags every poster in the folders with a trained model. <run> is a run id or "best" (the best recent run by
-validation mAP). Only posters without a prediction of that run are predicted, so running it again after
-new posters arrive, after Ctrl+C or after a crash carries on where it stopped.
+Tags every poster in the folders with a trained model. <run> is a run id or "default" (the run marked as
+the default model in the app or with "runs --prefer", else the latest finished run; "best" means the
+same). Only posters without a prediction of that run are predicted, so running it again after new
+posters arrive, after Ctrl+C or after a crash carries on where it stopped.
+
+Tags follow the run's saved tagging settings. --mode and --max-tags change them and are saved with the
+run (as the app's Tag view does): the posters it tagged before are re-tagged from their stored
+probabilities at once, so the gallery and every export agree.
 
 Options:
+  --mode MODE          precise (fewer, surer tags), balanced (default) or broad (more tags)
+  --max-tags N         At most N tags per poster, the most confident ones (0: no limit)
   --export FILE        Also write the tags to FILE (CSV, or JSON with --format json or a .json name)
   --format csv|json    Format of --export (default: from the file name, else csv)
   --xmp                Write an XMP sidecar (<image>.xmp, genres as keywords) next to each poster;
@@ -20,8 +28,8 @@ Options:
 `;
 
 function parseRun(value: string): number | undefined {
-  if (value === 'best') return undefined;
-  if (!/^#?\d+$/.test(value)) throw new CliError(`"${value}" is not a run id (a number, or "best")`);
+  if (value === 'best' || value === 'default') return undefined;
+  if (!/^#?\d+$/.test(value)) throw new CliError(`"${value}" is not a run id (a number, or "default")`);
   return Number(value.replace('#', ''));
 }
 
@@ -44,21 +52,39 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       format: { type: 'string' },
       xmp: { type: 'boolean' },
       force: { type: 'boolean' },
+      mode: { type: 'string' },
+      'max-tags': { type: 'string' },
       'data-dir': { type: 'string' },
     },
   });
   const [runArg, ...folders] = positionals;
-  if (!runArg) throw new CliError('missing <run> (a run id or "best"); see --help');
+  if (!runArg) throw new CliError('missing <run> (a run id or "default"); see --help');
   if (folders.length === 0) throw new CliError('missing <folder>: name at least one folder of posters');
   const runId = parseRun(runArg);
   if (values.export === undefined && values.format !== undefined) throw new CliError('--format needs --export FILE');
   const exportFile = values.export === undefined ? undefined : path.resolve(values.export);
   const format = exportFile ? formatOf(exportFile, values.format) : undefined;
+  const choice = parseTagFlags(values);
 
   return withBackend(values['data-dir'], async (b) => {
+    let chosen = runId;
+    let reason: string | undefined;
+    if (choice.mode !== undefined || choice.maxTags !== undefined) {
+      // Save the settings first (as the Tag view does); that needs the run the default choice gives.
+      if (chosen === undefined) {
+        const def = await call(b, 'runs:default', {});
+        if (!def) throw new CliError('There is no trained model yet: train one first (or name a run).');
+        chosen = def.runId;
+        reason = def.reason;
+      }
+      const saved = await call(b, 'runs:setTagging', { runId: chosen, mode: choice.mode, maxTags: choice.maxTags === undefined ? undefined : choice.maxTags || null });
+      const retagged = saved.retagged.changed ? `; re-tagged ${plural(saved.retagged.changed, 'stored prediction')}` : '';
+      io.err(`Run #${chosen} now tags with ${describeTagging(saved.tagging)} (saved with the run${retagged})\n`);
+      if (choice.mode && !saved.tagging.hasModes) io.err(`Note: run #${chosen} was trained before decision modes; --mode has no effect on it.\n`);
+    }
     // The same call as the app's: folders and run are checked before anything starts.
-    const started = await call(b, 'tag:start', { runId, folders: folders.map((f) => path.resolve(f)), force: values.force });
-    if (runId === undefined) io.err(`Using run #${started.runId} (the best recent run by validation mAP)\n`);
+    const started = await call(b, 'tag:start', { runId: chosen, folders: folders.map((f) => path.resolve(f)), force: values.force });
+    if (runId === undefined) io.err(`Using run #${started.runId} (${reason ?? started.reason})\n`);
     const { final } = await followJob(b, io, started.job);
     if (final.status === 'cancelled') {
       io.err('Cancelled. Posters tagged so far are saved; run the same command again to carry on.\n');

@@ -19,7 +19,8 @@ import { deriveSeed } from './random';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
-export const HEAD_KINDS = ['baseline', 'default'] as const;
+/** `default`: linear, cross-validated (main/ml/train-linear.ts); `mlp`: the earlier default; `baseline`: the tutorial's. */
+export const HEAD_KINDS = ['baseline', 'default', 'mlp'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
 
 /** What the user (or the lead's UI) may set; everything is optional and validated. */
@@ -50,6 +51,10 @@ export const trainConfigSchema = z.object({
   valFraction: z.number().gt(0).lt(1).default(0.15),
   /** Genres with fewer validation positives use the global threshold instead of their own. */
   minPositivesForThreshold: z.number().int().min(1).default(5),
+  /** Cross-validation folds of the default head. */
+  folds: z.number().int().min(2).max(10).default(5),
+  /** The default head's optimiser steps per fit. */
+  iterations: z.number().int().min(10).max(2000).default(50),
 });
 
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
@@ -57,7 +62,8 @@ export type TrainConfig = Required<z.output<typeof trainConfigSchema>>;
 
 const HEAD_DEFAULTS: Record<HeadKind, Pick<TrainConfig, 'hiddenUnits' | 'dropout' | 'l2' | 'positiveWeighting' | 'maxPositiveWeight' | 'standardize'>> = {
   baseline: { hiddenUnits: 0, dropout: 0, l2: 0, positiveWeighting: false, maxPositiveWeight: 1, standardize: false },
-  default: { hiddenUnits: 128, dropout: 0.3, l2: 1e-4, positiveWeighting: true, maxPositiveWeight: 3, standardize: false },
+  default: { hiddenUnits: 0, dropout: 0, l2: 0, positiveWeighting: false, maxPositiveWeight: 1, standardize: true },
+  mlp: { hiddenUnits: 128, dropout: 0.3, l2: 1e-4, positiveWeighting: true, maxPositiveWeight: 3, standardize: false },
 };
 
 /** Validates a config and fills in the chosen head's defaults; throws a readable message. */
@@ -85,7 +91,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
 export function buildHeadModel(tf: Tf, config: TrainConfig, inputDim: number, genres: number): LayersModel {
   const init = (stream: number) => tf.initializers.glorotUniform({ seed: deriveSeed(config.seed, stream) });
   const model = tf.sequential({ name: `poster_tagger_head_${config.head}` });
-  if (config.head === 'default' && config.hiddenUnits > 0) {
+  if (config.head === 'mlp' && config.hiddenUnits > 0) {
     model.add(tf.layers.dense({ name: 'hidden', inputShape: [inputDim], units: config.hiddenUnits, activation: 'relu', kernelInitializer: init(1) }));
     model.add(tf.layers.dense({ name: 'genres', units: genres, activation: 'sigmoid', kernelInitializer: init(2) }));
   } else {

@@ -18,6 +18,7 @@ import { loadTf } from './tf';
 import { hashBuffer } from '../core/content-hash';
 import { describeWriteError } from '../core/write-error';
 import { headShape, HEAD_KINDS } from './head';
+import { decisionRuleSchema } from './decision-rule';
 import type { BackboneSpec } from './backbones/types';
 import type { TrainResult } from './train';
 import packageJson from '../../package.json';
@@ -64,6 +65,10 @@ export const headMetadataSchema = z
     /** Validation metrics at the tuned thresholds (an EvalReport). */
     metrics: metricSummary,
     config: z.record(z.string(), z.unknown()),
+    /** Default head: the decision rule (modes, genres not tagged automatically); older models have none. */
+    decision: decisionRuleSchema.optional(),
+    /** How the metrics were measured: out of fold (with intervals) or on validation posters. */
+    evaluation: z.looseObject({ outOfFold: z.boolean() }).optional(),
     weightsSha256: sha256Hex,
     appVersion: z.string().min(1),
     createdAt: z.iso.datetime(),
@@ -86,6 +91,25 @@ export interface LoadedHead {
   /** Convenience for predictTags(). */
   genres: string[];
   thresholds: number[];
+}
+
+/**
+ * The embedding columns a head reads out of its backbone's current embedding: all of them, or — for a
+ * model trained before the backbone had taps — the last tap's means (the former single-depth embedding).
+ */
+export function headColumns(headInput: number, spec: Pick<BackboneSpec, 'embeddingSize' | 'taps'>): { start: number; size: number } {
+  if (headInput === spec.embeddingSize) return { start: 0, size: headInput };
+  const last = spec.taps?.at(-1);
+  if (last && !last.std && last.channels === headInput) return { start: spec.embeddingSize - last.channels, size: last.channels };
+  throw new ModelFileError(`This model takes embeddings of ${headInput} values but its backbone now gives ${spec.embeddingSize}; train it again.`);
+}
+
+/** Rows of `x` (n × full) cut to the columns a head reads. */
+export function selectColumns(x: Float32Array, n: number, full: number, cols: { start: number; size: number }): Float32Array {
+  if (cols.start === 0 && cols.size === full) return x;
+  const out = new Float32Array(n * cols.size);
+  for (let i = 0; i < n; i++) out.set(x.subarray(i * full + cols.start, i * full + cols.start + cols.size), i * cols.size);
+  return out;
 }
 
 const exportSchema = z.object({
@@ -114,6 +138,10 @@ export function headInfoFromTraining(result: TrainResult, backbone: Pick<Backbon
     globalThreshold: result.globalThreshold,
     metrics: JSON.parse(JSON.stringify(result.metrics)),
     config: { ...result.config },
+    ...(result.decision ? { decision: result.decision } : {}),
+    evaluation: result.crossValidation
+      ? { outOfFold: true, folds: result.crossValidation.folds, c: result.crossValidation.c, intervals: result.crossValidation.intervals, warnings: result.crossValidation.warnings }
+      : { outOfFold: false },
   };
 }
 
@@ -250,6 +278,15 @@ function readFolder(dir: string): { metadata: HeadMetadata; modelJson: io.ModelJ
     throw new ModelFileError(`The weights in ${dir} do not match the checksum in metadata.json: the file is damaged or was changed`);
   }
   return { metadata, modelJson, weights };
+}
+
+/**
+ * A saved head's metadata.json alone (checked against the schema, weights not read): enough to tag from
+ * stored probabilities, which needs the genres, thresholds and decision rule but not the model.
+ */
+export function readHeadMetadata(dir: string): HeadMetadata {
+  const file = path.join(dir, FILES.metadata);
+  return validateMetadata(readJson(file, 'model metadata'), file);
 }
 
 /** Loads a saved head; refuses damaged, changed or inconsistent files with a ModelFileError. */

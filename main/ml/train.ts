@@ -18,6 +18,8 @@ import { trivialBaselines, type Baselines } from './baselines';
 import { stratifiedHoldout, type HoldoutSplit } from './split';
 import { deriveSeed, seededRandom, shuffleInPlace } from './random';
 import { predictScores } from './predict';
+import { trainLinearHead, type CrossValidation } from './train-linear';
+import type { DecisionRule } from './decision-rule';
 import {
   buildHeadModel,
   denseParams,
@@ -85,6 +87,11 @@ export interface TrainResult {
   valSize: number;
   backend: string;
   durationMs: number;
+  /** Default head only: the decision rule fitted on out-of-fold scores (then `metrics` are out of fold). */
+  decision?: DecisionRule;
+  crossValidation?: CrossValidation;
+  /** Default head only: out-of-fold scores of train then val posters (the evaluated posters). */
+  oofScores?: Float32Array;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -92,6 +99,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export async function trainHead(input: TrainInput): Promise<TrainResult> {
   const started = Date.now();
   const config = resolveTrainConfig(input.config);
+  if (config.head === 'default') return trainLinearHead(input);
   const signal = input.signal ?? input.job?.signal;
   const genres = [...input.genres];
   const g = genres.length;

@@ -1,31 +1,79 @@
 import fs from 'node:fs';
 import type { Db } from '../db/database';
 import { getRun, listRuns, type Run } from '../ml/runs-repo';
+import { preferredRunId } from '../ml/run-tagging-repo';
 
-/** How many of the newest finished runs the default choice looks at ("best recent", not best ever). */
-const RECENT = 10;
+/** Why a run was chosen: named by the caller, marked as the default by the user, or the latest finished one. */
+export type ChoiceKind = 'given' | 'preferred' | 'same-genres' | 'latest';
 
-function usable(run: Run): boolean {
+export interface RunChoice {
+  run: Run;
+  kind: ChoiceKind;
+  /** For the user: "marked as default by you", "latest finished run", … */
+  reason: string;
+}
+
+export interface ChoiceContext {
+  /** The genres the model should predict (e.g. a library's vocabulary): the latest run on them wins. */
+  genres?: readonly string[];
+}
+
+export function usableRun(run: Run): boolean {
   return run.status === 'done' && Boolean(run.modelPath && fs.existsSync(run.modelPath));
 }
 
-function mapOf(run: Run): number {
-  const m = (run.metrics as { metrics?: { mAP?: number } } | null)?.metrics?.mAP;
-  return typeof m === 'number' && Number.isFinite(m) ? m : -1;
+const sameGenres = (a: readonly string[], b: readonly string[]) => {
+  const key = (list: readonly string[]) => [...new Set(list.map((g) => g.trim().toLowerCase()))].sort().join('\n');
+  return key(a) === key(b);
+};
+
+/** Finished runs with a model, the one that finished last first (imports count from when they were added). */
+function finishedRuns(db: Db): Run[] {
+  const time = (r: Run) => r.finishedAt ?? r.createdAt;
+  return listRuns(db)
+    .filter(usableRun)
+    .sort((a, b) => time(b).localeCompare(time(a)) || b.id - a.id);
 }
 
 /**
- * The run to tag with: the given one (which must have a saved model), or the best of the recent finished
- * runs by validation mAP (newest wins a tie). Throws a message for the user when there is none.
+ * The run to tag with: the given one (which must have a saved model); else the run the user marked as the
+ * default model, when it still has one; else the latest finished run on the same genres (those of the
+ * context, or of the marked run whose model is gone); else the latest finished run. Validation metrics
+ * play no part: a run trained on a handful of posters can show a perfect mAP. Throws a message for the
+ * user when there is no usable run.
  */
-export function chooseRun(db: Db, runId?: number): Run {
+export function chooseRun(db: Db, runId?: number, context: ChoiceContext = {}): RunChoice {
   if (runId !== undefined) {
     const run = getRun(db, runId);
     if (!run) throw new Error(`There is no run #${runId}.`);
-    if (!usable(run)) throw new Error(`Run #${runId} has no saved model (it is ${run.status}); pick a finished run.`);
-    return run;
+    if (!usableRun(run)) throw new Error(`Run #${runId} has no saved model (it is ${run.status}); pick a finished run.`);
+    return { run, kind: 'given', reason: 'chosen by you' };
   }
-  const recent = listRuns(db).filter(usable).slice(0, RECENT);
-  if (recent.length === 0) throw new Error('There is no trained model yet: train one first (or name a run).');
-  return recent.reduce((best, r) => (mapOf(r) > mapOf(best) ? r : best));
+  const runs = finishedRuns(db);
+  if (runs.length === 0) throw new Error('There is no trained model yet: train one first (or name a run).');
+  const preferredId = preferredRunId(db);
+  const preferred = preferredId === undefined ? undefined : getRun(db, preferredId);
+  if (preferred && usableRun(preferred)) return { run: preferred, kind: 'preferred', reason: 'marked as default by you' };
+
+  const genres = context.genres?.length ? context.genres : preferred?.genres;
+  if (genres?.length) {
+    const match = runs.find((r) => sameGenres(r.genres, genres));
+    if (match) {
+      const reason = context.genres?.length
+        ? 'latest finished run on the same genres'
+        : `latest finished run on the same genres as run #${preferred!.id}, your default, which has no saved model`;
+      return { run: match, kind: 'same-genres', reason };
+    }
+  }
+  const reason = preferred ? `latest finished run (your default, run #${preferred.id}, has no saved model)` : 'latest finished run';
+  return { run: runs[0], kind: 'latest', reason };
+}
+
+/** chooseRun without a throw: null when there is no usable run. */
+export function defaultRun(db: Db, context: ChoiceContext = {}): RunChoice | null {
+  try {
+    return chooseRun(db, undefined, context);
+  } catch {
+    return null;
+  }
 }

@@ -6,7 +6,7 @@ import { getLibrary, openLibrary } from '../library/library-repo';
 import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import type { LoadedHead } from '../ml/model-io';
-import { predictScores, tagsFromScores } from '../ml/predict';
+import { headScores, headTags, type TagOptions } from '../ml/head-tags';
 import { tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
 
 export interface TagDeps {
@@ -36,6 +36,12 @@ export interface TagRequest {
   embed?: Omit<EmbedOptions, 'views'>;
   /** Skip indexing (the caller just did it). */
   skipIndex?: boolean;
+  /**
+   * Decision mode, tag limit and saved thresholds (default: the model's balanced rule). A function is asked
+   * for each chunk right before its tags are computed and stored, so a change of the run's settings while
+   * the job runs (stored tags are re-derived at once) is never undone by a chunk predicted before it.
+   */
+  tagOptions?: TagOptions | (() => TagOptions);
 }
 
 export interface TagSummary {
@@ -164,13 +170,13 @@ export async function tagLibraries(deps: TagDeps, req: TagRequest, ctx: JobConte
         embedded = await embedImages(db, chunk, backbone, inner, { ...EMBED_DEFAULTS, ...req.embed, views: ['original', 'flipped'] });
       } catch (err) {
         // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
-        const salvaged = await predictAndStore(db, head, runId, chunk, { strict: false }).catch(() => ({ stored: 0 }));
+        const salvaged = await predictAndStore(db, head, runId, chunk, { strict: false, tagOptions: req.tagOptions }).catch(() => ({ stored: 0 }));
         if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
         throw err;
       }
       const bad = new Set(embedded.failed.map((f) => f.path));
       for (const f of embedded.failed) addFailure(f);
-      const result = await predictAndStore(db, head, runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal });
+      const result = await predictAndStore(db, head, runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal, tagOptions: req.tagOptions });
       // Should not happen after a successful embed; never predict from zeros.
       for (const c of result.missing) addFailure({ path: c.path, reason: 'embedding missing from the cache' });
       tagged += result.stored;
@@ -208,7 +214,7 @@ async function predictAndStore(
   head: LoadedHead,
   runId: number,
   items: readonly { hash: string; path: string }[],
-  opts: { strict: boolean; signal?: AbortSignal },
+  opts: { strict: boolean; signal?: AbortSignal; tagOptions?: TagOptions | (() => TagOptions) },
 ): Promise<{ stored: number; missing: { hash: string; path: string }[] }> {
   const backbone = head.metadata.backbone.id;
   let original = loadEmbeddings(db, items.map((c) => c.hash), backbone, 'original');
@@ -223,8 +229,10 @@ async function predictAndStore(
   }
   const n = ok.length;
   if (n === 0) return { stored: 0, missing };
-  const scores = await predictScores(head.model, original.vectors, n, { xFlip: flipped.vectors, signal: opts.strict ? opts.signal : undefined });
-  const tags = tagsFromScores(scores, n, head.genres, head.thresholds);
+  const scores = await headScores(head, original.vectors, n, { xFlip: flipped.vectors, signal: opts.strict ? opts.signal : undefined });
+  // Read right before storing (no await in between): the settings that are current when the rows land.
+  const options = typeof opts.tagOptions === 'function' ? opts.tagOptions() : opts.tagOptions;
+  const { tags } = headTags(head, scores, n, options);
   const g = head.genres.length;
   const rows: StoredPrediction[] = ok.map((c, i) => ({ hash: c.hash, scores: scores.subarray(i * g, (i + 1) * g), tags: tags[i] }));
   writePredictions(db, runId, head.genres, rows);

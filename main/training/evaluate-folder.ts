@@ -7,6 +7,8 @@
 import type { Db } from '../db/database';
 import { UserError } from '../api/errors';
 import type { JobContext } from '../jobs/types';
+import { displayThresholds, headThresholds } from '../ml/head-tags';
+import type { Mode } from '../ml/decision-rule';
 import { evaluate, type EvalReport } from '../ml/metrics';
 import { trivialBaselines, type Baselines } from '../ml/baselines';
 import { getRun } from '../ml/runs-repo';
@@ -21,9 +23,12 @@ export interface FolderEvaluation {
   labelsFile: string;
   genres: string[];
   n: number;
+  /** The per-genre thresholds evaluated: the run's, under its saved mode and thresholds. */
   thresholds: number[];
   globalThreshold: number;
-  /** At the run's per-genre thresholds (tuned on its validation set). */
+  /** The run's saved tagging settings the report uses (mode and saved per-genre thresholds). */
+  settings: { mode: Mode; savedThresholds: number };
+  /** At the run's per-genre thresholds (tuned on its validation set, or saved by the user). */
   report: EvalReport;
   /** At the run's single global threshold. */
   reportGlobal: EvalReport;
@@ -86,6 +91,10 @@ export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: n
     genres.forEach((genre, j) => (y[i * g + j] = k.genres.includes(genre.toLowerCase()) ? 1 : 0));
   });
   const train = trainingTargets(db, run.libraryId, genres);
+  // The run's saved mode and thresholds, as Tag and predict use them ("at most N tags" ranks within a
+  // poster, which per-genre metrics do not model).
+  const saved = predictor.tagOptions(runId);
+  const shown = displayThresholds(head, saved);
   return {
     runId,
     backbone: head.metadata.backbone.id,
@@ -93,9 +102,10 @@ export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: n
     labelsFile: labelled.labelsFile,
     genres,
     n,
-    thresholds: head.thresholds,
+    thresholds: shown.thresholds,
     globalThreshold: head.metadata.globalThreshold,
-    report: evaluate(scores, y, n, genres, head.thresholds),
+    settings: { mode: saved.mode ?? 'balanced', savedThresholds: saved.overrides?.filter((t) => t !== null && t !== undefined).length ?? 0 },
+    report: finiteThresholds(evaluate(scores, y, n, genres, headThresholds(head, saved)), shown.thresholds),
     reportGlobal: evaluate(scores, y, n, genres, head.metadata.globalThreshold),
     override: opts.threshold === undefined ? undefined : { threshold: opts.threshold, report: evaluate(scores, y, n, genres, opts.threshold) },
     baselines: trivialBaselines(train ?? { y, n }, { y, n }, genres),
@@ -105,4 +115,12 @@ export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: n
     unlabelled: labelled.unlabelled,
     warnings: labelled.warnings,
   };
+}
+
+/** A genre the rule never tags is evaluated at Infinity; report its rule threshold (JSON has no Infinity). */
+function finiteThresholds(report: EvalReport, fallback: readonly number[]): EvalReport {
+  report.perGenre.forEach((m, j) => {
+    if (!Number.isFinite(m.threshold)) m.threshold = fallback[j];
+  });
+  return report;
 }

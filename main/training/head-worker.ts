@@ -49,10 +49,18 @@ async function main() {
     await ctx.checkpoint();
     await saveHead(job.modelDir, result.model, headInfoFromTraining(result, { ...job.backbone, preprocessing: job.backbone.preprocessing as Preprocessing }));
     const g = job.genres.length;
-    const evalRows = job.evaluate === 'holdout' ? result.holdout?.val : undefined;
-    const set = evalRows ? subsetEmbeddingSet(job.train, evalRows, g) : job.val;
-    const evalScores = set ? await predictScores(result.model, set.x, set.n, { xFlip: set.xFlip }) : new Float32Array();
-    const { model: _model, ...rest } = result;
+    let evalRows: number[] | undefined;
+    let evalScores: Float32Array;
+    if (result.oofScores) {
+      // Cross-validated: every train then val poster, each scored by the fold model that did not see it.
+      evalRows = Array.from({ length: job.train.n + (job.val?.n ?? 0) }, (_, i) => i);
+      evalScores = result.oofScores;
+    } else {
+      evalRows = job.evaluate === 'holdout' ? result.holdout?.val : undefined;
+      const set = evalRows ? subsetEmbeddingSet(job.train, evalRows, g) : job.val;
+      evalScores = set ? await predictScores(result.model, set.x, set.n, { xFlip: set.xFlip }) : new Float32Array();
+    }
+    const { model: _model, oofScores: _oof, ...rest } = result;
     send({ type: 'done', outcome: { ...rest, evalScores, evalRows } }, [evalScores.buffer as ArrayBuffer]);
   } finally {
     result.model.dispose();

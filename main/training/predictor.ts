@@ -8,13 +8,17 @@ import { availableBackbones, findBackbone } from '../ml/backbones/registry';
 import { embedImages } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { loadHead, type LoadedHead } from '../ml/model-io';
-import { predictScores, tagsFromScores } from '../ml/predict';
+import { headScores, headTags, type TagOptions } from '../ml/head-tags';
 import { getRun } from '../ml/runs-repo';
+import { mergeTagOptions, runTagOptions, type TagChoice } from '../ml/run-tagging-repo';
 
 export interface FilePrediction {
   path: string;
   probabilities: Record<string, number>;
+  /** Most confident first. */
   tags: string[];
+  /** Genres the model is not trusted to tag automatically that passed their threshold. */
+  suggestions?: string[];
   error?: string;
 }
 
@@ -64,7 +68,15 @@ export class Predictor {
     return head;
   }
 
-  async predictFiles(runId: number, paths: readonly string[], opts: { threshold?: number; ctx?: JobContext } = {}): Promise<FilePrediction[]> {
+  /**
+   * The options a run tags with: its saved settings (mode, at most N tags, saved thresholds) with the
+   * caller's explicit choices on top.
+   */
+  tagOptions(runId: number, explicit?: TagChoice): TagOptions {
+    return mergeTagOptions(runTagOptions(this.db, runId), explicit);
+  }
+
+  async predictFiles(runId: number, paths: readonly string[], opts: { threshold?: number; ctx?: JobContext; tagOptions?: TagChoice } = {}): Promise<FilePrediction[]> {
     const head = await this.head(runId);
     const backbone = head.metadata.backbone.id;
     const hashed = await Promise.all(
@@ -85,20 +97,20 @@ export class Predictor {
     const hashes = ok.map((r) => r.hash);
     const original = loadEmbeddings(this.db, hashes, backbone, 'original');
     const flipped = loadEmbeddings(this.db, hashes, backbone, 'flipped');
-    const scores = ok.length ? await predictScores(head.model, original.vectors, ok.length, { xFlip: flipped.missingCount ? undefined : flipped.vectors }) : new Float32Array();
-    const tags = tagsFromScores(scores, ok.length, head.genres, head.thresholds, opts.threshold);
+    const scores = await headScores(head, original.vectors, ok.length, { xFlip: flipped.missingCount ? undefined : flipped.vectors });
+    const { tags, suggestions } = headTags(head, scores, ok.length, this.tagOptions(runId, { ...opts.tagOptions, threshold: opts.threshold ?? opts.tagOptions?.threshold }));
     const g = head.genres.length;
     const byPath = new Map(ok.map((r, i) => [r.path, i]));
     return hashed.map((h) => {
       const i = byPath.get(h.path);
       if (i === undefined) return { path: h.path, probabilities: {}, tags: [], error: 'error' in h && h.error ? h.error : failed.get(h.path) ?? 'could not be read' };
       const probabilities = Object.fromEntries(head.genres.map((genre, j) => [genre, scores[i * g + j]]));
-      return { path: h.path, probabilities, tags: tags[i] };
+      return { path: h.path, probabilities, tags: tags[i], suggestions: suggestions[i] };
     });
   }
 
   /** Dropped images arrive as bytes: kept under the data folder's cache by content, then predicted. */
-  async predictBytes(runId: number, images: readonly { name: string; data: Buffer }[], opts: { threshold?: number } = {}): Promise<FilePrediction[]> {
+  async predictBytes(runId: number, images: readonly { name: string; data: Buffer }[], opts: { threshold?: number; tagOptions?: TagChoice } = {}): Promise<FilePrediction[]> {
     fs.mkdirSync(this.uploadsDir, { recursive: true });
     const files = images.map((img) => {
       const ext = path.extname(img.name).toLowerCase().replace(/[^.a-z]/g, '').slice(0, 6) || '.img';

@@ -47,6 +47,7 @@ function outcomeOf(metadata: HeadMetadata, file: string): Partial<RunOutcome> {
     ...(metrics.success ? { metrics: metrics.data } : {}),
     thresholds: metadata.thresholds,
     globalThreshold: metadata.globalThreshold,
+    ...(metadata.decision ? { decision: metadata.decision } : {}),
     notes: [`Imported from ${path.basename(file)} (trained with Poster Tagger ${metadata.appVersion} on ${metadata.createdAt}).`],
   };
 }

@@ -8,6 +8,7 @@ import { loadEmbeddings } from '../ml/features/embedding-store';
 import { getBackbone, specOf } from '../ml/backbones/registry';
 import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
+import { linearRounds } from '../ml/train-linear';
 import { addRunEpoch, setRunStatus } from '../ml/runs-repo';
 import type { EmbeddingSet } from '../ml/dataset';
 import { targets, type LabelledPoster, type TrainingData } from './training-data';
@@ -37,6 +38,9 @@ export interface RunOutcome {
   durationMs: number;
   notes: string[];
   tfBackend: string;
+  /** Default head: the decision rule and how the model was cross-validated (metrics are then out of fold). */
+  decision?: TrainResult['decision'];
+  crossValidation?: TrainResult['crossValidation'];
 }
 
 export const EVALUATION_FILE = 'evaluation.json';
@@ -70,7 +74,8 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   const valPosters = usable(data.val);
   if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
 
-  const epochsPlanned = Number(o.config.epochs);
+  // The default head reports optimiser rounds, not epochs.
+  const epochsPlanned = o.config.head === 'default' ? linearRounds(Number(o.config.iterations) || 50).rounds : Number(o.config.epochs);
   const dir = runModelDir(o.modelsDir, runId);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -89,7 +94,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
       ctx,
       {
         progress: (p) =>
-          ctx.progress({ phase: 'Training the head', message: `epoch ${p.epoch} of ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
+          ctx.progress({ phase: 'Training the head', message: `${o.config.head === 'default' ? 'cross-validation round' : 'epoch'} ${p.epoch} of ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
         epoch: (e) => {
           addRunEpoch(db, runId, e);
           bus.emit('train:epoch', { runId, epoch: e, epochs: epochsPlanned });
@@ -99,7 +104,8 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
 
     ctx.progress({ phase: 'Saving the model', done: 0, failed: 0, total: 1 });
     // Validation predictions (test-time flip, as the metrics) for the evaluation view.
-    const evalPosters = result.evalRows ? result.evalRows.map((i) => trainPosters[i]) : valPosters;
+    const evalPool = result.crossValidation ? [...trainPosters, ...valPosters] : trainPosters;
+    const evalPosters = result.evalRows ? result.evalRows.map((i) => evalPool[i]) : valPosters;
     if (evalPosters.length) {
       const g = data.genres.length;
       const items = evalPosters.map((p, i) => ({
@@ -108,7 +114,10 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
         scores: Array.from(result.evalScores.subarray(i * g, (i + 1) * g), (v) => Math.round(v * 1e5) / 1e5),
         truth: p.genres.filter((x) => data.genres.includes(x)),
       }));
-      fs.writeFileSync(path.join(tmp, EVALUATION_FILE), JSON.stringify({ genres: data.genres, thresholds: result.thresholds, items }));
+      fs.writeFileSync(
+        path.join(tmp, EVALUATION_FILE),
+        JSON.stringify({ genres: data.genres, thresholds: result.thresholds, outOfFold: Boolean(result.crossValidation), auto: result.decision?.genres.map((d) => d.auto), items }),
+      );
     }
     await ctx.checkpoint();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -125,8 +134,10 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
       trainSize: result.trainSize,
       valSize: result.valSize,
       durationMs: Date.now() - started,
-      notes,
+      notes: [...notes, ...(result.crossValidation?.warnings ?? [])],
       tfBackend: result.backend,
+      decision: result.decision,
+      crossValidation: result.crossValidation,
     };
     setRunStatus(db, runId, 'done', { metrics: outcome, modelPath: dir });
     bus.emit('run:update', { runId, status: 'done' });

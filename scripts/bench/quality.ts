@@ -18,14 +18,17 @@ import { standaloneJobContext } from '../../main/jobs/types';
 import { availableBackbones } from '../../main/ml/backbones/registry';
 import { embedImages } from '../../main/ml/features/pipeline';
 import { loadEmbeddings } from '../../main/ml/features/embedding-store';
-import { trainHead, type TrainResult } from '../../main/ml/train';
+import { trainHead } from '../../main/ml/train';
 import { predictScores } from '../../main/ml/predict';
 import { evaluate, type EvalReport } from '../../main/ml/metrics';
 import { genreFrequencies } from '../../main/ml/baselines';
 import { tuneThresholds } from '../../main/ml/thresholds';
+import { fitDecisionRule, thresholdsForMode } from '../../main/ml/decision-rule';
+import { bootstrapIntervals, type Interval, type MetricIntervals } from '../../main/ml/intervals';
+import { selectColumns } from '../../main/ml/model-io';
+import { findBackbone } from '../../main/ml/backbones/registry';
 import { loadTf } from '../../main/ml/tf';
 import type { EmbeddingSet } from '../../main/ml/dataset';
-import type { TrainConfigInput } from '../../main/ml/head';
 import { readLabelledFolder, type LabelledFolder } from '../../main/training/labelled-folder';
 import { finishJob } from './lib/jobs';
 
@@ -35,6 +38,10 @@ interface Args {
   dataDir?: string;
   only?: 'quality' | 'timing';
   concat: boolean;
+  /** Also the previous default head (MLP). */
+  mlp: boolean;
+  /** Also the old single-depth features. */
+  old: boolean;
   epochs: number;
   seed: number;
 }
@@ -52,6 +59,8 @@ function parse(argv: string[]): Args {
     dataDir: get('data-dir'),
     only,
     concat: !argv.includes('--no-concat'),
+    mlp: !argv.includes('--no-mlp'),
+    old: !argv.includes('--no-old'),
     // The train:start defaults (TrainRequest): 40 epochs at most, lr 1e-3, seed 1, early stopping.
     epochs: Number(get('epochs') ?? 40),
     seed: Number(get('seed') ?? 1),
@@ -100,21 +109,6 @@ function embeddingSet(b: Backend, split: Split, backbone: string, y: Uint8Array)
   return { x: x.vectors, xFlip: xFlip.vectors, y, n: split.hashes.length };
 }
 
-/** Row-wise [a | b]: the two backbones' embeddings side by side. */
-function concatSets(a: EmbeddingSet, b: EmbeddingSet): EmbeddingSet {
-  const da = a.x.length / a.n;
-  const db = b.x.length / b.n;
-  const join = (p: Float32Array, q: Float32Array) => {
-    const out = new Float32Array(a.n * (da + db));
-    for (let i = 0; i < a.n; i++) {
-      out.set(p.subarray(i * da, (i + 1) * da), i * (da + db));
-      out.set(q.subarray(i * db, (i + 1) * db), i * (da + db) + da);
-    }
-    return out;
-  };
-  return { x: join(a.x, b.x), xFlip: join(a.xFlip!, b.xFlip!), y: a.y, n: a.n };
-}
-
 interface Sets {
   name: string;
   train: EmbeddingSet;
@@ -124,67 +118,108 @@ interface Sets {
 
 interface Row {
   name: string;
-  /** mAP, micro-F1 (global threshold), macro-F1, samples-F1, exact match (per-genre thresholds). */
-  micro: EvalReport;
-  perGenre: EvalReport;
-  note?: string;
+  /** Out-of-fold over train+val (default head only). */
+  cv?: { report: EvalReport; intervals: MetricIntervals; tags: number };
+  test: { report: EvalReport; intervals: MetricIntervals; tags: number };
 }
 
-function rowFrom(name: string, scores: Float32Array, set: EmbeddingSet, genres: string[], thresholds: number[] | number, global: number): Row {
-  return { name, micro: evaluate(scores, set.y, set.n, genres, global), perGenre: evaluate(scores, set.y, set.n, genres, thresholds) };
+const ci = (v: Interval) => `${f3(v.value)} (${f3(v.low)}–${f3(v.high)})`;
+
+/** Mean tags per poster at the thresholds (Infinity = never). */
+function tagsPerPoster(scores: ArrayLike<number>, n: number, thresholds: number[]): number {
+  const g = thresholds.length;
+  let count = 0;
+  for (let i = 0; i < n * g; i++) if (scores[i] >= thresholds[i % g]) count++;
+  return n ? count / n : 0;
 }
 
-function markdown(rows: Row[]): string {
+function measured(scores: Float32Array, set: { y: Uint8Array | Float32Array; n: number }, genres: string[], thresholds: number[], seed: number) {
+  return {
+    report: evaluate(scores, set.y, set.n, genres, thresholds),
+    intervals: bootstrapIntervals(scores, set.y, set.n, genres, thresholds, { seed, resamples: 1000 }),
+    tags: tagsPerPoster(scores, set.n, thresholds),
+  };
+}
+
+function markdown(rows: Row[], labelled: { cv: number; test: number }): string {
   const lines = [
-    '| Model | mAP | micro-F1 | macro-F1 | samples-F1 | exact match |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.name} | ${f3(r.perGenre.mAP)} | ${f3(r.micro.microF1)} | ${f3(r.perGenre.macroF1)} | ${f3(r.perGenre.samplesF1)} | ${f3(r.perGenre.exactMatch)} |`),
+    `| Model | where | mAP | micro-F1 | macro-F1 | samples-F1 | tags/poster |`,
+    '|---|---|---:|---:|---:|---:|---:|',
   ];
+  for (const r of rows) {
+    for (const [where, m, mean] of [
+      ['5-fold CV', r.cv, labelled.cv],
+      ['predict/', r.test, labelled.test],
+    ] as const) {
+      if (!m) continue;
+      lines.push(`| ${r.name} | ${where} | ${ci(m.intervals.mAP)} | ${ci(m.intervals.microF1)} | ${ci(m.intervals.macroF1)} | ${ci(m.intervals.samplesF1)} | ${m.tags.toFixed(2)} (labelled ${mean.toFixed(2)}) |`);
+    }
+  }
   return lines.join('\n');
 }
 
-async function compare(sets: Sets, genres: string[], args: Args): Promise<{ rows: Row[]; valMap: Record<string, number> }> {
-  const g = genres.length;
-  const base: TrainConfigInput = { epochs: args.epochs, learningRate: 1e-3, seed: args.seed };
+/** The default head (what `poster-tagger train` does): CV on train+val, final model on all; then predict/. */
+async function compare(sets: Sets, genres: string[], args: Args): Promise<Row[]> {
   const rows: Row[] = [];
-  const valMap: Record<string, number> = {};
-  const heads: [string, TrainConfigInput][] = [
-    ['default head', { ...base, head: 'default' }],
-    // The tutorial: one sigmoid dense layer on the frozen embeddings, no augmentation.
-    ['linear head', { ...base, head: 'baseline', flipAugment: false, testTimeFlip: false }],
-  ];
-  const results: TrainResult[] = [];
-  for (const [name, config] of heads) {
-    const t0 = performance.now();
-    const res = await trainHead({ train: sets.train, val: sets.val, genres, config });
-    results.push(res);
-    valMap[name] = res.metrics.mAP;
-    console.error(`  ${sets.name} ${name}: best epoch ${res.bestEpoch}/${res.history.length}, val mAP ${f3(res.metrics.mAP)}, ${secs(performance.now() - t0)}`);
+  const t0 = performance.now();
+  const def = await trainHead({ train: sets.train, val: sets.val, genres, config: { head: 'default', seed: args.seed } });
+  const all = { y: Uint8Array.from([...sets.train.y, ...sets.val.y]), n: sets.train.n + sets.val.n };
+  const rule = def.decision!;
+  const th = thresholdsForMode(rule, 'balanced');
+  const defTest = await predictScores(def.model, sets.test.x, sets.test.n, { xFlip: sets.test.xFlip });
+  console.error(`  ${sets.name} default head: C ${def.crossValidation?.c}, CV table ${JSON.stringify(def.crossValidation?.cvTable.map((r) => [r.c, +r.oofMAP.toFixed(4)]))}, ${rule.genres.filter((d) => d.auto).length}/${genres.length} genres auto, ${secs(performance.now() - t0)}`);
+  rows.push({ name: `${sets.name}: **default head** (linear, CV, balanced rule)`, cv: measured(def.oofScores!, all, genres, th, args.seed), test: measured(defTest, sets.test, genres, th, args.seed) });
+  for (const mode of ['precise', 'broad'] as const) {
+    rows.push({ name: `${sets.name}: default head, ${mode}`, test: measured(defTest, sets.test, genres, thresholdsForMode(rule, mode), args.seed) });
   }
-  const [def, lin] = results;
-  const defScores = await predictScores(def.model, sets.test.x, sets.test.n, { xFlip: sets.test.xFlip });
-  const linScores = await predictScores(lin.model, sets.test.x, sets.test.n);
-  rows.push(rowFrom(`${sets.name}: default head (thresholds tuned on val)`, defScores, sets.test, genres, def.thresholds, def.globalThreshold));
-  rows.push(rowFrom(`${sets.name}: default head, threshold 0.5`, defScores, sets.test, genres, 0.5, 0.5));
-  rows.push(rowFrom(`${sets.name}: tutorial linear head, threshold 0.5`, linScores, sets.test, genres, 0.5, 0.5));
-  rows.push(rowFrom(`${sets.name}: linear head (thresholds tuned on val)`, linScores, sets.test, genres, lin.thresholds, lin.globalThreshold));
-  results.forEach((r) => r.model.dispose());
+  def.model.dispose();
+  if (args.mlp) {
+    // The previous default: MLP, early stopping and per-genre F1 thresholds on val/.
+    const t1 = performance.now();
+    const mlp = await trainHead({ train: sets.train, val: sets.val, genres, config: { head: 'mlp', epochs: args.epochs, seed: args.seed } });
+    const mlpTest = await predictScores(mlp.model, sets.test.x, sets.test.n, { xFlip: sets.test.xFlip });
+    console.error(`  ${sets.name} mlp: val mAP ${f3(mlp.metrics.mAP)}, ${secs(performance.now() - t1)}`);
+    rows.push({ name: `${sets.name}: previous default (MLP, val-tuned per-genre thresholds)`, test: measured(mlpTest, sets.test, genres, mlp.thresholds, args.seed) });
+    mlp.model.dispose();
+  }
+  return rows;
+}
 
-  // Trivial baselines, thresholds tuned on val like a model's.
-  const freq = genreFrequencies(sets.train.y, sets.train.n, g);
+/** Trivial answers, on the same posters: genre frequencies as scores (rule fitted like a model's) and the top-k genres. */
+function trivialRows(sets: Sets, genres: string[], seed: number): Row[] {
+  const g = genres.length;
+  const all = { y: Uint8Array.from([...sets.train.y, ...sets.val.y]), n: sets.train.n + sets.val.n };
+  const freq = genreFrequencies(all.y, all.n, g);
   const prior = (n: number) => {
     const s = new Float32Array(n * g);
     for (let i = 0; i < n; i++) s.set(freq, i * g);
     return s;
   };
-  const tuned = tuneThresholds(prior(sets.val.n), sets.val.y, sets.val.n, g);
-  rows.push(rowFrom('trivial: genre frequencies (thresholds tuned on val)', prior(sets.test.n), sets.test, genres, tuned.thresholds, tuned.globalThreshold));
+  const rule = fitDecisionRule(prior(all.n), all.y, all.n, genres, { seed });
+  const tuned = tuneThresholds(prior(all.n), all.y, all.n, g);
   const k = Math.max(1, Math.round(freq.reduce((a, b) => a + b, 0)));
   const top = new Set(freq.map((f, j) => ({ f, j })).sort((a, b) => b.f - a.f || a.j - b.j).slice(0, k).map((r) => r.j));
-  const topScores = new Float32Array(sets.test.n * g);
-  for (let i = 0; i < sets.test.n; i++) for (const j of top) topScores[i * g + j] = 1;
-  rows.push(rowFrom(`trivial: top-${k} genres (${[...top].map((j) => genres[j]).join(', ')})`, topScores, sets.test, genres, 0.5, 0.5));
-  return { rows, valMap };
+  const topScores = (n: number) => {
+    const s = new Float32Array(n * g);
+    for (let i = 0; i < n; i++) for (const j of top) s[i * g + j] = 1;
+    return s;
+  };
+  const half = new Array<number>(g).fill(0.5);
+  return [
+    { name: 'trivial: genre frequencies, our rule', cv: measured(prior(all.n), all, genres, thresholdsForMode(rule, 'balanced'), seed), test: measured(prior(sets.test.n), sets.test, genres, thresholdsForMode(rule, 'balanced'), seed) },
+    { name: 'trivial: genre frequencies, per-genre F1 thresholds', cv: measured(prior(all.n), all, genres, tuned.thresholds, seed), test: measured(prior(sets.test.n), sets.test, genres, tuned.thresholds, seed) },
+    { name: `trivial: always ${[...top].map((j) => genres[j]).join(', ')}`, cv: measured(topScores(all.n), all, genres, half, seed), test: measured(topScores(sets.test.n), sets.test, genres, half, seed) },
+  ];
+}
+
+/** The same posters with only the last tap's means: the single-depth embedding the app used before. */
+function lastTapOnly(sets: Sets, backbone: string): Sets | undefined {
+  const spec = findBackbone(backbone);
+  const last = spec?.taps?.at(-1);
+  if (!spec || !last || spec.taps!.length < 2) return undefined;
+  const cols = { start: spec.embeddingSize - last.channels, size: last.channels };
+  const cut = (e: EmbeddingSet): EmbeddingSet => ({ ...e, x: selectColumns(e.x, e.n, spec.embeddingSize, cols), xFlip: e.xFlip && selectColumns(e.xFlip, e.n, spec.embeddingSize, cols) });
+  return { name: `${backbone} final pool only (old features)`, train: cut(sets.train), val: cut(sets.val), test: cut(sets.test) };
 }
 
 async function embedAll(b: Backend, splits: Split[], backbone: string): Promise<number> {
@@ -212,30 +247,25 @@ async function quality(b: Backend, args: Args, data: { train: Split; val: Split;
   }
   if (args.only === 'timing') return bySet;
 
-  const all: Row[] = [];
-  const valMaps: string[] = [];
+  const rows: Row[] = [];
   const sets = [...bySet.values()];
-  if (args.concat && sets.length === 2) {
-    const [p, q] = sets;
-    sets.push({ name: `${p.name}+${q.name}`, train: concatSets(p.train, q.train), val: concatSets(p.val, q.val), test: concatSets(p.test, q.test) });
+  for (const s of [...sets]) {
+    const old = args.old ? lastTapOnly(s, s.name) : undefined;
+    for (const variant of old ? [s, old] : [s]) rows.push(...(await compare(variant, genres, args)));
   }
-  for (const s of sets) {
-    const { rows, valMap } = await compare(s, genres, args);
-    // The baselines do not depend on the embeddings: list them once, at the end.
-    all.push(...rows.filter((r) => !r.name.startsWith('trivial')));
-    if (s === sets[sets.length - 1]) all.push(...rows.filter((r) => r.name.startsWith('trivial')));
-    valMaps.push(`${s.name}: ${Object.entries(valMap).map(([k, v]) => `${k} ${f3(v)}`).join(', ')}`);
-  }
-  const testPositives = genres.filter((_, j) => Array.from({ length: y.test.length / genres.length }, (_, i) => y.test[i * genres.length + j]).some((v) => v));
-  console.log(`\n### Quality on predict/ (${data.test.hashes.length} posters, never used for a choice)\n`);
+  rows.push(...trivialRows(sets[0], genres, args.seed));
+  const g = genres.length;
+  const meanLabels = (y: ArrayLike<number>, n: number) => Array.from(y).reduce((a, b) => a + b, 0) / n;
+  const nAll = data.train.hashes.length + data.val.hashes.length;
+  const testPositives = genres.filter((_, j) => Array.from({ length: y.test.length / g }, (_, i) => y.test[i * g + j]).some((v) => v));
+  console.log(`\n### Quality: 5-fold CV over train+val (${nAll}) and predict/ (${data.test.hashes.length} posters, never used for a choice)\n`);
   console.log(
-    `Trained on train/ (${data.train.hashes.length}), early stopping and thresholds on val/ (${data.val.hashes.length}); ${genres.length} genres, ` +
-      `${testPositives.length} of them occur in predict/ (macro-F1 and mAP average over those). micro-F1 at the global threshold, ` +
-      `macro-F1, samples-F1 and exact match at the per-genre thresholds (both tuned on val); "threshold 0.5" rows use 0.5 everywhere. ` +
-      `Up to ${args.epochs} epochs, lr 1e-3, seed ${args.seed}; the default head uses flip augmentation and test-time flips.\n`,
+    `CLI defaults (\`poster-tagger train\`): every labelled poster of train/ and val/ goes into 5-fold cross-validation, which chooses the L2 strength ` +
+      `and fits the decision rule on out-of-fold scores; the final model is refitted on all ${nAll}. "5-fold CV" rows are those out-of-fold scores; ` +
+      `"predict/" rows score the final model on predict/ with predict_labels.csv (${testPositives.length} of ${g} genres occur there; macro-F1 and mAP average over genres with positives). ` +
+      `Each metric with its 95% bootstrap interval over posters; seed ${args.seed}.\n`,
   );
-  console.log(markdown(all));
-  console.log(`\nValidation mAP (what early stopping saw): ${valMaps.join('; ')}`);
+  console.log(markdown(rows, { cv: meanLabels([...y.train, ...y.val], nAll), test: meanLabels(y.test, data.test.hashes.length) }));
   return bySet;
 }
 
@@ -282,13 +312,13 @@ async function timing(args: Args, sets: Map<string, Sets>, genres: string[], tra
   const { backend } = await loadTf();
   const lines: string[] = [];
   console.log(`\n### Timing (${os.cpus().length} cores, TF.js ${backend}, ONNX Runtime for the backbones)\n`);
-  console.log('Head training on 3,000 cached embeddings (train/), 30 epochs, no early stopping, 750 val embeddings evaluated every epoch:\n');
-  console.log('| Embeddings | default head | linear head |');
-  console.log('|---|---:|---:|');
+  console.log('Head training on cached embeddings: the default head cross-validates on train/ + val/ (3,750; 5 folds × 3 L2 strengths + the final fit, rule and intervals included); the MLP and the tutorial head train 30 epochs on train/ (3,000) with val/ evaluated every epoch:\n');
+  console.log('| Embeddings | default head (CV) | MLP | tutorial linear head |');
+  console.log('|---|---:|---:|---:|');
   const warmHead = new Map<string, number>();
   for (const [name, s] of sets) {
     const times: number[] = [];
-    for (const head of ['default', 'baseline'] as const) {
+    for (const head of ['default', 'mlp', 'baseline'] as const) {
       const t0 = performance.now();
       const res = await trainHead({ train: s.train, val: s.val, genres, config: { head, epochs: 30, patience: 0, seed: args.seed } });
       times.push(performance.now() - t0);
@@ -296,7 +326,7 @@ async function timing(args: Args, sets: Map<string, Sets>, genres: string[], tra
     }
     warmHead.set(name, times[0]);
     const dim = s.train.x.length / s.train.n;
-    console.log(`| ${name} (${s.train.n}×${dim}) | ${secs(times[0])} | ${secs(times[1])} |`);
+    console.log(`| ${name} (${s.train.n}×${dim}) | ${secs(times[0])} | ${secs(times[1])} | ${secs(times[2])} |`);
   }
 
   console.log(`\nTrain from a cold cache to a saved model (train/ + val/ = ${trainValPaths.length} posters, default settings, fresh data dir, through library:open and train:start), against the tutorial's way:\n`);

@@ -15,6 +15,7 @@ const skip = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.insta
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 let browser: Browser;
 let folder: string;
+let runId: number;
 
 before(async () => {
   if (skip) return;
@@ -23,14 +24,16 @@ before(async () => {
   // "My posters": unlabelled, in nested folders, one with an awkward name.
   folder = path.join(work, 'My posters, "2026"');
   fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
-  const looks: string[][] = [['Action'], ['Comedy'], ['Horror', 'Drama'], ['Romance'], ['Action', 'Comedy'], ['Drama']];
+  // The last one looks like every genre: more tags than fit on a card.
+  const looks: string[][] = [['Action'], ['Comedy'], ['Horror', 'Drama'], ['Romance'], ['Action', 'Comedy'], ['Drama'], ['Comedy', 'Horror', 'Romance', 'Drama', 'Action']];
   for (const [i, genres] of looks.entries()) fs.writeFileSync(path.join(folder, i % 2 ? 'sub' : '', `poster ${i}.jpg`), await posterJpeg(genres, 500 + i));
   ctx = await startTestBridge({ rendererDir: rendererDir() });
   const gate = ctx.backend.gate;
   const { job } = (await gate.invoke('library:open', { path: path.join(work, 'dataset') })) as { job: { id: string } };
   await waitForJob(ctx.backend, job.id);
   const lib = (await gate.invoke('library:list', {})) as { id: number }[];
-  const train = (await gate.invoke('train:start', { libraryId: lib[0].id, backbone: 'mobilenet_v2', epochs: 15 })) as { job: { id: string } };
+  const train = (await gate.invoke('train:start', { libraryId: lib[0].id, backbone: 'mobilenet_v2', epochs: 15 })) as { runId: number; job: { id: string } };
+  runId = train.runId;
   assert.equal((await waitForJob(ctx.backend, train.job.id)).status, 'done');
   browser = await launchBrowser();
 });
@@ -39,7 +42,7 @@ after(async () => {
   await ctx?.stop();
 });
 
-test('tag a folder of my own posters, review the predictions in the gallery and accept one', { skip }, async () => {
+test('tag a folder of my own posters, review the predictions in the gallery and accept one', { skip }, async (t) => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
   const errors = watchPageErrors(page);
   await page.goto(ctx.bridge.loginUrl);
@@ -48,7 +51,7 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   await page.getByTestId('tag-start').click();
   const summary = page.getByTestId('tag-summary');
   await summary.waitFor({ timeout: 120_000 });
-  assert.match((await summary.textContent()) ?? '', /Tagged 6 posters/);
+  assert.match((await summary.textContent()) ?? '', /Tagged 7 posters/);
   await page.getByTestId('export-format').selectOption('csv');
   await page.getByTestId('export-run').click();
   await page.getByTestId('export-result').waitFor();
@@ -56,10 +59,54 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
 
   await page.getByTestId('tag-review').first().click();
   await page.getByTestId('poster-card').first().waitFor();
-  await page.waitForFunction(() => /^6 posters/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));
+  await page.waitForFunction(() => /^7 posters/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));
   // Predicted tags are on the cards, distinct from labels (there are none yet).
   await page.getByTestId('predicted-tag').first().waitFor();
   await screenshot(page, 'gallery-predictions');
+
+  // Each card lists its predicted tags by confidence, strongest first; what does not fit is in "+N more".
+  type Item = { posterId: string; prediction: { probabilities: Record<string, number>; tags: string[] } | null };
+  const predicted = (await ctx.backend.gate.invoke('posters:queryPredicted', { libraryId: 2, runId, limit: 100 })) as { items: Item[] };
+  const strongestFirst = (item: Item) => [...item.prediction!.tags].sort((a, b) => item.prediction!.probabilities[b] - item.prediction!.probabilities[a]);
+  const measured = () => page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=card-tags] .chips')).every((e) => e.getAttribute('data-measured') === 'true'));
+  await measured();
+  const cards = await page.getByTestId('poster-card').evaluateAll((els) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-poster-id')!,
+      shown: Array.from(el.querySelectorAll('[data-testid=predicted-tag]')).map((c) => c.getAttribute('data-genre')!),
+      more: el.querySelector('[data-testid=more-tags]')?.getAttribute('title') ?? '',
+    })),
+  );
+  assert.equal(cards.length, 7);
+  for (const card of cards) {
+    const item = predicted.items.find((i) => i.posterId === card.id)!;
+    const hidden = card.more ? card.more.replace(/^\d+ more: /, '').split(', ').map((x) => x.replace(/ \d+%$/, '')) : [];
+    assert.deepEqual([...card.shown, ...hidden], strongestFirst(item), `${card.id}: tags shown strongest first`);
+  }
+
+  // A genre filtered by is on every matching card, highlighted, even where it is the weakest tag.
+  const richest = [...predicted.items].sort((a, b) => b.prediction!.tags.length - a.prediction!.tags.length)[0];
+  const weakest = strongestFirst(richest).at(-1)!;
+  const richestCard = cards.find((c) => c.id === richest.posterId)!;
+  // Usually the all-genre poster has more tags than fit; how many it gets is the model's call.
+  if (richestCard.more) assert.ok(!richestCard.shown.includes(weakest), `${weakest} is past the cut before filtering`);
+  else t.diagnostic(`${richest.posterId} has only ${richest.prediction!.tags.length} tags: no "+N more" to check`);
+  await page.getByTestId('filter-predicted-genre').selectOption(weakest);
+  const matching = predicted.items.filter((i) => i.prediction!.tags.includes(weakest)).length;
+  await page.waitForFunction((n) => new RegExp(`^${n} posters`).test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''), matching);
+  await measured();
+  const filteredCards = page.getByTestId('poster-card');
+  assert.equal(await filteredCards.count(), matching);
+  for (const card of await filteredCards.all()) {
+    const chip = card.locator(`[data-testid=predicted-tag][data-genre="${weakest}"]`);
+    assert.equal(await chip.getAttribute('data-pinned'), 'true');
+    const box = (await card.getByTestId('card-tags').boundingBox())!;
+    const at = (await chip.boundingBox())!;
+    assert.ok(at.y >= box.y - 0.5 && at.y + at.height <= box.y + box.height + 0.5 && at.x + at.width <= box.x + box.width + 0.5, `${weakest} is visible on ${await card.getAttribute('data-poster-id')}`);
+  }
+  await screenshot(page, 'gallery-predicted-filter');
+  await page.getByTestId('filter-predicted-genre').selectOption('');
+  await page.waitForFunction(() => /^7 posters/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));
 
   const card = page.getByTestId('poster-card').first();
   const posterId = await card.getAttribute('data-poster-id');

@@ -17,6 +17,8 @@ const EVENT_EVERY_MS = 500;
 
 /** Starts a tagging job on already opened libraries (one tagging job runs at a time; later ones wait). */
 export function startTagging(b: Backend, runId: number, libraryIds: number[], force: boolean) {
+  // The run's saved settings, read for each chunk: a change while the job runs applies to the rest.
+  const tagOptions = () => b.predictor.tagOptions(runId);
   const names = libraryIds.map((id) => getLibrary(b.db, id).name);
   const queued = b.jobs.busy('tag');
   let lastEvent = 0;
@@ -42,7 +44,7 @@ export function startTagging(b: Backend, runId: number, libraryIds: number[], fo
               }
             },
           },
-          { runId, libraryIds, force },
+          { runId, libraryIds, force, tagOptions },
           ctx,
         );
       } finally {
@@ -63,7 +65,7 @@ function exportsDir(b: Backend): string {
 export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
   return {
     'tag:start': async ({ runId, folders, force }) => {
-      const run = userFacing(() => chooseRun(b.db, runId));
+      const { run, reason } = userFacing(() => chooseRun(b.db, runId));
       // Every folder is checked before anything starts: a typo fails the call, not the job.
       const roots = folders.map((f) => userFacing(() => resolveLibraryRoot(f)));
       // Load the model now (cached for the job): a missing backbone or damaged model fails the call, not the job.
@@ -73,7 +75,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
       const libraryIds = [...new Set(roots.map((root) => userFacing(() => openLibrary(b.db, root)).id))];
       b.media?.refreshRoots();
       const { job, queued } = startTagging(b, run.id, libraryIds, Boolean(force));
-      return { job, libraryIds, runId: run.id, queued };
+      return { job, libraryIds, runId: run.id, reason, queued };
     },
 
     'predictions:forImages': ({ runId, imageIds }) => {

@@ -1,7 +1,8 @@
+import { reliabilityWarnings } from '../../ml/intervals';
 import fs from 'node:fs';
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
-import { UserError } from '../errors';
+import { UserError, userFacing } from '../errors';
 import type { z } from 'zod';
 import type * as T from '../schemas/training';
 import { availableBackbones, DEFAULT_BACKBONE } from '../../ml/backbones/registry';
@@ -11,6 +12,11 @@ import { backboneOption } from './backbones';
 import { trainingData, TUTORIAL_GENRES } from '../../training/training-data';
 import { EVALUATION_FILE, runModelDir, runTraining, type RunOutcome } from '../../training/train-run';
 import { exportRun, importRun } from '../../training/run-transfer';
+import { runHeadRules } from '../../training/run-rules';
+import { allRunTagging, DEFAULT_TAGGING, getRunTagging, preferredRunId, setPreferredRun, setRunTagging, tagOptionsOf, type RunTagging, type RunTaggingPatch } from '../../ml/run-tagging-repo';
+import { displayThresholds, type HeadRules } from '../../ml/head-tags';
+import { rederiveRunTags } from '../../tagging/retag';
+import { defaultRun, usableRun } from '../../tagging/run-choice';
 
 type TrainingCalls =
   | 'train:options'
@@ -21,6 +27,10 @@ type TrainingCalls =
   | 'runs:evaluation'
   | 'runs:export'
   | 'runs:import'
+  | 'runs:setTagging'
+  | 'runs:resetThresholds'
+  | 'runs:prefer'
+  | 'runs:default'
   | 'predict:files'
   | 'predict:images';
 
@@ -29,7 +39,12 @@ function outcomeOf(run: Run): RunOutcome | null {
   return run.status === 'done' && run.metrics ? (run.metrics as RunOutcome) : null;
 }
 
-function summary(b: Backend, run: Run): z.infer<typeof T.RunSummary> {
+function taggingView(run: Run, t: RunTagging): z.infer<typeof T.RunTagging> {
+  const rule = runHeadRules(run)?.metadata.decision;
+  return { mode: t.mode, maxTags: t.maxTags, overrides: t.overrides, hasModes: Boolean(rule), expectedTags: rule ? { ...rule.expectedTagsPerPoster } : null, updatedAt: t.updatedAt };
+}
+
+function summary(b: Backend, run: Run, tagging: RunTagging = getRunTagging(b.db, run.id)): z.infer<typeof T.RunSummary> {
   const outcome = outcomeOf(run);
   const epochs = getRunEpochs(b.db, run.id);
   const duration = outcome?.durationMs ?? (run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null);
@@ -49,8 +64,37 @@ function summary(b: Backend, run: Run): z.infer<typeof T.RunSummary> {
     epochsDone: epochs.length,
     bestEpoch: outcome?.bestEpoch ?? null,
     best: outcome ? { mAP: outcome.metrics.mAP, microF1: outcome.metrics.microF1, macroF1: outcome.metrics.macroF1 } : null,
+    evaluation: outcome ? evaluationOf(outcome) : null,
     durationMs: duration,
     hasModel: Boolean(run.modelPath && fs.existsSync(run.modelPath)),
+    tagging: taggingView(run, tagging),
+    preferred: tagging.preferred,
+  };
+}
+
+/** How a finished run's numbers were measured; older runs (validation posters) get their warnings computed here. */
+function evaluationOf(outcome: RunOutcome): z.infer<typeof T.RunEvaluation> {
+  const cv = outcome.crossValidation;
+  if (cv) {
+    return {
+      kind: 'cross-validation',
+      n: cv.intervals.n,
+      folds: cv.folds,
+      intervals: { mAP: cv.intervals.mAP, microF1: cv.intervals.microF1, macroF1: cv.intervals.macroF1, samplesF1: cv.intervals.samplesF1, tagsPerPoster: cv.intervals.tagsPerPoster },
+      labelledMeanTags: outcome.decision?.labelledMeanTags ?? null,
+      curveF1: 'out-of-fold scores; F1 at the best single out-of-fold threshold (the final rule is tuned per genre)',
+      warnings: cv.warnings,
+    };
+  }
+  const m = outcome.metrics;
+  return {
+    kind: 'validation',
+    n: m.n,
+    folds: null,
+    intervals: null,
+    labelledMeanTags: null,
+    curveF1: 'validation posters; F1 at threshold 0.5',
+    warnings: reliabilityWarnings(m.n, m.perGenre.map((g) => g.support), m.perGenre.map((g) => g.genre)),
   };
 }
 
@@ -58,6 +102,33 @@ function findRun(b: Backend, id: number): Run {
   const run = getRun(b.db, id);
   if (!run) throw new UserError(`There is no run #${id}.`, 'not_found');
   return run;
+}
+
+/** The model's tagging rules, or a message for the user when the run has no model to tag with. */
+function rulesOf(run: Run): HeadRules {
+  const rules = runHeadRules(run);
+  if (!rules) throw new UserError(`Run #${run.id} has no saved model (it is ${run.status}); its tagging settings cannot be changed.`, run.status === 'done' ? 'not_found' : 'conflict');
+  return rules;
+}
+
+/**
+ * Saves new tagging settings and re-derives the run's stored tags from their probabilities, so the
+ * gallery, its filters and exports agree with Tag, Try it and predict; galleries showing it refresh.
+ */
+function changeTagging(b: Backend, runId: number, patch: RunTaggingPatch): z.infer<typeof T.TaggingResult> {
+  const run = findRun(b, runId);
+  const rules = rulesOf(run);
+  const tagging = userFacing(() => setRunTagging(b.db, runId, patch));
+  const retagged = rederiveRunTags(b.db, runId, rules, tagOptionsOf(tagging));
+  if (retagged.changed) {
+    const libraries = b.db
+      .prepare('SELECT DISTINCT i.library_id FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?')
+      .pluck()
+      .all(runId) as number[];
+    for (const libraryId of libraries) b.bus.emit('library:changed', { libraryId, reason: 'predictions' });
+  }
+  b.bus.emit('run:update', { runId, status: run.status }); // run lists show the new settings
+  return { runId, tagging: taggingView(run, tagging), preferred: tagging.preferred, retagged };
 }
 
 /** NaN (a metric with no defined value) is not JSON: send null. */
@@ -118,7 +189,10 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       return { runId: run.id, job: snapshot, queued };
     },
 
-    'runs:list': () => listRuns(b.db).map((r) => summary(b, r)),
+    'runs:list': () => {
+      const tagging = allRunTagging(b.db);
+      return listRuns(b.db).map((r) => summary(b, r, tagging.get(r.id) ?? { ...DEFAULT_TAGGING }));
+    },
 
     'runs:get': ({ id }) => {
       const run = findRun(b, id);
@@ -128,14 +202,19 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
         train: { loss: finite(e.train.loss) ?? 0, microF1: finite(e.train.microF1) ?? 0, macroF1: finite(e.train.macroF1) ?? 0, mAP: finite(e.train.mAP) ?? 0 },
         val: { loss: finite(e.val.loss) ?? 0, microF1: finite(e.val.microF1) ?? 0, macroF1: finite(e.val.macroF1) ?? 0, mAP: finite(e.val.mAP) ?? 0 },
       }));
+      const tagging = getRunTagging(b.db, id);
+      const rules = runHeadRules(run);
+      const shown = rules ? displayThresholds(rules, tagOptionsOf(tagging)) : null;
       return {
-        ...summary(b, run),
+        ...summary(b, run, tagging),
         config: run.config,
         history,
         metrics: outcome?.metrics ?? null,
         metricsGlobal: outcome?.metricsGlobal ?? null,
         baselines: outcome?.baselines ?? null,
         thresholds: outcome?.thresholds ?? null,
+        tagThresholds: shown?.thresholds ?? null,
+        auto: shown?.auto ?? null,
         globalThreshold: outcome?.globalThreshold ?? null,
         trainSize: outcome?.trainSize ?? null,
         valSize: outcome?.valSize ?? null,
@@ -168,13 +247,32 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       return summary(b, run);
     },
 
-    'predict:files': ({ runId, paths, threshold }) => b.predictor.predictFiles(runId, paths, { threshold }),
+    'runs:setTagging': ({ runId, mode, maxTags, overrides }) => changeTagging(b, runId, { mode, maxTags, overrides }),
 
-    'predict:images': ({ runId, images, threshold }) =>
+    'runs:resetThresholds': ({ runId }) => changeTagging(b, runId, { overrides: null }),
+
+    'runs:prefer': ({ runId, preferred }) => {
+      const run = findRun(b, runId);
+      if (preferred && !usableRun(run)) throw new UserError(`Run #${runId} has no saved model (it is ${run.status}); only a finished run can be the default model.`, 'conflict');
+      userFacing(() => setPreferredRun(b.db, runId, preferred));
+      b.bus.emit('run:update', { runId, status: run.status });
+      return { preferredRunId: preferredRunId(b.db) ?? null };
+    },
+
+    'runs:default': ({ libraryId }) => {
+      const genres = libraryId === undefined ? undefined : (b.db.prepare('SELECT name FROM genres WHERE library_id = ? ORDER BY position, id').pluck().all(libraryId) as string[]);
+      const choice = defaultRun(b.db, { genres });
+      if (!choice || choice.kind === 'given') return null;
+      return { runId: choice.run.id, kind: choice.kind, reason: choice.reason };
+    },
+
+    'predict:files': ({ runId, paths, threshold, mode, maxTags }) => b.predictor.predictFiles(runId, paths, { threshold, tagOptions: { mode, maxTags } }),
+
+    'predict:images': ({ runId, images, threshold, mode, maxTags }) =>
       b.predictor.predictBytes(
         runId,
         images.map((i) => ({ name: i.name, data: Buffer.from(i.dataBase64, 'base64') })),
-        { threshold },
+        { threshold, tagOptions: { mode, maxTags } },
       ),
   };
 }

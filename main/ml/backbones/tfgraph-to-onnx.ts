@@ -1,5 +1,6 @@
 import { OnnxGraphBuilder, attr } from './onnx-writer';
-import { ONNX_INPUT, appendPooledOutput, clip, padAttr } from './tflite-to-onnx';
+import { ONNX_INPUT, appendPooledOutput, appendTapOutputs, clip, padAttr } from './tflite-to-onnx';
+import type { FeatureTap } from './types';
 import { attrInts, attrString, weightsByName, type GraphModelFiles, type GraphNode } from './tfjs-graph-files';
 
 /**
@@ -8,7 +9,7 @@ import { attrInts, attrString, weightsByName, type GraphModelFiles, type GraphNo
  * output `embedding` [batch, channels]. Covers the ops of a MobileNet-style feature extractor:
  * Conv2D, DepthwiseConv2dNative, Add/AddV2/BiasAdd, Sub, Mul, AddN, Relu, Relu6, Identity, Const.
  */
-export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputNode: string, inputChannels = 3): Uint8Array {
+export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputNode: string, inputChannels = 3, taps?: readonly FeatureTap[]): Uint8Array {
   const nodes = new Map<string, GraphNode>(files.json.modelTopology.node.map((n) => [n.name, n]));
   const weights = weightsByName(files);
   if (!nodes.has(inputNode)) throw new Error(`graph has no node "${inputNode}"`);
@@ -135,7 +136,17 @@ export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputN
   }
   const result = done.get(outputNode);
   if (!result) throw new Error(`"${outputNode}" does not depend on "${inputNode}"`);
-  appendPooledOutput(g, result.name, result.channels);
+  if (taps?.length) {
+    appendTapOutputs(
+      g,
+      taps.map((t) => {
+        const v = done.get(t.node);
+        if (!v) throw new Error(`tap "${t.node}" is not computed on the way to "${outputNode}"`);
+        if (v.channels !== t.channels) throw new Error(`tap "${t.node}" has ${v.channels} channels, expected ${t.channels}`);
+        return { name: v.name, channels: v.channels, std: !!t.std };
+      }),
+    );
+  } else appendPooledOutput(g, result.name, result.channels);
   return g.toBytes();
 }
 

@@ -12,10 +12,15 @@ type Tensor4D = ReturnType<Tf['tensor4d']>;
 export class TfliteTfExecutor {
   private readonly weights = new Map<number, { filter: Tensor4D; bias?: Tensor }>();
 
+  /** Tensor indices of the taps (multi-depth embedding), when given. */
+  private readonly tapIndices?: { index: number; std: boolean }[];
+
   constructor(
     private readonly tf: Tf,
     readonly plan: TflitePlan,
+    taps?: readonly { index: number; std?: boolean }[],
   ) {
+    this.tapIndices = taps?.map((t) => ({ index: t.index, std: !!t.std }));
     for (const [i, s] of plan.steps.entries()) {
       if (s.kind !== 'conv') continue;
       const [a, h, w, d] = s.weightShape;
@@ -27,7 +32,7 @@ export class TfliteTfExecutor {
     }
   }
 
-  /** `input` is NHWC float with real (dequantized) values; returns [N, C] pooled embeddings. */
+  /** `input` is NHWC float with real (dequantized) values; returns [N, size] pooled embeddings (see poolTaps). */
   run(input: Tensor4D): Tensor {
     const tf = this.tf;
     return tf.tidy(() => {
@@ -66,6 +71,7 @@ export class TfliteTfExecutor {
         }
         values.set(s.output, applyClamp(tf, y, s.clamp));
       }
+      if (this.tapIndices) return poolTaps(tf, this.tapIndices.map((t) => ({ x: get(t.index), std: t.std })));
       return tf.mean(get(this.plan.output), [1, 2]);
     });
   }
@@ -88,4 +94,18 @@ function applyClamp(tf: Tf, x: Tensor4D, clamp: Clamp | undefined): Tensor4D {
   if (lo !== Number.NEGATIVE_INFINITY) y = tf.maximum(y, lo);
   if (hi !== Number.POSITIVE_INFINITY) y = tf.minimum(y, hi);
   return y;
+}
+
+/**
+ * NHWC activations → per channel spatial mean, then (std) sqrt(max(0, E[x²] − E[x]²)), concatenated:
+ * the same formula as the ONNX graph's (tflite-to-onnx appendTapOutputs), so both engines agree.
+ */
+export function poolTaps(tf: Tf, taps: readonly { x: Tensor; std: boolean }[]): Tensor {
+  const parts: Tensor[] = [];
+  for (const { x, std } of taps) {
+    const mean = tf.mean(x, [1, 2]);
+    parts.push(mean);
+    if (std) parts.push(tf.sqrt(tf.relu(tf.sub(tf.mean(tf.mul(x, x), [1, 2]), tf.mul(mean, mean)))));
+  }
+  return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
 }

@@ -1,6 +1,7 @@
 import { OnnxGraphBuilder, attr } from './onnx-writer';
 import { planTflite, weightsToOihw, type Clamp, type Padding } from './tflite-plan';
 import type { TfliteModel } from './tflite-reader';
+import type { FeatureTap } from './types';
 
 /** Names of the converted model's single input and output. */
 export const ONNX_INPUT = 'input';
@@ -9,10 +10,11 @@ export const ONNX_OUTPUT = 'embedding';
 /**
  * Converts a TFLite CNN, from its input to `embeddingTensor`, to ONNX (float weights, NCHW inside).
  * The ONNX input is NHWC [batch, H, W, C] holding the *real* input values (already dequantized:
- * scale·(q − zeroPoint)); the output is [batch, channels], global-average-pooled.
+ * scale·(q − zeroPoint)); the output is [batch, size]: `embeddingTensor` global-average-pooled, or with
+ * `taps` every tapped tensor pooled (mean, and std where asked) and concatenated.
  */
-export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string): Uint8Array {
-  const plan = planTflite(model, embeddingTensor);
+export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?: readonly FeatureTap[]): Uint8Array {
+  const plan = planTflite(model, taps?.length ? taps[taps.length - 1].node : embeddingTensor);
   const g = new OnnxGraphBuilder('tflite_embedding');
   const [, h, w, c] = plan.inputShape;
   g.input(ONNX_INPUT, ['batch', h, w, c]);
@@ -65,7 +67,18 @@ export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string): Uint
         break;
     }
   }
-  appendPooledOutput(g, name(plan.output), plan.outputShape[3]);
+  if (taps?.length) {
+    appendTapOutputs(
+      g,
+      taps.map((t) => {
+        const index = model.tensors.findIndex((x) => x.name === t.node);
+        if (index < 0 || !names.has(index)) throw new Error(`tap "${t.node}" is not computed on the way to the embedding`);
+        const channels = model.tensors[index].shape[3];
+        if (channels !== t.channels) throw new Error(`tap "${t.node}" has ${channels} channels, expected ${t.channels}`);
+        return { name: name(index), channels, std: !!t.std };
+      }),
+    );
+  } else appendPooledOutput(g, name(plan.output), plan.outputShape[3]);
   return g.toBytes();
 }
 
@@ -83,6 +96,28 @@ export function clip(g: OnnxGraphBuilder, x: string, [lo, hi]: Clamp): string {
   const min = lo === Number.NEGATIVE_INFINITY ? '' : g.floatInit(g.fresh('lo'), [], Float32Array.of(lo));
   const max = hi === Number.POSITIVE_INFINITY ? '' : g.floatInit(g.fresh('hi'), [], Float32Array.of(hi));
   return g.node('Clip', [x, min, max], g.fresh('clip'));
+}
+
+/**
+ * The multi-depth output `embedding`: per tap [N, C, H, W] → its spatial means [N, C], then (std) its
+ * spatial standard deviations sqrt(max(0, E[x²] − E[x]²)), all concatenated along axis 1.
+ */
+export function appendTapOutputs(g: OnnxGraphBuilder, taps: readonly { name: string; channels: number; std: boolean }[]): void {
+  const parts: string[] = [];
+  let size = 0;
+  for (const t of taps) {
+    const mean = g.node('GlobalAveragePool', [t.name], g.fresh('gap'));
+    parts.push(g.node('Flatten', [mean], g.fresh('mean'), { axis: attr.int(1) }));
+    size += t.channels;
+    if (t.std) {
+      const sq = g.node('GlobalAveragePool', [g.node('Mul', [t.name, t.name], g.fresh('sq'))], g.fresh('gap_sq'));
+      const variance = g.node('Relu', [g.node('Sub', [sq, g.node('Mul', [mean, mean], g.fresh('mean_sq'))], g.fresh('var'))], g.fresh('var_pos'));
+      parts.push(g.node('Flatten', [g.node('Sqrt', [variance], g.fresh('std'))], g.fresh('std_flat'), { axis: attr.int(1) }));
+      size += t.channels;
+    }
+  }
+  g.node('Concat', parts, ONNX_OUTPUT, { axis: attr.int(1) });
+  g.output(ONNX_OUTPUT, ['batch', size]);
 }
 
 /** Global average pool then flatten: [N, C, H, W] → [N, C], as the output `embedding`. */

@@ -13,9 +13,31 @@ export interface BackboneSpec {
   preprocessing: Preprocessing;
   /** Graph node whose output (global-average-pooled where it is spatial) is the embedding. */
   embeddingNode: string;
+  /** Values per embedding: the sum of the taps' sizes when there are taps. */
   embeddingSize: number;
+  /**
+   * A multi-depth embedding: these nodes' activations, each pooled over space (mean, and std where
+   * asked), concatenated in this order, all from one forward pass. The last tap is `embeddingNode`.
+   * Without taps the embedding is `embeddingNode` pooled.
+   */
+  taps?: FeatureTap[];
+  /** How the embedding cache stores the vectors; float16 halves it (quality measured to hold). */
+  cachePrecision?: 'f32' | 'f16';
   /** sha256 of each model file, by file name. */
   sha256: Record<string, string>;
+}
+
+/** One tapped node of a multi-depth embedding. */
+export interface FeatureTap {
+  node: string;
+  channels: number;
+  /** Also the spatial standard deviation of each channel (after the means). */
+  std?: boolean;
+}
+
+/** Values a tap contributes: its means, then its standard deviations. */
+export function tapSize(t: FeatureTap): number {
+  return t.std ? 2 * t.channels : t.channels;
 }
 
 export type EngineName = 'onnxruntime' | 'tfjs';

@@ -1,4 +1,6 @@
 import type { Db } from '../../db/database';
+import { embeddingCacheKey, findBackbone } from '../backbones/registry';
+import { decodeHalfInto, encodeHalf } from './float16';
 
 /** The two views the cache knows: the poster as it is, and mirrored left-right. */
 export type View = 'original' | 'flipped';
@@ -17,8 +19,20 @@ export interface EmbeddingFailure {
   reason: string;
 }
 
+/**
+ * Where a backbone's vectors live in the cache and how they are stored: a backbone with taps is keyed by
+ * its taps too (embeddingCacheKey), so vectors of older taps are never mixed in. Unknown ids (tests'
+ * fake backbones) are keyed by the id itself, as float32.
+ */
+export function cacheLayout(backboneId: string): { key: string; precision: 'f32' | 'f16' } {
+  const entry = findBackbone(backboneId);
+  return entry ? { key: embeddingCacheKey(entry), precision: entry.cachePrecision ?? 'f32' } : { key: backboneId, precision: 'f32' };
+}
+
 /** Prepared statements of the embedding cache for one backbone. */
 export class EmbeddingStore {
+  private readonly key: string;
+  private readonly precision: 'f32' | 'f16';
   private readonly countViews;
   private readonly insert;
   private readonly clearFailure;
@@ -29,6 +43,7 @@ export class EmbeddingStore {
     private readonly db: Db,
     readonly backboneId: string,
   ) {
+    ({ key: this.key, precision: this.precision } = cacheLayout(backboneId));
     this.countViews = db.prepare<[string, string], { view: number }>('SELECT view FROM embeddings WHERE hash = ? AND backbone = ?');
     this.insert = db.prepare('INSERT OR REPLACE INTO embeddings (hash, backbone, view, dim, vector) VALUES (?, ?, ?, ?, ?)');
     this.clearFailure = db.prepare('DELETE FROM embedding_failures WHERE path = ? AND backbone = ?');
@@ -38,8 +53,8 @@ export class EmbeddingStore {
     // A batch and its failures land together or not at all: a cancel or crash never leaves half a batch.
     this.writeBatch = db.transaction((rows: StoredEmbedding[], done: { path: string }[], failures: EmbeddingFailure[]) => {
       for (const r of rows) {
-        const blob = Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength);
-        this.insert.run(r.hash, this.backboneId, VIEW_CODE[r.view], r.vector.length, blob);
+        const blob = this.precision === 'f16' ? encodeHalf(r.vector) : Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength);
+        this.insert.run(r.hash, this.key, VIEW_CODE[r.view], r.vector.length, blob);
       }
       for (const d of done) this.clearFailure.run(d.path, this.backboneId);
       for (const f of failures) this.upsertFailure.run(f.path, f.hash ?? null, this.backboneId, f.reason);
@@ -48,7 +63,7 @@ export class EmbeddingStore {
 
   /** The requested views this content has no embedding for yet. */
   missingViews(hash: string, views: readonly View[]): View[] {
-    const have = new Set(this.countViews.all(hash, this.backboneId).map((r) => r.view));
+    const have = new Set(this.countViews.all(hash, this.key).map((r) => r.view));
     return views.filter((v) => !have.has(VIEW_CODE[v]));
   }
 
@@ -67,10 +82,11 @@ export interface LoadedEmbeddings {
   missingCount: number;
 }
 
-/** Reads cached embeddings in the order of `hashes`. */
+/** Reads cached embeddings (float32 or float16 rows alike) in the order of `hashes`. */
 export function loadEmbeddings(db: Db, hashes: readonly string[], backboneId: string, view: View | 0 | 1 = 'original'): LoadedEmbeddings {
   const code = typeof view === 'number' ? view : VIEW_CODE[view];
-  const dimRow = db.prepare<[string], { dim: number }>('SELECT dim FROM embeddings WHERE backbone = ? LIMIT 1').get(backboneId);
+  const { key } = cacheLayout(backboneId);
+  const dimRow = db.prepare<[string], { dim: number }>('SELECT dim FROM embeddings WHERE backbone = ? LIMIT 1').get(key);
   const dim = dimRow?.dim ?? 0;
   const vectors = new Float32Array(hashes.length * dim);
   const bytes = new Uint8Array(vectors.buffer);
@@ -81,11 +97,12 @@ export function loadEmbeddings(db: Db, hashes: readonly string[], backboneId: st
     'SELECT vector, dim FROM embeddings WHERE hash = ? AND backbone = ? AND view = ?',
   );
   for (let i = 0; i < hashes.length; i++) {
-    const row = get.get(hashes[i], backboneId, code);
+    const row = get.get(hashes[i], key, code);
     if (!row) continue;
     if (row.dim !== dim) throw new Error(`Embedding cache of "${backboneId}" mixes sizes ${dim} and ${row.dim}; clear it and embed again`);
     // Copy bytes: a BLOB's offset is not always 4-aligned, so it cannot be viewed as floats in place.
-    bytes.set(row.vector, i * dim * 4);
+    if (row.vector.length === 2 * dim) decodeHalfInto(row.vector, vectors, i * dim);
+    else bytes.set(row.vector, i * dim * 4);
     missing[i] = false;
     missingCount--;
   }

@@ -16,13 +16,13 @@ import { fakeGraphPackage, tempDir } from './fixtures';
 
 test('the registry pins both backbones with a sha256 for every file it takes out', () => {
   assert.deepEqual(BACKBONES.map((b) => b.id).sort(), ['inception_v3', 'mobilenet_v2']);
-  assert.equal(getBackbone(DEFAULT_BACKBONE).embeddingSize, 2048);
+  assert.equal(getBackbone(DEFAULT_BACKBONE).embeddingSize, 7488, 'five InceptionV3 depths (see taps)');
   for (const b of BACKBONES) {
     assert.match(b.package.version, /^\d+\.\d+\.\d+$/, 'exact version, no range');
     assert.deepEqual(Object.keys(b.sha256).sort(), Object.keys(b.files).sort());
     for (const sha of Object.values(b.sha256)) assert.match(sha, /^[0-9a-f]{64}$/);
     assert.ok(b.files[b.modelFile]);
-    assert.deepEqual(Object.keys(specOf(b)).sort(), ['embeddingNode', 'embeddingSize', 'id', 'inputSize', 'label', 'licence', 'preprocessing', 'sha256', 'source']);
+    assert.deepEqual(Object.keys(specOf(b)).sort(), ['cachePrecision', 'embeddingNode', 'embeddingSize', 'id', 'inputSize', 'label', 'licence', 'preprocessing', 'sha256', 'source', 'taps']);
   }
   assert.throws(() => getBackbone('resnet'), /Unknown backbone "resnet" \(known: inception_v3, mobilenet_v2\)/);
 });

@@ -22,7 +22,7 @@ test('SIGINT during training: exit code 130, the job cancelled and the run marke
   const root = path.join(tempDir(), 'posters');
   const data = path.join(tempDir(), 'data');
   await makeTutorialLibrary(root, { train: 30, val: 10, seed: 5 });
-  const child = spawnCli(['train', root, '--backbone', 'mobilenet_v2', '--epochs', '500', '--patience', '0', '--data-dir', data]);
+  const child = spawnCli(['train', root, '--backbone', 'mobilenet_v2', '--head', 'mlp', '--epochs', '500', '--patience', '0', '--data-dir', data]);
   let err = '';
   let sentAt = 0;
   child.stderr!.on('data', (d) => {

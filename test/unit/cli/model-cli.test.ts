@@ -31,10 +31,13 @@ const withData = (...argv: string[]) => [...argv, '--data-dir', data];
 test('train indexes the folder, trains through train:start and prints metrics, baselines, per-genre table and run id', { skip }, async () => {
   assert.equal(runId, 1);
   assert.match(trainOut, /Run #1 done in [\d.]+ s: mobilenet_v2, default head, 5 genres/);
-  assert.match(trainOut, /Validation \(20 posters\)/);
-  for (const row of ['model, per-genre thresholds', 'model, global threshold', 'trivial: top-', 'trivial: genre frequencies']) assert.ok(trainOut.includes(row), row);
+  // The default head cross-validates on train and val together: its numbers are out of fold.
+  assert.match(trainOut, /Out of fold \(5-fold cross-validation on 80 posters\)/);
+  assert.match(trainOut, /95% intervals: mAP [\d.]+ \([\d.]+–[\d.]+\)/);
+  assert.ok(!trainOut.includes('Kept epoch'), 'no kept epoch: there is no early stopping to report');
+  for (const row of ['model, decision rule (balanced)', 'model, global threshold', 'trivial: top-', 'trivial: genre frequencies']) assert.ok(trainOut.includes(row), row);
   for (const genre of FIXTURE_GENRES) assert.match(trainOut, new RegExp(`^${genre}\\s+\\d+`, 'm'));
-  const mAP = Number(/^model, per-genre thresholds\s+[\d.]+\s+([\d.]+)/m.exec(trainOut)?.[1]);
+  const mAP = Number(/^model, decision rule \(balanced\)\s+[\d.]+\s+([\d.]+)/m.exec(trainOut)?.[1]);
   const prior = Number(/^trivial: genre frequencies\s+[\d.]+\s+([\d.]+)/m.exec(trainOut)?.[1]);
   assert.ok(mAP > prior + 0.2, `mAP ${mAP} vs prior ${prior}`);
 
@@ -59,7 +62,7 @@ test('train refuses bad input with a one-line reason and exit code 2', { skip },
     [['train', root, '--epochs', 'ten'], /--epochs/],
     [['train', root, '--lr=-1'], /--lr must be a number above 0/],
     [['train', root, '--lr', '0'], /--lr must be a number above 0/],
-    [['train', root, '--head', 'big'], /--head must be one of default, baseline/],
+    [['train', root, '--head', 'big'], /--head must be one of default, mlp, baseline/],
     [['train', root, '--seed', '1.5'], /--seed/],
     [['train', root, '--colour'], /Unknown option '--colour'/],
     [['train', root, '--genres', 'Western'], /no genre "Western"/],
@@ -73,7 +76,7 @@ test('train refuses bad input with a one-line reason and exit code 2', { skip },
   }
 });
 
-test("eval on the val folder reproduces the run's validation metrics; --json and --threshold", { skip }, async () => {
+test('eval on the val folder scores the final model on it; --json and --threshold', { skip }, async () => {
   const r = await cli(withData('eval', String(runId), path.join(root, 'val'), '--json', '--threshold', '0.5'));
   assert.equal(r.code, 0, r.err);
   const e = JSON.parse(r.out);
@@ -81,9 +84,9 @@ test("eval on the val folder reproduces the run's validation metrics; --json and
   const best = runs.find((x: { id: number }) => x.id === runId).best;
   assert.equal(e.n, 20);
   assert.equal(e.baselineSource, 'training set');
-  // Same posters, same cached embeddings, same thresholds: the numbers training reported.
-  assert.ok(Math.abs(e.report.mAP - best.mAP) < 1e-6, `${e.report.mAP} vs ${best.mAP}`);
-  assert.ok(Math.abs(e.report.microF1 - best.microF1) < 1e-6);
+  // The final model was refitted on these posters too: at least as good as its out-of-fold score.
+  assert.ok(e.report.mAP >= best.mAP - 0.02, `${e.report.mAP} vs ${best.mAP}`);
+  assert.ok(e.report.mAP > 0.9);
   assert.equal(e.override.threshold, 0.5);
   for (const key of ['loss', 'mAP', 'microF1', 'macroF1', 'samplesF1', 'exactMatch']) assert.equal(typeof e.report[key], 'number', key);
   assert.equal(e.report.perGenre.length, 5);
@@ -155,7 +158,9 @@ test('predict writes CSV or JSON for files and folders; unreadable files get an 
   const json = await cli(withData('predict', String(runId), single, '--format', 'json', '--threshold', '0'));
   assert.equal(json.code, 0, json.err);
   const [p] = JSON.parse(json.out);
-  assert.deepEqual(p.tags, FIXTURE_GENRES); // threshold 0: every genre
+  assert.deepEqual([...p.tags].sort(), [...FIXTURE_GENRES].sort()); // threshold 0: every genre
+  const probs = p.tags.map((g: string) => p.probabilities[g]);
+  assert.deepEqual(probs, [...probs].sort((a: number, b: number) => b - a), 'most confident first');
   assert.ok(Math.abs(p.probabilities.Action - Number(byName.get(path.basename(single))!.Action)) < 1e-4);
 
   const cases: [string[], RegExp][] = [
@@ -295,7 +300,7 @@ test('every command has --help; unknown commands and runs give exit code 2', { s
 
 test('Ctrl+C during training cancels the job; the run is kept, marked cancelled (in-process)', { skip }, async () => {
   let pressed = false;
-  const r = await cli(withData('train', root, '--backbone', 'mobilenet_v2', '--epochs', '400', '--patience', '0'), {
+  const r = await cli(withData('train', root, '--backbone', 'mobilenet_v2', '--head', 'mlp', '--epochs', '400', '--patience', '0'), {
     onErr: (text, interrupt) => {
       if (!pressed && /epoch\s+1\//.test(text)) {
         pressed = true;

@@ -61,3 +61,31 @@ test('failures are kept once per file and backbone, and cleared when the file em
     s.cleanup();
   }
 });
+
+test('the float16 cache migration keeps other backbones, drops the old single-depth vectors and stores half-size rows', async () => {
+  const { migrations } = await import('../../../main/db/migrations');
+  const { migrate } = await import('../../../main/db/database');
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(':memory:');
+  try {
+    migrate(db, migrations.filter((m) => m.version < 5));
+    const put = db.prepare('INSERT INTO embeddings (hash, backbone, view, dim, vector) VALUES (?, ?, 0, 2, ?)');
+    put.run('h1', 'inception_v3', Buffer.alloc(8));
+    put.run('h1', 'user-net', Buffer.from(new Float32Array([1.5, 2.5]).buffer));
+    migrate(db, migrations);
+    assert.deepEqual(db.prepare('SELECT backbone FROM embeddings').pluck().all(), ['user-net']);
+    assert.deepEqual(loadEmbeddings(db, ['h1'], 'user-net').vectors, new Float32Array([1.5, 2.5]));
+    // A bundled backbone's rows are float16 under its taps key, read back as float32.
+    const store = new EmbeddingStore(db, 'mobilenet_v2');
+    store.write([{ hash: 'h2', view: 'original', vector: new Float32Array(3776).fill(0.75) }], [], []);
+    const row = db.prepare("SELECT backbone, length(vector) AS bytes FROM embeddings WHERE hash = 'h2'").get() as { backbone: string; bytes: number };
+    assert.match(row.backbone, /^mobilenet_v2#taps-/);
+    assert.equal(row.bytes, 3776 * 2);
+    const back = loadEmbeddings(db, ['h2'], 'mobilenet_v2');
+    assert.equal(back.dim, 3776);
+    assert.ok(back.vectors.every((v) => v === 0.75));
+    assert.deepEqual(store.missingViews('h2', ['original', 'flipped']), ['flipped']);
+  } finally {
+    db.close();
+  }
+});

@@ -21,7 +21,7 @@ test('mobilenet_v2 on ONNX Runtime embeds generated posters, both views, then se
     const hashes = await Promise.all(files.map(hashFile));
     const orig = loadEmbeddings(s.db, hashes, 'mobilenet_v2', 'original');
     const flip = loadEmbeddings(s.db, hashes, 'mobilenet_v2', 'flipped');
-    assert.equal(orig.dim, 1280);
+    assert.equal(orig.dim, 3776, 'four MobileNetV2 depths');
     assert.equal(orig.missingCount + flip.missingCount, 0);
     assert.ok(orig.vectors.every(Number.isFinite));
     assert.ok(orig.vectors.some((v) => v > 0), 'not all zeros');

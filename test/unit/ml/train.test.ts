@@ -7,13 +7,13 @@ import { buildHeadModel, denseParams, foldStandardisation, resolveTrainConfig, s
 import { predictScores } from '../../../main/ml/predict';
 import { syntheticTask } from './synthetic';
 
-test('the default head learns a synthetic multi-label task, beats the baselines and leaks no tensors', async () => {
+test('the MLP head learns a synthetic multi-label task, beats the baselines and leaks no tensors', async () => {
   const { tf } = await loadTf();
   const task = syntheticTask();
   const before = tf.memory().numTensors;
   const seen: EpochMetrics[] = [];
-  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { epochs: 8, seed: 3 }, onEpoch: (e) => seen.push(e) });
-  assert.equal(res.config.head, 'default');
+  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head: 'mlp', epochs: 8, seed: 3 }, onEpoch: (e) => seen.push(e) });
+  assert.equal(res.config.head, 'mlp');
   assert.deepEqual(seen, res.history);
   assert.ok(res.history.length >= 1 && res.history.length <= 8);
   assert.ok(res.bestEpoch >= 1 && res.bestEpoch <= res.history.length);
@@ -47,7 +47,7 @@ test('the baseline head (tutorial) learns too, without a validation set (stratif
 test('same data + config + seed give identical metrics; another seed does not', async () => {
   const task = syntheticTask({ train: 200, val: 80, seed: 5 });
   const run = async (seed: number) => {
-    const r = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { epochs: 3, seed, patience: 0 } });
+    const r = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head: 'mlp', epochs: 3, seed, patience: 0 } });
     r.model.dispose();
     return { history: r.history, metrics: r.metrics, thresholds: r.thresholds };
   };
@@ -69,7 +69,7 @@ test('cancellation between batches throws CancelledError and frees every tensor'
       train: task.train,
       val: task.val,
       genres: task.genres,
-      config: { epochs: 50, batchSize: 16 },
+      config: { head: 'mlp', epochs: 50, batchSize: 16 },
       signal: ac.signal,
       onProgress: () => {
         if (++batches === 25) ac.abort(); // mid second epoch
@@ -92,7 +92,7 @@ test('as a job: progress counts batches of all epochs, cancelling the job stops 
       if (p.done === 9) ac.abort();
     },
   });
-  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: { epochs: 5, batchSize: 25 }, job }), CancelledError);
+  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head: 'mlp', epochs: 5, batchSize: 25 }, job }), CancelledError);
   assert.equal(seen.length, 9);
   assert.deepEqual(seen[0], { phase: 'Training', done: 1, total: 20, failed: 0, message: 'Epoch 1 of at most 5' });
   assert.equal(seen[8].message, 'Epoch 3 of at most 5');
@@ -112,7 +112,7 @@ test('bad input is refused with a clear message', async () => {
 
 test('fast matMul gradients equal autograd; folding the standardisation keeps predictions', async () => {
   const { tf } = await loadTf();
-  const config = resolveTrainConfig({ head: 'default', hiddenUnits: 6, seed: 4 });
+  const config = resolveTrainConfig({ head: 'mlp', hiddenUnits: 6, seed: 4 });
   const model = buildHeadModel(tf, config, 5, 3);
   const params = denseParams(model);
   const vars = params.flatMap((p) => [p.kernel, p.bias]);

@@ -25,7 +25,7 @@ after(() => b?.close());
 test('train a run end to end: embeddings, epochs, thresholds, model, evaluation, prediction', { skip }, async () => {
   const epochs: number[] = [];
   b.bus.subscribe((event, payload) => event === 'train:epoch' && epochs.push((payload as { epoch: { epoch: number } }).epoch.epoch));
-  const { runId, job, queued } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 12, seed: 7, patience: 0 });
+  const { runId, job, queued } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', head: 'mlp', epochs: 12, seed: 7, patience: 0 });
   assert.equal(queued, false);
   const final = await waitForJob(b, job.id);
   assert.equal(final.status, 'done', final.error);
@@ -61,9 +61,36 @@ test('train a run end to end: embeddings, epochs, thresholds, model, evaluation,
   assert.equal(list[0].best?.mAP, run.metrics.mAP);
 });
 
+test('the default head: cross-validated on train and val, out-of-fold headline with intervals, decision rule in the model', { skip }, async () => {
+  const { runId, job } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', seed: 7 });
+  const done = await waitForJob(b, job.id);
+  assert.equal(done.status, 'done', done.error ?? '');
+  const run = await b.call('runs:get', { id: runId });
+  assert.equal(run.head, 'default');
+  const ev = run.evaluation!;
+  assert.equal(ev.kind, 'cross-validation');
+  assert.equal(ev.n, 80, 'train and val posters together');
+  assert.equal(ev.folds, 5);
+  assert.ok(ev.intervals && ev.intervals.mAP.low <= run.best!.mAP && run.best!.mAP <= ev.intervals.mAP.high);
+  assert.ok(ev.warnings.some((w) => /only 80 posters/.test(w)), 'fewer than 100 posters: a warning');
+  assert.ok(run.best!.mAP > 0.8, `out-of-fold mAP ${run.best!.mAP}`);
+  assert.equal(run.history.length, 13, 'one curve point per optimiser round');
+  assert.equal(run.auto?.length, FIXTURE_GENRES.length);
+  // The evaluation view gets every poster with its out-of-fold scores.
+  const evaluation = await b.call('runs:evaluation', { id: runId });
+  assert.equal(evaluation.items.length, 80);
+  assert.equal(evaluation.outOfFold, true);
+  // Predictions come back most confident first.
+  const file = path.join(root, 'val', fs.readdirSync(path.join(root, 'val')).find((f) => f.endsWith('.jpg'))!);
+  const [p] = await b.call('predict:files', { runId, paths: [file] });
+  const probs = p.tags.map((g) => p.probabilities[g]);
+  assert.deepEqual(probs, [...probs].sort((x, y) => y - x));
+  assert.ok(p.tags.length >= 1);
+});
+
 test('a cancelled run is marked cancelled and keeps no model; a second run waits for the first', { skip }, async () => {
-  const first = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 400, patience: 0, seed: 1 });
-  const second = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 400, patience: 0, seed: 2 });
+  const first = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', head: 'mlp', epochs: 400, patience: 0, seed: 1 });
+  const second = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', head: 'mlp', epochs: 400, patience: 0, seed: 2 });
   assert.equal(second.queued, true);
   // Cancel the first as soon as it trains, the second while it waits.
   await new Promise<void>((resolve) => {
@@ -95,7 +122,7 @@ test('bad training requests are refused with a clear message', { skip }, async (
 });
 
 test('pausing a training holds it between batches (it trains in a worker thread) and resuming continues', { skip }, async () => {
-  const { runId, job } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', epochs: 400, patience: 0, seed: 3 });
+  const { runId, job } = await b.call('train:start', { libraryId, backbone: 'mobilenet_v2', head: 'mlp', epochs: 400, patience: 0, seed: 3 });
   let epochs = 0;
   const off = b.bus.subscribe((event, payload) => {
     if (event === 'train:epoch' && (payload as { runId: number }).runId === runId) epochs++;

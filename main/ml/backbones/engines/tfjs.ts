@@ -6,7 +6,7 @@ import { specOf } from '../registry';
 import { readGraphModelFiles } from '../tfjs-graph-files';
 import { planTflite } from '../tflite-plan';
 import { readTflite } from '../tflite-reader';
-import { TfliteTfExecutor } from '../tflite-tf-executor';
+import { TfliteTfExecutor, poolTaps } from '../tflite-tf-executor';
 import { checkPixels, preprocess } from '../preprocess';
 import type { Backbone } from '../types';
 
@@ -27,7 +27,12 @@ export async function openTfjsBackbone(entry: BackboneEntry, dir: string): Promi
 
   if (entry.format === 'tflite') {
     const model = readTflite(fs.readFileSync(path.join(dir, entry.modelFile)));
-    const executor = new TfliteTfExecutor(tf, planTflite(model, entry.embeddingNode));
+    const taps = entry.taps?.map((t) => {
+      const index = model.tensors.findIndex((x) => x.name === t.node);
+      if (index < 0) throw new Error(`${entry.id}: the model has no tensor "${t.node}"`);
+      return { index, std: t.std };
+    });
+    const executor = new TfliteTfExecutor(tf, planTflite(model, entry.taps?.at(-1)?.node ?? entry.embeddingNode), taps);
     run = (x) => executor.run(x);
     release = () => executor.dispose();
   } else {
@@ -41,6 +46,10 @@ export async function openTfjsBackbone(entry: BackboneEntry, dir: string): Promi
     });
     run = (x) =>
       tf.tidy(() => {
+        if (entry.taps) {
+          const ys = model.execute({ [entry.inputNode]: x }, entry.taps.map((t) => t.node)) as Tensor[];
+          return poolTaps(tf, ys.map((y, i) => ({ x: y, std: !!entry.taps![i].std })));
+        }
         const y = model.execute({ [entry.inputNode]: x }, entry.embeddingNode) as Tensor;
         // Global average pool a spatial output → [N, C]; downloaded feature vectors are [N, C] already.
         return y.rank === 4 ? tf.mean(y, [1, 2]) : y;

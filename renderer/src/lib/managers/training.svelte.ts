@@ -1,4 +1,4 @@
-import type { CallInput } from '../../../../main/api/contract';
+import type { CallInput, CallOutput } from '../../../../main/api/contract';
 import { call, on } from '../api/client';
 import type { EpochRow, RunSummary, TrainOptions } from '../types';
 import { jobs } from './jobs.svelte';
@@ -15,6 +15,11 @@ class TrainingManager {
   liveHistory = $state.raw<EpochRow[]>([]);
   liveEpochs = $state(0);
   error = $state('');
+  /**
+   * The model Tag and Try it use when none is picked (the run marked as default, else the latest finished
+   * run) and why, e.g. "Model: #12 — latest finished run". null when no run has a model.
+   */
+  defaultModel = $state.raw<CallOutput<'runs:default'>>(null);
 
   constructor() {
     on('train:epoch', ({ runId, epoch, epochs }) => {
@@ -52,7 +57,9 @@ class TrainingManager {
 
   async refreshRuns() {
     try {
-      this.runs = await call('runs:list');
+      const [runs, defaultModel] = await Promise.all([call('runs:list'), call('runs:default', {})]);
+      this.runs = runs;
+      this.defaultModel = defaultModel;
       // After a reload, adopt a run that is still training so its curves keep updating here.
       const running = this.runs.find((r) => r.status === 'running');
       if (running && this.liveRunId === undefined) await this.watch(running.id);
@@ -77,6 +84,25 @@ class TrainingManager {
     this.liveHistory = [];
     this.liveEpochs = request.epochs ?? 0;
     await this.refreshRuns();
+    return r;
+  }
+
+  /** Marks a run as the default model (or unmarks it). */
+  async prefer(runId: number, preferred = true) {
+    await call('runs:prefer', { runId, preferred });
+    await this.refreshRuns();
+  }
+
+  /** Saves a run's tagging settings; its stored predictions are re-tagged by the back end. */
+  async setTagging(input: CallInput<'runs:setTagging'>) {
+    const r = await call('runs:setTagging', input);
+    this.runs = this.runs.map((run) => (run.id === r.runId ? { ...run, tagging: r.tagging } : run));
+    return r;
+  }
+
+  async resetThresholds(runId: number) {
+    const r = await call('runs:resetThresholds', { runId });
+    this.runs = this.runs.map((run) => (run.id === r.runId ? { ...run, tagging: r.tagging } : run));
     return r;
   }
 

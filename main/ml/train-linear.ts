@@ -1,0 +1,153 @@
+/**
+ * The default head end to end: every labelled poster (train and val alike) goes into k-fold
+ * cross-validation (main/ml/linear-cv.ts); the out-of-fold scores choose the L2 strength, fit the
+ * decision rule (main/ml/decision-rule.ts) and give the run's headline metrics with bootstrap intervals,
+ * so no number a user sees was measured on posters used to choose it. The final model is refitted on all
+ * posters and saved as a one-layer TF.js model that takes raw embeddings.
+ */
+import { loadTf } from './tf';
+import { CancelledError } from '../jobs/types';
+import { checkEmbeddingSet, type EmbeddingSet } from './dataset';
+import { evaluate, summarize } from './metrics';
+import { trivialBaselines } from './baselines';
+import { buildHeadModel, denseParams, resolveTrainConfig } from './head';
+import { trainLinearCv } from './linear-cv';
+import { fitDecisionRule, thresholdsForMode } from './decision-rule';
+import { bootstrapIntervals, reliabilityWarnings, type MetricIntervals } from './intervals';
+import { tuneGlobalThreshold } from './thresholds';
+import type { EpochMetrics, TrainInput, TrainResult } from './train';
+
+export interface CrossValidation {
+  folds: number;
+  /** The chosen inverse L2 strength (scikit-learn's C on standardised inputs). */
+  c: number;
+  cvTable: { c: number; oofMAP: number }[];
+  /** Headline metrics' 95% bootstrap intervals (out of fold, balanced rule). */
+  intervals: MetricIntervals;
+  warnings: string[];
+}
+
+/** Steps between two reported rounds, and how many rounds (curve points) a fit reports. */
+export function linearRounds(iterations: number): { every: number; rounds: number } {
+  const every = Math.max(1, Math.round(iterations / 12));
+  return { every, rounds: Math.ceil(iterations / every) };
+}
+
+/** Mean of the original and flipped embeddings: for a linear head, the same as averaging its logits. */
+function viewMean(set: EmbeddingSet): Float32Array {
+  if (!set.xFlip) return set.x;
+  const out = new Float32Array(set.x.length);
+  for (let i = 0; i < out.length; i++) out[i] = (set.x[i] + set.xFlip[i]) / 2;
+  return out;
+}
+
+function concat(sets: EmbeddingSet[], dim: number, g: number): { x: Float32Array; y: Uint8Array; n: number } {
+  const n = sets.reduce((a, s) => a + s.n, 0);
+  const x = new Float32Array(n * dim);
+  const y = new Uint8Array(n * g);
+  let row = 0;
+  for (const s of sets) {
+    x.set(viewMean(s), row * dim);
+    for (let i = 0; i < s.n * g; i++) y[row * g + i] = s.y[i] > 0.5 ? 1 : 0;
+    row += s.n;
+  }
+  return { x, y, n };
+}
+
+export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
+  const started = Date.now();
+  const config = resolveTrainConfig(input.config);
+  const signal = input.signal ?? input.job?.signal;
+  const genres = [...input.genres];
+  const g = genres.length;
+  if (g === 0) throw new Error('No genres to learn');
+  if (new Set(genres).size !== g) throw new Error('Genre names must be unique');
+  const dim = checkEmbeddingSet(input.train, g, 'training');
+  if (input.val && checkEmbeddingSet(input.val, g, 'validation') !== dim) throw new Error('Training and validation embeddings differ in size: were they made by different backbones?');
+  const all = concat(input.val ? [input.train, input.val] : [input.train], dim, g);
+  if (all.n < 4) throw new Error(`Cross-validation needs at least 4 labelled posters; this library has ${all.n}.`);
+  const folds = Math.min(config.folds, all.n);
+
+  const history: EpochMetrics[] = [];
+  const cv = await trainLinearCv({
+    x: all.x,
+    y: all.y,
+    n: all.n,
+    dim,
+    g,
+    folds,
+    iterations: config.iterations,
+    seed: config.seed,
+    signal,
+    reportEvery: linearRounds(config.iterations).every,
+    onRound: async (r) => {
+      // F1s at the out-of-fold micro-F1-optimal threshold, the curve's stand-in for the final rule.
+      const tOof = tuneGlobalThreshold(r.oofScores, all.y, all.n, g).threshold;
+      const tFit = tuneGlobalThreshold(r.fitScores, all.y, all.n, g).threshold;
+      const record: EpochMetrics = {
+        epoch: history.length + 1,
+        train: summarize(evaluate(r.fitScores, all.y, all.n, genres, tFit)),
+        val: summarize(evaluate(r.oofScores, all.y, all.n, genres, tOof)),
+      };
+      history.push(record);
+      input.onEpoch?.(record);
+      input.onProgress?.({ epoch: history.length, epochs: linearRounds(config.iterations).rounds, batch: 1, batches: 1 });
+      if (input.job) {
+        input.job.progress({ phase: 'Cross-validating the head', done: r.step, total: r.steps, failed: 0, message: `step ${r.step} of ${r.steps}` });
+        await input.job.checkpoint();
+      }
+      if (signal?.aborted) throw new CancelledError();
+    },
+  });
+
+  const decision = fitDecisionRule(cv.oofScores, all.y, all.n, genres, { seed: config.seed });
+  const thresholds = thresholdsForMode(decision, 'balanced');
+  const never = decision.genres.map((d) => !d.auto);
+  const metrics = evaluate(cv.oofScores, all.y, all.n, genres, thresholds);
+  // JSON has no Infinity: report the rule's threshold; `decision.genres[j].auto` says it is not applied.
+  metrics.perGenre.forEach((m, j) => (m.threshold = decision.genres[j].thresholds.balanced));
+  const intervals = bootstrapIntervals(cv.oofScores, all.y, all.n, genres, thresholds, { seed: config.seed, never, resamples: 500 });
+  const positives = genres.map((_, j) => {
+    let p = 0;
+    for (let i = 0; i < all.n; i++) p += all.y[i * g + j];
+    return p;
+  });
+
+  const { tf, backend } = await loadTf();
+  const model = buildHeadModel(tf, { ...config, hiddenUnits: 0 }, dim, g);
+  const [layer] = denseParams(model);
+  tf.tidy(() => {
+    layer.kernel.assign(tf.tensor2d(cv.kernel, [dim, g]));
+    layer.bias.assign(tf.tensor1d(cv.bias));
+  });
+  const allSet: EmbeddingSet = { x: all.x, y: all.y, n: all.n };
+  return {
+    model,
+    genres,
+    embeddingSize: dim,
+    config,
+    // JSON-safe stored thresholds: a genre that is not tagged automatically keeps its rule threshold here
+    // and is switched off by the decision rule's `auto` flag.
+    thresholds: decision.genres.map((d) => d.thresholds.balanced),
+    globalThreshold: decision.globalThreshold,
+    metrics,
+    metricsGlobal: evaluate(cv.oofScores, all.y, all.n, genres, decision.globalThreshold),
+    history,
+    bestEpoch: history.length,
+    stoppedEarly: false,
+    baselines: trivialBaselines(allSet, allSet, genres),
+    trainSize: all.n,
+    valSize: all.n,
+    backend,
+    durationMs: Date.now() - started,
+    decision,
+    crossValidation: {
+      folds,
+      c: cv.c,
+      cvTable: cv.cvTable,
+      intervals,
+      warnings: reliabilityWarnings(all.n, positives, genres),
+    },
+    oofScores: cv.oofScores,
+  };
+}
