@@ -21,16 +21,29 @@ function cookieToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** The token may come as a bearer header (scripts), the cookie (the page) or ?token= (first visit, WebSocket). */
-export function presentedToken(req: IncomingMessage, url: URL): string | undefined {
+/**
+ * Every token the request presents: a bearer header (scripts), ?token= (first visit, WebSocket) and the
+ * cookie (the page). Any one valid token admits it: the cookie of an earlier start (cookies ignore the
+ * port, so a restarted app on a new port still receives it) must never shadow the right URL token.
+ */
+export function presentedTokens(req: IncomingMessage, url: URL): string[] {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  return cookieToken(req) ?? url.searchParams.get('token') ?? undefined;
+  const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  return [bearer, url.searchParams.get('token') ?? undefined, cookieToken(req)].filter((t): t is string => t !== undefined);
+}
+
+export type TokenCheck = 'ok' | 'missing' | 'stale-cookie' | 'wrong';
+
+/** Whether the request may in, and why not: 'stale-cookie' is a browser left with an earlier start's cookie. */
+export function checkToken(req: IncomingMessage, url: URL, token: string): TokenCheck {
+  const given = presentedTokens(req, url);
+  if (given.some((t) => sameSecret(t, token))) return 'ok';
+  if (given.length === 0) return 'missing';
+  return given.length === 1 && cookieToken(req) !== undefined ? 'stale-cookie' : 'wrong';
 }
 
 export function hasValidToken(req: IncomingMessage, url: URL, token: string): boolean {
-  const given = presentedToken(req, url);
-  return given !== undefined && sameSecret(given, token);
+  return checkToken(req, url, token) === 'ok';
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backend } from '../backend';
 import { HTTP_STATUS, type Envelope } from '../api/errors';
-import { TOKEN_COOKIE, checkHostAndOrigin, hasValidToken, newToken } from './auth';
+import { TOKEN_COOKIE, checkHostAndOrigin, checkToken, hasValidToken, newToken } from './auth';
 import { BASE_HEADERS, contentSecurityPolicy } from './security-headers';
 import { contentType, resolveStatic } from './static-files';
 
@@ -51,7 +51,16 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const refused = checkHostAndOrigin(req, port);
     if (refused) return sendText(res, 403, `Forbidden: ${refused}.`);
-    if (!hasValidToken(req, url, token)) {
+    const access = checkToken(req, url, token);
+    if (access === 'stale-cookie') {
+      return sendText(
+        res,
+        401,
+        'Poster Tagger was started again since this browser last opened it, so the access key it remembers is no longer valid. ' +
+          'Open the full URL (with ?token=…) that the app printed when it started this time; it replaces the old key.',
+      );
+    }
+    if (access !== 'ok') {
       return sendText(res, 401, 'Poster Tagger: this page needs the access token. Open the full URL printed when the app started.');
     }
     if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {

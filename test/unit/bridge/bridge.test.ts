@@ -44,6 +44,21 @@ test('the token in the URL becomes an HttpOnly cookie and the page is served wit
   assert.equal(page.headers['x-frame-options'], 'DENY');
 });
 
+test('after a restart, the new URL token wins over the cookie of the earlier start and replaces it', async () => {
+  // Cookies ignore the port: the browser still sends the previous start's cookie to the new server.
+  const stale = 'poster_tagger_token=token-of-an-earlier-start';
+  const first = await rawRequest(ctx.bridge.port, { path: `/?token=${ctx.bridge.token}`, headers: { Cookie: stale } });
+  assert.equal(first.status, 303, 'the right URL token is accepted although a stale cookie came with it');
+  const cookie = String(first.headers['set-cookie']).split(';')[0];
+  assert.equal(cookie, `poster_tagger_token=${ctx.bridge.token}`, 'the stale cookie is replaced');
+  assert.equal((await rawRequest(ctx.bridge.port, { path: '/', headers: { Cookie: cookie } })).status, 200);
+  // The stale cookie alone gets a page that says what happened and what to do.
+  const alone = await rawRequest(ctx.bridge.port, { path: '/', headers: { Cookie: stale } });
+  assert.equal(alone.status, 401);
+  assert.match(alone.body, /started again/);
+  assert.match(alone.body, /\?token=/);
+});
+
 test('valid calls answer; invalid ones get a clear validation error', async () => {
   const ok = await apiCall(ctx.bridge, 'app:info', {});
   assert.equal(ok.status, 200);
