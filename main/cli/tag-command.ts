@@ -24,6 +24,7 @@ Options:
   --xmp                Write an XMP sidecar (<image>.xmp, genres as keywords) next to each poster;
                        sidecars written by other programs are left untouched
   --force              Predict every poster again, even those already tagged by this run
+  --overwrite          Replace the --export file if it exists (otherwise it is left alone)
   --data-dir DIR       Use DIR instead of the default data folder (or set POSTER_TAGGER_DATA_DIR)
 `;
 
@@ -52,6 +53,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       format: { type: 'string' },
       xmp: { type: 'boolean' },
       force: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
       mode: { type: 'string' },
       'max-tags': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -100,7 +102,8 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
     if (r.failed > 5) io.err(`  … and ${r.failed - 5} more\n`);
 
     if (exportFile && format) {
-      const out = await call(b, 'tag:export', { runId: started.runId, libraryIds: started.libraryIds, format, file: exportFile });
+      const out = await call(b, 'tag:export', { runId: started.runId, libraryIds: started.libraryIds, format, file: exportFile, overwrite: values.overwrite });
+      if (out.exists) throw new CliError(`${out.exists} already exists; nothing was written (add --overwrite to replace it)`, EXIT.failed);
       io.err(`Wrote ${plural(out.count, 'poster')} to ${exportFile}\n`);
     }
     if (values.xmp) {

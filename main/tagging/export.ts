@@ -36,6 +36,11 @@ export interface ExportResult {
   count: number;
   /** Sidecars (or files) left alone, with why. */
   skipped: { file: string; reason: string }[];
+  /**
+   * Set when the target already exists and replacing it was not confirmed: nothing was written. Asking
+   * is part of the flow (the UI shows "Replace <file>?"), so it is an answer, not an error.
+   */
+  exists?: string;
 }
 
 const LISTED = 100;
@@ -224,7 +229,7 @@ export interface ExportRequest {
   format: ExportFormat;
   /** Target file for csv/json/metadata-csv. Default: metadata-csv → <library root>/metadata.csv; others → required. */
   file?: string;
-  /** Replace an existing metadata.csv at the default place (a user-chosen `file` is always replaced). */
+  /** Replace the target when it exists (the user confirmed it by name); otherwise an existing file is never touched. */
   overwrite?: boolean;
   signal?: AbortSignal;
 }
@@ -242,7 +247,6 @@ export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResu
       const root = db.prepare('SELECT root FROM libraries WHERE id = ?').pluck().get(req.libraryIds[0]) as string | undefined;
       if (!root) throw new Error(`No library with id ${req.libraryIds[0]}`);
       file = path.join(root, 'metadata.csv');
-      if (fs.existsSync(file) && !req.overwrite) throw new Error(`${file} already exists; choose another file or allow overwriting it`);
     }
   }
   if (!file) throw new Error(`Exporting ${req.format.toUpperCase()} needs a file name`);
@@ -250,6 +254,7 @@ export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResu
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new Error(`Folder not found: ${dir}`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder`);
+  if (fs.existsSync(file) && !req.overwrite) return { files: [], filesWritten: 0, count: posters.length, skipped: [], exists: file };
   const content = req.format === 'csv' ? toCsv(genres, posters) : req.format === 'json' ? toJson(req.runId, genres, posters) : toMetadataCsv(genres, posters);
   await writeFileAtomic(file, content);
   return { files: [file], filesWritten: 1, count: posters.length, skipped: [] };

@@ -57,6 +57,29 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   await page.getByTestId('export-result').waitFor();
   await screenshot(page, 'tag-summary');
 
+  // No export replaces a file without a confirmation naming it, and no format reuses another's path.
+  const target = path.join(tempDir(), 'tags.json');
+  await page.getByTestId('export-format').selectOption('json');
+  await page.getByTestId('export-file').fill(target);
+  await page.getByTestId('export-run').click();
+  await page.getByTestId('export-result').waitFor();
+  const written = fs.readFileSync(target, 'utf8');
+  assert.ok(JSON.parse(written));
+  await page.getByTestId('export-format').selectOption('metadata-csv');
+  assert.equal(await page.getByTestId('export-file').inputValue(), '', 'the JSON path is not reused for another format');
+  await page.getByTestId('export-file').fill(target);
+  await page.getByTestId('export-run').click();
+  const confirm = page.getByTestId('export-confirm');
+  await confirm.waitFor();
+  assert.ok(((await confirm.textContent()) ?? '').includes(target), 'the confirmation names the file');
+  await screenshot(page, 'tag-export-confirm');
+  await page.getByTestId('export-keep').click();
+  assert.equal(fs.readFileSync(target, 'utf8'), written, 'keeping it leaves the file as it was');
+  await page.getByTestId('export-run').click();
+  await page.getByTestId('export-replace').click();
+  await page.getByTestId('export-result').waitFor();
+  assert.match(fs.readFileSync(target, 'utf8'), /^Id,Genre,/, 'replaced only after the confirmation');
+
   await page.getByTestId('tag-review').first().click();
   await page.getByTestId('poster-card').first().waitFor();
   await page.waitForFunction(() => /^7 posters/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));

@@ -92,7 +92,7 @@ export const TagExport = z
     format: ExportFormat,
     /** Target file (csv, json, metadata-csv). Default: csv/json under the data folder's exports/, metadata-csv in the folder. */
     file: Path.optional(),
-    /** Allow replacing an existing metadata.csv in the folder. */
+    /** Replace the target file if it exists (after the user confirmed it by name); otherwise nothing is written and the result names the existing file (`exists`). */
     overwrite: z.boolean().optional(),
   })
   .strict()
@@ -103,4 +103,6 @@ export const ExportResult = z.object({
   filesWritten: z.number(),
   count: z.number(),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+  /** The target exists and overwrite was not set: nothing was written; ask the user, naming this file. */
+  exists: z.string().optional(),
 });

@@ -98,6 +98,19 @@ test('CSV export: unusual names round-trip through csv-parse, formula-like cells
   assert.ok(text.includes("'-minus") && text.includes("'+plus") && text.includes("'@at"));
 });
 
+test('an existing file is never replaced without a confirmation: every format, then with overwrite', async () => {
+  for (const format of ['csv', 'json', 'metadata-csv'] as const) {
+    const file = path.join(out, `existing-${format}.txt`);
+    fs.writeFileSync(file, 'the user wrote this');
+    const asked = await exportTags(db, { runId, libraryIds: [libraryId], format, file });
+    assert.equal(asked.exists, file, `${format}: the answer names the existing file`);
+    assert.equal(asked.filesWritten, 0);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'the user wrote this', `${format}: untouched`);
+    await exportTags(db, { runId, libraryIds: [libraryId], format, file, overwrite: true });
+    assert.notEqual(fs.readFileSync(file, 'utf8'), 'the user wrote this', `${format}: replaced once confirmed`);
+  }
+});
+
 test('JSON export keeps names and probabilities exactly', async () => {
   const file = path.join(out, 'tags.json');
   await exportTags(db, { runId, libraryIds: [libraryId], format: 'json', file });
@@ -159,7 +172,7 @@ test('metadata.csv makes a tagged folder into training data: re-indexing reads t
   const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.deepEqual(Object.keys(records[0]), ['Id', 'Genre', ...GENRES]);
   assert.ok(records.every((rec) => !/^[=+\-@]/.test(rec.Id)), 'formula-like ids are written as ./paths');
-  await assert.rejects(exportTags(db, { runId, libraryIds: [libraryId], format: 'metadata-csv' }), /already exists/);
+  assert.equal((await exportTags(db, { runId, libraryIds: [libraryId], format: 'metadata-csv' })).exists, file, 'an existing metadata.csv is not replaced unasked');
 
   const result = await indexLibrary(db, libraryId, standaloneJobContext(), { thumbnailsDir: path.join(out, 'thumbs') });
   assert.equal(result.layout, 'csv');

@@ -88,6 +88,15 @@ test('a tagging process killed mid-job resumes: one prediction per poster, no du
     assert.deepEqual(watch.pragma('foreign_key_check'), []);
     const rows = parse(fs.readFileSync(exportFile, 'utf8'), { columns: true }) as { path: string }[];
     assert.equal(rows.length, N);
+    // The export file now exists: without --overwrite it is left alone and the reason says how to replace it.
+    fs.writeFileSync(exportFile, 'kept');
+    const third = await cli(['tag', String(runId), folder, '--data-dir', dataDir, '--export', exportFile]).exited;
+    assert.notEqual(third.code, 0);
+    assert.match(third.stderr, /already exists; nothing was written \(add --overwrite to replace it\)/);
+    assert.equal(fs.readFileSync(exportFile, 'utf8'), 'kept');
+    const fourth = await cli(['tag', String(runId), folder, '--data-dir', dataDir, '--export', exportFile, '--overwrite']).exited;
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.equal((parse(fs.readFileSync(exportFile, 'utf8'), { columns: true }) as unknown[]).length, N);
   } finally {
     watch.close();
   }
