@@ -123,12 +123,14 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
   try {
     // Standardise, then K = XsXsᵀ (the one N²·dim product).
     const { mean, std } = standardisation(x, n, dim);
-    const xs = new Float32Array(n * dim);
-    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) xs[i * dim + d] = (x[i * dim + d] - mean[d]) / std[d];
     const xsT = new Float32Array(dim * n);
-    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) xsT[d * n + i] = xs[i * dim + d];
-    check();
-    const K = await matMul(ort, session, xs, n, dim, xsT, n);
+    // The row-major copy lives only for the product, so the N×N matrix does not sit beside it.
+    const K = await (async () => {
+      const xs = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) xs[i * dim + d] = xsT[d * n + i] = (x[i * dim + d] - mean[d]) / std[d];
+      check();
+      return matMul(ort, session, xs, n, dim, xsT, n);
+    })();
     check();
 
     const fold = stratifiedFolds(y, n, g, folds, seed);

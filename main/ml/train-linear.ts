@@ -27,6 +27,9 @@ export interface CrossValidation {
   warnings: string[];
 }
 
+/** Largest library the default head cross-validates in memory (see the Gram matrix in linear-cv.ts). */
+export const MAX_CV_POSTERS = 15_000;
+
 /** Steps between two reported rounds, and how many rounds (curve points) a fit reports. */
 export function linearRounds(iterations: number): { every: number; rounds: number } {
   const every = Math.max(1, Math.round(iterations / 12));
@@ -66,6 +69,8 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
   if (input.val && checkEmbeddingSet(input.val, g, 'validation') !== dim) throw new Error('Training and validation embeddings differ in size: were they made by different backbones?');
   const all = concat(input.val ? [input.train, input.val] : [input.train], dim, g);
   if (all.n < 4) throw new Error(`Cross-validation needs at least 4 labelled posters; this library has ${all.n}.`);
+  // The Gram matrix is N² floats (15,000 posters: 0.9 GB) next to two copies of the embeddings.
+  if (all.n > MAX_CV_POSTERS) throw new Error(`The default head cross-validates on at most ${MAX_CV_POSTERS.toLocaleString('en')} labelled posters (this library has ${all.n.toLocaleString('en')}); choose the MLP head for larger ones.`);
   const folds = Math.min(config.folds, all.n);
 
   const history: EpochMetrics[] = [];

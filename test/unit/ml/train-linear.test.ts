@@ -96,3 +96,9 @@ test('too few posters for cross-validation is refused with a reason', async () =
   const task = syntheticTask({ train: 3, val: 0, seed: 8 });
   await assert.rejects(trainHead({ train: task.train, genres: task.genres }), /at least 4 labelled posters/);
 });
+
+test('a library too large to cross-validate in memory is refused with the way out', async () => {
+  const n = 15_001;
+  const set = { x: new Float32Array(n), y: new Uint8Array(n), n };
+  await assert.rejects(trainHead({ train: set, genres: ['g'] }), /at most 15,000 labelled posters \(this library has 15,001\); choose the MLP head/);
+});
