@@ -195,3 +195,20 @@ test('cancel a run from the train panel and see it marked cancelled', { skip }, 
   await page.locator('[data-testid=run-row][data-status=cancelled]').first().waitFor();
   await page.close();
 });
+
+test('"Choose…" lists the genres of a library opened while the Train view is showing, without a reload', { skip }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+  const errors = watchPageErrors(page);
+  await openTrain(page);
+  const fresh = path.join(tempDir(), 'opened-later');
+  await makeTutorialLibrary(fresh, { train: 150, val: 30, seed: 12 });
+  const { job, library } = (await ctx.backend.gate.invoke('library:open', { path: fresh })) as { job: { id: string }; library: { id: number } };
+  // Picked while it is still indexing.
+  await page.getByTestId('train-library').locator(`option[value="${library.id}"]`).waitFor({ state: 'attached' });
+  await page.getByTestId('train-library').selectOption(String(library.id));
+  await page.getByLabel('Choose…').check();
+  await waitForJob(ctx.backend, job.id);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=train-pick-genres] input[type=checkbox]').length === 5, undefined, { timeout: 10_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
