@@ -39,8 +39,7 @@ export function headTags(head: HeadRules, scores: Float32Array, n: number, opts:
     return applyDecisionRule(scores, n, rule, { mode: opts.mode, maxTags: opts.maxTags, overrides: opts.overrides });
   }
   const g = head.genres.length;
-  const thresholds = opts.overrides ? head.thresholds.map((t, j) => opts.overrides![j] ?? t) : head.thresholds;
-  const tags = tagsFromScores(scores, n, head.genres, thresholds, opts.threshold).map((row, i) => {
+  const tags = tagsFromScores(scores, n, head.genres, headThresholds(head, opts), opts.threshold).map((row, i) => {
     const sorted = [...row].sort((a, b) => scores[i * g + head.genres.indexOf(b)] - scores[i * g + head.genres.indexOf(a)]);
     return opts.maxTags ? sorted.slice(0, opts.maxTags) : sorted;
   });

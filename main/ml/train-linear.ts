@@ -112,11 +112,6 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
   // JSON has no Infinity: report the rule's threshold; `decision.genres[j].auto` says it is not applied.
   metrics.perGenre.forEach((m, j) => (m.threshold = decision.genres[j].thresholds.balanced));
   const intervals = bootstrapIntervals(cv.oofScores, all.y, all.n, genres, thresholds, { seed: config.seed, never, resamples: 500 });
-  const positives = genres.map((_, j) => {
-    let p = 0;
-    for (let i = 0; i < all.n; i++) p += all.y[i * g + j];
-    return p;
-  });
 
   const { tf, backend } = await loadTf();
   const model = buildHeadModel(tf, { ...config, hiddenUnits: 0 }, dim, g);
@@ -151,7 +146,7 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
       c: cv.c,
       cvTable: cv.cvTable,
       intervals,
-      warnings: reliabilityWarnings(all.n, positives, genres),
+      warnings: reliabilityWarnings(all.n, metrics.perGenre.map((m) => m.support), genres),
     },
     oofScores: cv.oofScores,
   };

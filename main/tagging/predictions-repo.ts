@@ -83,10 +83,14 @@ export function tagWork(db: Db, runId: number, libraryIds: readonly number[], fo
   return { todo, broken, alreadyTagged };
 }
 
+/** Copies a probabilities BLOB into `into` at float `offset`: a BLOB's offset is not always 4-aligned, so it cannot be viewed as floats in place. */
+export function decodeScoresInto(blob: Buffer, into: Float32Array, offset: number): void {
+  new Uint8Array(into.buffer, into.byteOffset + offset * 4, blob.length).set(blob);
+}
+
 function decodeScores(blob: Buffer): Float32Array {
-  // Copy: a BLOB's offset is not always 4-aligned, so it cannot be viewed as floats in place.
   const out = new Float32Array(blob.length / 4);
-  new Uint8Array(out.buffer).set(blob);
+  decodeScoresInto(blob, out, 0);
   return out;
 }
 

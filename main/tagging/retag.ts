@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/database';
 import { headTags, type HeadRules, type TagOptions } from '../ml/head-tags';
+import { decodeScoresInto } from './predictions-repo';
 
 const PAGE = 1000;
 
@@ -13,11 +14,6 @@ export interface RetagResult {
   predictions: number;
   /** Predictions whose tags changed. */
   changed: number;
-}
-
-function decodeScores(blob: Buffer, into: Float32Array, offset: number): void {
-  // Copy: a BLOB's offset is not always 4-aligned, so it cannot be viewed as floats in place.
-  new Uint8Array(into.buffer, into.byteOffset + offset * 4, blob.length).set(blob);
 }
 
 /**
@@ -40,7 +36,7 @@ export function rederiveRunTags(db: Db, runId: number, head: HeadRules, opts: Ta
       const rows = raw.filter((r) => r.count === g && r.probabilities.length === 4 * g);
       if (rows.length === 0) continue;
       const scores = new Float32Array(rows.length * g);
-      rows.forEach((r, i) => decodeScores(r.probabilities, scores, i * g));
+      rows.forEach((r, i) => decodeScoresInto(r.probabilities, scores, i * g));
       const { tags } = headTags(head, scores, rows.length, opts);
       rows.forEach((r, i) => {
         result.predictions++;

@@ -9,6 +9,7 @@ import { getBackbone, specOf } from '../ml/backbones/registry';
 import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
 import { linearRounds } from '../ml/train-linear';
+import { resolveTrainConfig } from '../ml/head';
 import { addRunEpoch, setRunStatus } from '../ml/runs-repo';
 import type { EmbeddingSet } from '../ml/dataset';
 import { targets, type LabelledPoster, type TrainingData } from './training-data';
@@ -75,7 +76,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
 
   // The default head reports optimiser rounds, not epochs.
-  const epochsPlanned = o.config.head === 'default' ? linearRounds(Number(o.config.iterations) || 50).rounds : Number(o.config.epochs);
+  const epochsPlanned = o.config.head === 'default' ? linearRounds(resolveTrainConfig(o.config).iterations).rounds : Number(o.config.epochs);
   const dir = runModelDir(o.modelsDir, runId);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -25,7 +25,7 @@ import { genreFrequencies } from '../../main/ml/baselines';
 import { tuneThresholds } from '../../main/ml/thresholds';
 import { fitDecisionRule, thresholdsForMode } from '../../main/ml/decision-rule';
 import { bootstrapIntervals, type Interval, type MetricIntervals } from '../../main/ml/intervals';
-import { selectColumns } from '../../main/ml/model-io';
+import { headColumns, selectColumns } from '../../main/ml/model-io';
 import { findBackbone } from '../../main/ml/backbones/registry';
 import { loadTf } from '../../main/ml/tf';
 import type { EmbeddingSet } from '../../main/ml/dataset';
@@ -125,20 +125,9 @@ interface Row {
 
 const ci = (v: Interval) => `${f3(v.value)} (${f3(v.low)}–${f3(v.high)})`;
 
-/** Mean tags per poster at the thresholds (Infinity = never). */
-function tagsPerPoster(scores: ArrayLike<number>, n: number, thresholds: number[]): number {
-  const g = thresholds.length;
-  let count = 0;
-  for (let i = 0; i < n * g; i++) if (scores[i] >= thresholds[i % g]) count++;
-  return n ? count / n : 0;
-}
-
 function measured(scores: Float32Array, set: { y: Uint8Array | Float32Array; n: number }, genres: string[], thresholds: number[], seed: number) {
-  return {
-    report: evaluate(scores, set.y, set.n, genres, thresholds),
-    intervals: bootstrapIntervals(scores, set.y, set.n, genres, thresholds, { seed, resamples: 1000 }),
-    tags: tagsPerPoster(scores, set.n, thresholds),
-  };
+  const intervals = bootstrapIntervals(scores, set.y, set.n, genres, thresholds, { seed, resamples: 1000 });
+  return { report: evaluate(scores, set.y, set.n, genres, thresholds), intervals, tags: intervals.tagsPerPoster.value };
 }
 
 function markdown(rows: Row[], labelled: { cv: number; test: number }): string {
@@ -217,7 +206,7 @@ function lastTapOnly(sets: Sets, backbone: string): Sets | undefined {
   const spec = findBackbone(backbone);
   const last = spec?.taps?.at(-1);
   if (!spec || !last || spec.taps!.length < 2) return undefined;
-  const cols = { start: spec.embeddingSize - last.channels, size: last.channels };
+  const cols = headColumns(last.channels, spec); // how a model trained before the taps reads them
   const cut = (e: EmbeddingSet): EmbeddingSet => ({ ...e, x: selectColumns(e.x, e.n, spec.embeddingSize, cols), xFlip: e.xFlip && selectColumns(e.xFlip, e.n, spec.embeddingSize, cols) });
   return { name: `${backbone} final pool only (old features)`, train: cut(sets.train), val: cut(sets.val), test: cut(sets.test) };
 }

@@ -1,4 +1,3 @@
-import { reliabilityWarnings } from '../../ml/intervals';
 import fs from 'node:fs';
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
@@ -9,6 +8,7 @@ import { availableBackbones, DEFAULT_BACKBONE } from '../../ml/backbones/registr
 import { resolveTrainConfig } from '../../ml/head';
 import { createRun, deleteRun, getRun, getRunEpochs, listRuns, setRunStatus, type Run } from '../../ml/runs-repo';
 import { backboneOption } from './backbones';
+import { reliabilityWarnings } from '../../ml/intervals';
 import { trainingData, TUTORIAL_GENRES } from '../../training/training-data';
 import { EVALUATION_FILE, runModelDir, runTraining, type RunOutcome } from '../../training/train-run';
 import { exportRun, importRun } from '../../training/run-transfer';
