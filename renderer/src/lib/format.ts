@@ -1,3 +1,5 @@
+import type { MetricInterval, RunEvaluation } from './types';
+
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '–';
   if (seconds < 60) return `${Math.round(seconds)} s`;
@@ -102,19 +104,8 @@ export function fitChipCount(
   return { count: 0, short: false };
 }
 
-/** A bootstrap interval as measured: value, low and high, each from 0 to 1. */
-export interface MetricInterval {
-  value: number;
-  low: number;
-  high: number;
-}
-
-/** How a run's headline numbers were measured (RunSummary.evaluation, main/api/schemas/training.ts). */
-export interface MeasuredOn {
-  kind: 'cross-validation' | 'validation';
-  n: number;
-  folds: number | null;
-}
+/** What measuredOn needs of a run's evaluation. */
+type MeasuredOn = Pick<RunEvaluation, 'kind' | 'n' | 'folds'>;
 
 /** "out-of-fold, 5-fold CV on 3,750 posters" / "on 750 validation posters". */
 export function measuredOn(e: MeasuredOn): string {

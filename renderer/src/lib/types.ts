@@ -11,6 +11,10 @@ export type Split = 'train' | 'val' | 'test' | 'predict';
 export type RunSummary = CallOutput<'runs:list'>[number];
 export type RunDetail = CallOutput<'runs:get'>;
 export type EpochRow = RunDetail['history'][number];
+/** How a run's headline numbers were measured. */
+export type RunEvaluation = NonNullable<RunSummary['evaluation']>;
+/** A bootstrap interval: value, low and high, each from 0 to 1. */
+export type MetricInterval = NonNullable<RunEvaluation['intervals']>['mAP'];
 export type Evaluation = CallOutput<'runs:evaluation'>;
 export type TrainOptions = CallOutput<'train:options'>;
 export type Prediction = CallOutput<'predict:files'>[number];
