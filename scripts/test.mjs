@@ -8,10 +8,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const part = process.argv[2];
 // reliability: faults, hostile input, crash and load tests at CI sizes (~1.5 min; long forms: npm run test:reliability).
 const suites = { unit: 'test/unit', reliability: 'test/reliability', e2e: 'test/e2e' };
+// Also takes a folder or one test file: `node scripts/test.mjs test/e2e/tag.e2e.test.ts`.
 const dirs = part ? [suites[part] ?? part] : Object.values(suites);
 
 const files = dirs.flatMap((dir) =>
-  fs
+  dir.endsWith('.test.ts') ? [dir] : fs
     .readdirSync(path.join(root, dir), { recursive: true })
     .map(String)
     .filter((f) => f.endsWith('.test.ts'))

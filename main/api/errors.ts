@@ -46,15 +46,17 @@ export function toErrorBody(err: unknown): ApiErrorBody {
   return { code: 'internal', message: message || 'Unexpected error' };
 }
 
-export const HTTP_STATUS: Record<ApiErrorCode, number> = {
-  invalid_input: 400,
-  unknown_call: 404,
-  not_found: 404,
-  conflict: 409,
-  unsupported: 501,
-  cancelled: 409,
-  internal: 500,
-};
+/**
+ * The bridge's HTTP status for an answered call. A refusal the user can act on (bad path, missing run,
+ * invalid field) is an answer, not a transport failure: 200 with `ok: false`, so the browser does not log
+ * it as a failed resource. Only calls that do not exist and internal faults get an error status.
+ */
+export function httpStatusOf(envelope: Envelope<unknown>): number {
+  if (envelope.ok) return 200;
+  if (envelope.error.code === 'unknown_call') return 404;
+  if (envelope.error.code === 'internal') return 500;
+  return 200;
+}
 
 /**
  * Runs a back-end call whose plain Errors carry user-readable messages (the library and tagging modules):

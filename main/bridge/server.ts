@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backend } from '../backend';
-import { HTTP_STATUS, type Envelope } from '../api/errors';
+import { httpStatusOf, type Envelope } from '../api/errors';
 import { TOKEN_COOKIE, checkHostAndOrigin, checkToken, hasValidToken, newToken } from './auth';
 import { BASE_HEADERS, contentSecurityPolicy } from './security-headers';
 import { contentType, resolveStatic } from './static-files';
@@ -108,7 +108,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return sendJson(res, 400, fail('invalid_input', 'The call name is not valid percent-encoding.'));
     }
     const envelope = await backend.gate.invokeEnvelope(callName, input);
-    sendJson(res, envelope.ok ? 200 : HTTP_STATUS[envelope.error.code], envelope);
+    sendJson(res, httpStatusOf(envelope), envelope);
   }
 
   async function handleMedia(req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -125,7 +125,7 @@ test('static route: symlinks and traversal out of the renderer folder are refuse
   }
 });
 
-test('malformed, oversized and slow API requests get a 4xx and the server keeps serving', async () => {
+test('malformed, oversized and slow requests get a 4xx, hostile input is refused, and the server keeps serving', async () => {
   const post = (p: string, body: string, headers: Record<string, string> = {}) =>
     rawRequest(ctx.bridge.port, { method: 'POST', path: p, headers: { 'Content-Type': 'application/json', ...auth, ...headers }, body });
   const cases: [string, () => Promise<{ status: number }>][] = [
@@ -136,20 +136,31 @@ test('malformed, oversized and slow API requests get a 4xx and the server keeps 
     ['prototype names', () => post('/api/call/__proto__', '{}')],
     ['constructor', () => post('/api/call/constructor', '{}')],
     ['toString', () => post('/api/call/toString', '{}')],
-    ['input is a string', () => post('/api/call/posters:query', JSON.stringify({ input: 'DROP TABLE' }))],
-    ['input with a prototype key', () => post('/api/call/posters:query', '{"input":{"__proto__":{"libraryId":1},"libraryId":1,"limit":1e9}}')],
-    ['deeply nested JSON', () => post('/api/call/app:info', '{"input":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}')],
-    ['a huge array', () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: Array.from({ length: 100_000 }, () => '/etc/passwd') } }))],
     ['12 MB + 1 body', () => post('/api/call/app:info', JSON.stringify({ input: {}, pad: 'x'.repeat(12 * 1024 * 1024) }))],
     ['truncated JSON', () => post('/api/call/app:info', '{"input": {')],
     ['invalid UTF-8', () => post('/api/call/app:info', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('latin1'))],
-    ['path outside every library via the API', () => post('/api/call/library:writeBack', JSON.stringify({ input: { id: 99 } }))],
-    ['reading /etc/passwd through predict:files', () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: ['/etc/passwd'] } }))],
   ];
   for (const [name, send] of cases) {
     attacks++;
     const r = await send();
     assert.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status}`);
+  }
+  // Well-formed calls with hostile input reach the gate, which refuses them with an answer (200, ok: false).
+  const refused: [string, () => Promise<{ status: number; body: string }>][] = [
+    ['deeply nested JSON', () => post('/api/call/app:info', '{"input":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}')],
+    ['input is a string', () => post('/api/call/posters:query', JSON.stringify({ input: 'DROP TABLE' }))],
+    ['input with a prototype key', () => post('/api/call/posters:query', '{"input":{"__proto__":{"libraryId":1},"libraryId":1,"limit":1e9}}')],
+    ['a huge array', () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: Array.from({ length: 100_000 }, () => '/etc/passwd') } }))],
+    ['path outside every library via the API', () => post('/api/call/library:writeBack', JSON.stringify({ input: { id: 99 } }))],
+    ['reading /etc/passwd through predict:files', () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: ['/etc/passwd'] } }))],
+  ];
+  for (const [name, send] of refused) {
+    attacks++;
+    const r = await send();
+    assert.equal(r.status, 200, `${name}: ${r.status}`);
+    const body = JSON.parse(r.body) as { ok: boolean; error?: { code: string } };
+    assert.equal(body.ok, false, `${name} was not refused`);
+    assert.notEqual(body.error?.code, 'internal', `${name} crashed a handler`);
   }
   // Slowloris: a client that sends half a request and stalls does not block others.
   const slow = net.connect(ctx.bridge.port, '127.0.0.1');
