@@ -26,10 +26,21 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): number
   const applied: number[] = [];
   for (const m of sorted) {
     if (done.has(m.version)) continue;
-    db.transaction(() => {
-      m.up(db);
-      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name);
-    })();
+    // SQLite ignores PRAGMA foreign_keys inside a transaction, so a table rebuild switches them off here.
+    const keysOff = Boolean(m.rebuildsTables) && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (keysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        m.up(db);
+        if (m.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+          if (broken.length) throw new Error(`Migration ${m.version} (${m.name}) would break ${broken.length} reference(s), e.g. ${broken[0].table} → ${broken[0].parent}`);
+        }
+        db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name);
+      })();
+    } finally {
+      if (keysOff) db.pragma('foreign_keys = ON');
+    }
     applied.push(m.version);
   }
   return applied;

@@ -5,12 +5,18 @@ import { runsMigration } from './003_runs';
 import { predictionsMigration } from './004_predictions';
 import { embeddingsF16Migration } from './005_embeddings_f16';
 import { runTaggingMigration } from './006_run_tagging';
+import { runsAutoincrementMigration } from './007_runs_autoincrement';
 
 export interface Migration {
   version: number;
   name: string;
+  /**
+   * The migration drops and recreates a table other tables reference (SQLite's way to change a column):
+   * it runs with foreign keys off, so the DROP does not cascade, and they are checked before commit.
+   */
+  rebuildsTables?: boolean;
   up(db: Database.Database): void;
 }
 
 /** Every schema version, in order. Shipped migrations are never edited; add a new one instead. */
-export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration, embeddingsF16Migration, runTaggingMigration];
+export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration, embeddingsF16Migration, runTaggingMigration, runsAutoincrementMigration];
