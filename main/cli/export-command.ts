@@ -17,7 +17,11 @@ export const exportCommand = defineCommand('export', HELP, async (args, io) => {
   const { values, positionals } = parseCommand(args, { ...DATA_DIR, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'poster-tagger export <run> <file> [--force]' });
   const id = parseRunId(positionals[0]);
   return withBackend(values['data-dir'], async (b) => {
-    const { file, bytes } = await call(b, 'runs:export', { id, file: positionals[1], overwrite: values.force ?? false });
+    const { file, bytes, exists } = await call(b, 'runs:export', { id, file: positionals[1], overwrite: values.force ?? false });
+    if (exists) {
+      io.err(`poster-tagger export: ${exists} already exists; nothing was written (add --force to replace it).\n`);
+      return EXIT.usage;
+    }
     io.out(`Exported run #${id} to ${file} (${(bytes / 1024).toFixed(0)} KiB).`);
     return EXIT.ok;
   });

@@ -17,6 +17,8 @@ import { runModelDir, type RunOutcome } from './train-run';
 export interface ExportResult {
   file: string;
   bytes: number;
+  /** The target exists and overwrite was not set: nothing was written; the caller asks, naming this file. */
+  exists?: string;
 }
 
 function asUserError(err: unknown): never {
@@ -24,14 +26,15 @@ function asUserError(err: unknown): never {
   throw err;
 }
 
-/** Writes run `runId`'s model to `file` (one JSON file); refuses to overwrite unless asked. */
+/** Writes run `runId`'s model to `file` (one JSON file); an existing file is only replaced with `overwrite`. */
 export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
   const run = getRun(db, runId);
   if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
   if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new UserError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
   const target = path.resolve(file);
   if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${target} is a folder; give a file name such as model.ptmodel.json.`);
-  if (fs.existsSync(target) && !opts.overwrite) throw new UserError(`${target} already exists; choose another name or allow overwriting.`, 'conflict');
+  // An existing file is an answer, not an error: the UI asks "Replace <file>?" and calls again with overwrite.
+  if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
   try {
     exportHead(run.modelPath, target);
   } catch (err) {

@@ -214,7 +214,12 @@ export const DefaultRun = z
 export const RunExportRequest = z
   .object({ id: z.number().int().positive(), file: z.string().min(1).max(4096), overwrite: z.boolean().default(false) })
   .strict();
-export const RunExportResult = z.object({ file: z.string(), bytes: z.number() });
+export const RunExportResult = z.object({
+  file: z.string(),
+  bytes: z.number(),
+  /** The target exists and overwrite was not set: nothing was written; ask the user, naming this file. */
+  exists: z.string().optional(),
+});
 
 /** runs:import — add an exported model file as a new (done) run. */
 export const RunImportRequest = z.object({ file: z.string().min(1).max(4096) }).strict();

@@ -41,7 +41,9 @@ test('runs:export and runs:import: one file, a new done run in another data fold
   const exported = await b.call('runs:export', { id: firstRunId, file });
   assert.equal(exported.file, file);
   assert.equal(exported.bytes, fs.statSync(file).size);
-  await assert.rejects(b.call('runs:export', { id: firstRunId, file }), /already exists/);
+  const before = fs.readFileSync(file);
+  assert.deepEqual(await b.call('runs:export', { id: firstRunId, file }), { file, bytes: 0, exists: file }, 'an existing file is named, not replaced');
+  assert.deepEqual(fs.readFileSync(file), before);
   assert.ok((await b.call('runs:export', { id: firstRunId, file, overwrite: true })).bytes > 0);
   await assert.rejects(b.call('runs:import', { file: '' } as never), /Invalid input/);
 
