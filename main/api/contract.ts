@@ -7,6 +7,7 @@ import { z } from 'zod';
 import * as L from './schemas/library';
 import * as T from './schemas/training';
 import * as G from './schemas/tagging';
+import { UserPath } from './schemas/user-path';
 
 const Empty = z.object({}).strict();
 
@@ -69,7 +70,7 @@ export const calls = {
 
   'library:list': call(Empty, z.array(L.LibraryRow), 'Opened libraries with their counts.'),
   'library:open': call(
-    z.object({ path: z.string().min(1).max(4096), name: z.string().min(1).max(200).optional(), layout: L.LayoutSetting.optional() }).strict(),
+    z.object({ path: UserPath, name: z.string().min(1).max(200).optional(), layout: L.LayoutSetting.optional() }).strict(),
     z.object({ library: L.LibraryRow, job: JobSnapshot }),
     'Add a folder as a library (or re-open it) and start indexing it in the background.',
   ),
@@ -77,9 +78,9 @@ export const calls = {
   'library:remove': call(L.LibraryRef, z.object({ removed: z.boolean() }), 'Forget a library (its files are not touched).'),
   'library:report': call(L.LibraryRef, L.ImportReport.nullable(), 'The import report of the last indexing.'),
   'library:writeBack': call(
-    L.LibraryRef,
-    z.object({ files: z.array(z.object({ file: z.string(), rowsChanged: z.number() })), message: z.string() }),
-    "Write labels edited in the app back to the library's metadata.csv files, atomically.",
+    L.WriteBackRequest,
+    L.WriteBackResult,
+    "Write labels edited in the app back to the library's metadata.csv files, atomically, keeping a backup; without confirm: true only names the files it would replace.",
   ),
   'posters:query': call(L.PosterQuery, L.PosterPage, 'A page of posters matching the gallery filters.'),
   'posters:get': call(z.object({ id: z.number().int().positive() }).strict(), L.PosterDetail, "A poster's details and labels."),
@@ -97,6 +98,17 @@ export const calls = {
     z.object({ libraryId: z.number().int().positive(), name: z.string().trim().min(1).max(100) }).strict(),
     z.object({ genres: z.array(L.GenreCount), splits: z.array(z.object({ split: z.string(), posters: z.number(), labelled: z.number() })) }),
     "Add a genre to a library's vocabulary (e.g. to label a plain folder).",
+  ),
+  'posters:ids': call(L.PosterIdsQuery, z.object({ ids: z.array(z.number()), total: z.number() }), 'Every poster id matching the gallery filters (for "select all"), in gallery order.'),
+  'posters:labelStates': call(
+    z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict(),
+    z.array(L.LabelState),
+    "Posters' labels exactly as stored (with sources), to undo an edit later.",
+  ),
+  'posters:restoreLabels': call(
+    z.object({ states: z.array(L.LabelState).min(1).max(10_000) }).strict(),
+    z.object({ restored: z.number() }),
+    "Put posters' labels back exactly as a posters:labelStates snapshot had them (undo).",
   ),
 
   'train:options': call(
@@ -119,7 +131,7 @@ export const calls = {
   'runs:default': call(T.DefaultRunRequest, T.DefaultRun, 'The model used when none is picked (the one marked as default, else the latest finished run) and why; null when there is none.'),
   'predict:files': call(
     z
-      .object({ runId: z.number().int().positive(), paths: z.array(z.string().min(1).max(4096)).min(1).max(500), threshold: z.number().min(0).max(1).optional(), ...T.PredictChoice })
+      .object({ runId: z.number().int().positive(), paths: z.array(UserPath).min(1).max(500), threshold: z.number().min(0).max(1).optional(), ...T.PredictChoice })
       .strict(),
     z.array(T.Prediction),
     "Genre probabilities and tags for image files on this computer (with the run's saved tagging settings unless mode/maxTags are given).",

@@ -30,41 +30,83 @@ interface Edited {
   genres: string[];
 }
 
+/** A label CSV that write-back would replace, and how many edited posters go into it. */
+export interface WritebackTarget {
+  relPath: string;
+  absPath: string;
+  posters: number;
+}
+
+export interface WritebackPlan {
+  targets: WritebackTarget[];
+  /** Edited posters no label CSV covers (they cannot be written). */
+  uncovered: number;
+}
+
+interface Assignment {
+  csv: LabelCsv;
+  absPath: string;
+  posters: Edited[];
+}
+
+function editedPosters(db: Db, libraryId: number): Edited[] {
+  return (db.prepare(`SELECT i.id, i.rel_path AS relPath, i.poster_id AS posterId, i.split,
+      (SELECT json_group_array(name) FROM (SELECT g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = i.id ORDER BY g.position)) AS genres
+    FROM images i WHERE i.library_id = ? AND i.labels_source = 'user' AND i.duplicate_of IS NULL ORDER BY i.rel_path`)
+    .all(libraryId) as (Omit<Edited, 'genres'> & { genres: string })[]).map((r) => ({ ...r, genres: JSON.parse(r.genres) as string[] }));
+}
+
+/** Which CSV each edited poster goes into (the first CSV whose scope covers it). */
+function assign(db: Db, libraryId: number): { edited: Edited[]; assignments: Assignment[]; uncovered: Edited[] } {
+  const lib = getLibrary(db, libraryId);
+  const csvs = lastImportReport(db, libraryId)?.labelCsvs ?? [];
+  const edited = editedPosters(db, libraryId);
+  const claimed = new Set<number>();
+  const assignments: Assignment[] = [];
+  for (const csv of csvs) {
+    const mine = edited.filter((e) => !claimed.has(e.id) && inScope(csv, e));
+    if (mine.length === 0) continue;
+    for (const e of mine) claimed.add(e.id);
+    assignments.push({ csv, absPath: path.join(lib.root, ...csv.relPath.split('/')), posters: mine });
+  }
+  return { edited, assignments, uncovered: edited.filter((e) => !claimed.has(e.id)) };
+}
+
+/** The files write-back would replace, without touching anything: what the user confirms first. */
+export function planWriteBack(db: Db, libraryId: number): WritebackPlan {
+  const { assignments, uncovered } = assign(db, libraryId);
+  return { targets: assignments.map((a) => ({ relPath: a.csv.relPath, absPath: a.absPath, posters: a.posters.length })), uncovered: uncovered.length };
+}
+
+export interface WritebackOptions {
+  /** Each replaced file's previous bytes are copied here first (under its relative path); no copy, no replace. */
+  backupDir?: string;
+}
+
 /**
  * Writes labels edited in the app back into the library's label CSVs (tutorial metadata.csv or the csv
  * layout's file). Edited rows get new 0/1 cells and genre-list cell; every other byte (column order, quoting,
  * line endings, BOM, other rows) stays as it was. Posters without a row get one appended. Each file is
  * replaced atomically (temp file in the same folder, fsync, rename).
  */
-export async function writeBackLabels(db: Db, libraryId: number): Promise<WritebackResult> {
-  const lib = getLibrary(db, libraryId);
-  const csvs = lastImportReport(db, libraryId)?.labelCsvs ?? [];
-  const edited = (db.prepare(`SELECT i.id, i.rel_path AS relPath, i.poster_id AS posterId, i.split,
-      (SELECT json_group_array(name) FROM (SELECT g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = i.id ORDER BY g.position)) AS genres
-    FROM images i WHERE i.library_id = ? AND i.labels_source = 'user' AND i.duplicate_of IS NULL ORDER BY i.rel_path`)
-    .all(libraryId) as (Omit<Edited, 'genres'> & { genres: string })[]).map((r) => ({ ...r, genres: JSON.parse(r.genres) as string[] }));
-
+export async function writeBackLabels(db: Db, libraryId: number, opts: WritebackOptions = {}): Promise<WritebackResult> {
+  const { edited, assignments, uncovered } = assign(db, libraryId);
   const result: WritebackResult = { files: [], written: 0, notWritten: [] };
   if (edited.length === 0) return result;
-  if (csvs.length === 0) {
-    for (const e of edited) result.notWritten.push({ relPath: e.relPath, reason: 'this library has no label CSV to write to' });
-    return result;
-  }
+  const noCsv = (lastImportReport(db, libraryId)?.labelCsvs ?? []).length === 0;
   const done: number[] = [];
-  const claimed = new Set<number>();
-  for (const csv of csvs) {
-    const mine = edited.filter((e) => !claimed.has(e.id) && inScope(csv, e));
-    if (mine.length === 0) continue;
-    for (const e of mine) claimed.add(e.id);
+  for (const { csv, absPath, posters } of assignments) {
     try {
-      const r = await writeOneCsv(path.join(lib.root, ...csv.relPath.split('/')), csv, mine, result.notWritten);
+      const backup = opts.backupDir ? path.join(opts.backupDir, ...csv.relPath.split('/')) : undefined;
+      const r = await writeOneCsv(absPath, csv, posters, result.notWritten, backup);
       result.files.push({ relPath: csv.relPath, rowsUpdated: r.updated, rowsAppended: r.appended });
       done.push(...r.written);
     } catch (err) {
-      for (const e of mine) result.notWritten.push({ relPath: e.relPath, reason: `${csv.relPath}: ${(err as Error).message}` });
+      for (const e of posters) result.notWritten.push({ relPath: e.relPath, reason: `${csv.relPath}: ${(err as Error).message}` });
     }
   }
-  for (const e of edited) if (!claimed.has(e.id)) result.notWritten.push({ relPath: e.relPath, reason: 'no label CSV covers this folder' });
+  const reason = noCsv ? 'this library has no label CSV to write to' : 'no label CSV covers this folder';
+  for (const e of uncovered) result.notWritten.push({ relPath: e.relPath, reason });
 
   // The CSV now holds these labels: they are imported labels again (and no longer pending).
   db.transaction(() => {
@@ -87,7 +129,7 @@ function inScope(csv: LabelCsv, e: Edited): boolean {
   return e.relPath.toLowerCase().startsWith(`${dir.toLowerCase()}/`);
 }
 
-async function writeOneCsv(file: string, csv: LabelCsv, edited: Edited[], notWritten: WritebackResult['notWritten']) {
+async function writeOneCsv(file: string, csv: LabelCsv, edited: Edited[], notWritten: WritebackResult['notWritten'], backup?: string) {
   const before = await fs.promises.stat(file);
   const bytes = await fs.promises.readFile(file);
   const text = bytes.toString('utf8');
@@ -166,6 +208,7 @@ async function writeOneCsv(file: string, csv: LabelCsv, edited: Edited[], notWri
 
   const now = await fs.promises.stat(file);
   if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) throw new Error('the file changed while writing; try again');
+  if (backup) await keepBackup(backup, bytes);
   await atomicWrite(file, out, before.mode);
   const touchedRows = new Set(edits.map((ed) => records.findIndex((r) => ed.start >= r.start && ed.end <= r.end)));
   return { updated: touchedRows.size, appended: appended.length, written };
@@ -192,6 +235,15 @@ function idFor(e: Edited, csvDir: string, records: RecordSpan[], idIdx: number):
   if (sample.some((v) => v.includes('/'))) return csvDir ? path.posix.relative(csvDir, e.relPath) : e.relPath;
   if (sample.some((v) => path.posix.extname(v) !== '')) return path.posix.basename(e.relPath);
   return e.posterId;
+}
+
+async function keepBackup(file: string, bytes: Buffer): Promise<void> {
+  try {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, bytes, { flag: 'wx' });
+  } catch (err) {
+    throw new Error(`could not keep a backup at ${file} (${writeErrorReason(err)}); the file was not changed`);
+  }
 }
 
 async function atomicWrite(file: string, content: string, mode: number): Promise<void> {

@@ -84,8 +84,8 @@ export interface ExtraFilter {
   params: Record<string, unknown>;
 }
 
-/** One page of a library's posters, filtered, ordered by relative path (stable and unique), with the total. */
-export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): PosterPage {
+/** The WHERE clause of the gallery filters on `images i`. */
+function posterFilter(db: Db, q: PosterQuery, extra?: ExtraFilter): { filter: string; params: Record<string, unknown> } {
   const where = ['i.library_id = @lib', 'i.duplicate_of IS NULL', ...(extra?.where ?? [])];
   const params: Record<string, unknown> = { ...extra?.params, lib: q.libraryId };
   if (q.split === 'none') where.push('i.split IS NULL');
@@ -107,7 +107,23 @@ export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): Poste
       ? `(SELECT COUNT(*) FROM labels l WHERE l.image_id = i.id AND l.genre_id IN (${list})) = ${ids.length}`
       : `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.genre_id IN (${list}))`);
   }
-  const filter = where.join(' AND ');
+  return { filter: where.join(' AND '), params };
+}
+
+/** Most ids "select all" returns (a bulk action takes at most 10,000 per call; the caller chunks). */
+export const MAX_POSTER_IDS = 100_000;
+
+/** Every poster id matching the filters, in gallery order (relative path), with the total. */
+export function queryPosterIds(db: Db, q: Omit<PosterQuery, 'after' | 'offset' | 'limit'>, extra?: ExtraFilter): { ids: number[]; total: number } {
+  const { filter, params } = posterFilter(db, q, extra);
+  const ids = db.prepare(`SELECT i.id FROM images i WHERE ${filter} ORDER BY i.rel_path LIMIT ${MAX_POSTER_IDS}`).pluck().all(params) as number[];
+  const total = ids.length < MAX_POSTER_IDS ? ids.length : (db.prepare(`SELECT COUNT(*) FROM images i WHERE ${filter}`).pluck().get(params) as number);
+  return { ids, total };
+}
+
+/** One page of a library's posters, filtered, ordered by relative path (stable and unique), with the total. */
+export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): PosterPage {
+  const { filter, params } = posterFilter(db, q, extra);
   const total = db.prepare(`SELECT COUNT(*) FROM images i WHERE ${filter}`).pluck().get(params) as number;
 
   const limit = Math.min(Math.max(1, Math.trunc(q.limit ?? 100)), 1000);

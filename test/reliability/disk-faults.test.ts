@@ -58,7 +58,7 @@ test('write-back to a read-only library is refused with a clear message; labels 
   const ro = makeReadOnly(root);
   t.diagnostic(`read-only by ${ro.how}`);
   try {
-    await assert.rejects(b.call('library:writeBack', { id: lib.id }), (err: Error) => {
+    await assert.rejects(b.call('library:writeBack', { id: lib.id, confirm: true }), (err: Error) => {
       assert.match(err.message, /^Could not write the labels back\. 2 could not be written/);
       assert.match(err.message, /read-only|permission/i);
       return true;
@@ -72,7 +72,7 @@ test('write-back to a read-only library is refused with a clear message; labels 
   assert.deepEqual(tree(root), filesBefore, 'no file in the library changed, no temp file left');
   assert.deepEqual(userLabels(lib.id), labelsBefore, 'the labels stay in the app, still marked as edited');
   // Once writable again the same call succeeds.
-  const ok = await b.call('library:writeBack', { id: lib.id });
+  const ok = await b.call('library:writeBack', { id: lib.id, confirm: true });
   assert.equal(ok.files.length, 1);
   assert.match(fs.readFileSync(path.join(root, 'train', 'metadata.csv'), 'utf8'), /Horror', 'Romance/);
   record(SUITE, 'faults', 1);
@@ -91,7 +91,7 @@ test('disk full during write-back: the CSV is untouched, no temp file is left, l
     else fault = injectWriteFault(root, 'ENOSPC');
     t.diagnostic(`full disk: ${disk ? 'a real 1 MB tmpfs, filled' : 'simulated ENOSPC at the fs module'}`);
     try {
-      await assert.rejects(b.call('library:writeBack', { id: lib.id }), /Could not write the labels back\. .*disk is full/);
+      await assert.rejects(b.call('library:writeBack', { id: lib.id, confirm: true }), /Could not write the labels back\. .*disk is full/);
       assert.ok(fault.hits() > 0);
     } finally {
       fault.restore();
@@ -99,7 +99,7 @@ test('disk full during write-back: the CSV is untouched, no temp file is left, l
     }
     assert.deepEqual(tree(root), before);
     assert.deepEqual(userLabels(lib.id), labelsBefore);
-    const ok = await b.call('library:writeBack', { id: lib.id });
+    const ok = await b.call('library:writeBack', { id: lib.id, confirm: true });
     assert.equal(ok.files.length, 1, ok.message);
   } finally {
     disk?.undo();
@@ -217,7 +217,7 @@ test('a library on a path with spaces and non-ASCII characters works end to end'
   const byPath = await b.media!.resolve('file', new URLSearchParams({ path: odd }));
   assert.equal(byPath?.file, fs.realpathSync(odd));
   await b.call('posters:setLabels', { id: page.items[0].id, genres: ['Comedy'] });
-  const wb = await b.call('library:writeBack', { id: lib.id });
+  const wb = await b.call('library:writeBack', { id: lib.id, confirm: true });
   assert.equal(wb.files.length, 1, wb.message);
   const e = await embedImages(b.db, [{ path: odd }], 'fake?size=16', standaloneJobContext(), { backboneModule: FAKE_MODULE, keepWorkerMs: 0 });
   assert.equal(e.failed.length, 0);

@@ -2,9 +2,12 @@ import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
 import { UserError, userFacing } from '../errors';
 import { getLibrary, lastImportReport, listLibraries, openLibrary, removeLibrary } from '../../library/library-repo';
-import { genreVocabulary, posterDetail, queryPosters, setPosterLabels, splitCounts } from '../../library/gallery-queries';
+import { genreVocabulary, posterDetail, queryPosterIds, queryPosters, setPosterLabels, splitCounts } from '../../library/gallery-queries';
 import { indexLibrary } from '../../library/indexer';
-import { writeBackLabels } from '../../library/csv-writeback';
+import { planWriteBack, writeBackLabels } from '../../library/csv-writeback';
+import { backupRoot, newBackupDir, pruneBackups } from '../../library/writeback-backups';
+import { labelStates, restoreLabelStates } from '../../library/label-states';
+import { predictionFilterSql, runGenres } from '../../tagging/predictions-repo';
 import { addGenre } from '../../library/vocabulary';
 
 type LibraryCalls =
@@ -17,6 +20,9 @@ type LibraryCalls =
   | 'posters:query'
   | 'posters:get'
   | 'posters:setLabels'
+  | 'posters:ids'
+  | 'posters:labelStates'
+  | 'posters:restoreLabels'
   | 'genres:list'
   | 'genres:add';
 
@@ -70,19 +76,31 @@ export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
       return { removed: true };
     },
     'library:report': ({ id }) => userFacing(() => lastImportReport(b.db, id)),
-    'library:writeBack': async ({ id }) => {
+    'library:writeBack': async ({ id, confirm }) => {
       const lib = userFacing(() => getLibrary(b.db, id));
-      const r = await writeBackLabels(b.db, id).catch((err: unknown) => {
+      const plan = planWriteBack(b.db, id);
+      const targets = plan.targets.map((t) => ({ file: t.relPath, absPath: t.absPath, posters: t.posters }));
+      const pending = plan.targets.reduce((n, t) => n + t.posters, 0) + plan.uncovered;
+      const backups = backupRoot(b.paths.root, id);
+      // The user's own files: nothing is replaced until they confirmed the files this answer names.
+      if (confirm !== true) {
+        const names = targets.map((t) => t.absPath).join(', ');
+        const message = targets.length ? `Writing would replace ${names} (a backup is kept in ${backups}).` : 'Nothing to write: no labels were edited.';
+        return { written: false, targets, pending, backupDir: backups, files: [], message };
+      }
+      const backupDir = newBackupDir(b.paths.root, id);
+      const r = await writeBackLabels(b.db, id, { backupDir }).catch((err: unknown) => {
         // Read-only folder, disk full…: nothing was replaced (temp file + rename), labels stay in the app.
         throw new UserError(`Could not write the labels back to ${lib.name}: ${err instanceof Error ? err.message : err}`);
       });
+      pruneBackups(b.paths.root, id);
       b.bus.emit('library:changed', { libraryId: id, reason: 'labels' });
       const files = r.files.map((f) => ({ file: f.relPath, rowsChanged: f.rowsUpdated + f.rowsAppended }));
       const skipped = r.notWritten.length ? `${r.notWritten.length} could not be written: ${r.notWritten.slice(0, 3).map((n) => `${n.relPath} (${n.reason})`).join('; ')}${r.notWritten.length > 3 ? '; …' : ''}` : '';
       // Nothing written but something refused: that is a failure the user must see, not a success.
       if (!files.length && skipped) throw new UserError(`Could not write the labels back. ${skipped}`);
       const wrote = files.length ? `Saved ${r.written} poster${r.written === 1 ? '' : 's'} into ${files.map((f) => f.file).join(', ')}.` : 'Nothing to write: no labels were edited.';
-      return { files, message: skipped ? `${wrote} ${skipped}` : wrote };
+      return { written: files.length > 0, targets, pending, backupDir: backups, files, message: skipped ? `${wrote} ${skipped}` : wrote };
     },
     'genres:add': ({ libraryId, name }) => {
       userFacing(() => addGenre(b.db, libraryId, name));
@@ -95,6 +113,20 @@ export function libraryHandlers(b: Backend): Pick<Handlers, LibraryCalls> {
       const detail = userFacing(() => setPosterLabels(b.db, id, genres));
       b.bus.emit('library:changed', { libraryId: detail.libraryId, reason: 'labels' });
       return detail;
+    },
+    'posters:ids': ({ runId, predictedGenre, minConfidence, ...q }) =>
+      userFacing(() => {
+        getLibrary(b.db, q.libraryId);
+        if (runId === undefined) return queryPosterIds(b.db, q);
+        runGenres(b.db, runId); // "There is no run #…"
+        const genre = predictedGenre || undefined;
+        return queryPosterIds(b.db, q, predictionFilterSql(b.db, { runId, genre, minConfidence: genre && minConfidence ? minConfidence : undefined }));
+      }),
+    'posters:labelStates': ({ ids }) => userFacing(() => labelStates(b.db, ids)),
+    'posters:restoreLabels': ({ states }) => {
+      const r = userFacing(() => restoreLabelStates(b.db, states));
+      for (const libraryId of r.libraryIds) b.bus.emit('library:changed', { libraryId, reason: 'labels' });
+      return { restored: r.restored };
     },
     'genres:list': ({ libraryId }) =>
       userFacing(() => {

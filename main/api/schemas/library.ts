@@ -89,3 +89,44 @@ export const PosterDetail = PosterSummary.extend({
 });
 
 export const LibraryRef = z.object({ id: LibraryId }).strict();
+
+export const WriteBackRequest = z
+  .object({
+    id: LibraryId,
+    /** Without it nothing is written: the answer names the files that would be replaced, for the user to confirm. */
+    confirm: z.boolean().optional(),
+  })
+  .strict();
+
+export const WriteBackResult = z.object({
+  /** false: only a plan (no `confirm: true`); nothing was touched. */
+  written: z.boolean(),
+  /** The label CSVs replaced (or to be replaced), with their full paths and how many edited posters go into each. */
+  targets: z.array(z.object({ file: z.string(), absPath: z.string(), posters: z.number() })),
+  /** Edited posters waiting to be written. */
+  pending: z.number(),
+  /** Where the previous versions are (or will be) kept. */
+  backupDir: z.string(),
+  files: z.array(z.object({ file: z.string(), rowsChanged: z.number() })),
+  message: z.string(),
+});
+
+const ImageId = z.number().int().positive();
+const LabelSource = z.enum(['import', 'user']);
+
+export const LabelState = z
+  .object({
+    id: ImageId,
+    labelsSource: LabelSource.nullable(),
+    labels: z.array(z.object({ genre: z.string().min(1).max(100), source: LabelSource }).strict()).max(200),
+  })
+  .strict();
+
+/** The gallery's filters without paging, optionally with a model's prediction filter: for "select all". */
+export const PosterIdsQuery = PosterQuery.omit({ after: true, offset: true, limit: true })
+  .extend({
+    runId: ImageId.optional(),
+    predictedGenre: z.string().min(1).max(100).optional(),
+    minConfidence: z.number().min(0).max(1).optional(),
+  })
+  .strict();

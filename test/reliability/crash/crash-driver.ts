@@ -60,7 +60,7 @@ async function main() {
 
   // 3. Every other session writes the labels back into metadata.csv (atomic replace).
   if (cycle % 2 === 1) {
-    const r = await call('library:writeBack', { id: libraryId });
+    const r = await call('library:writeBack', { id: libraryId, confirm: true });
     emit({ e: 'writeback', message: r.message });
   }
 
