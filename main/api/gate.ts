@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { calls, isCallName, type CallArgs, type CallName, type CallOutput } from './contract';
 import { ApiError, toErrorBody, type Envelope } from './errors';
+import { isUserMessageIssue } from './schemas/user-path';
 
 export type Handler<K extends CallName> = (input: CallArgs<K>) => Promise<CallOutput<K>> | CallOutput<K>;
 export type Handlers = { [K in CallName]: Handler<K> };
@@ -16,6 +17,9 @@ export function createGate(handlers: Handlers, opts: { validateOutput?: boolean 
     const parsed = spec.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));
+      // A field that wrote its refusal for users (a relative path) is told in those words alone.
+      const own = parsed.error.issues.find(isUserMessageIssue);
+      if (own) throw new ApiError('invalid_input', own.message, issues);
       const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
       throw new ApiError('invalid_input', `Invalid input for "${name}": ${summary}`, issues);
     }

@@ -1,4 +1,5 @@
 /** `poster-tagger export <run> <file>`: a run's model as one portable file (runs:export). */
+import path from 'node:path';
 import { defineCommand, EXIT } from './cli-io';
 import { DATA_DIR, parseCommand, parseRunId } from './cli-flags';
 import { call, withBackend } from './cli-session';
@@ -17,7 +18,7 @@ export const exportCommand = defineCommand('export', HELP, async (args, io) => {
   const { values, positionals } = parseCommand(args, { ...DATA_DIR, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'poster-tagger export <run> <file> [--force]' });
   const id = parseRunId(positionals[0]);
   return withBackend(values['data-dir'], async (b) => {
-    const { file, bytes, exists } = await call(b, 'runs:export', { id, file: positionals[1], overwrite: values.force ?? false });
+    const { file, bytes, exists } = await call(b, 'runs:export', { id, file: path.resolve(positionals[1]), overwrite: values.force ?? false });
     if (exists) {
       io.err(`poster-tagger export: ${exists} already exists; nothing was written (add --force to replace it).\n`);
       return EXIT.usage;

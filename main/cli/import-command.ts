@@ -1,4 +1,5 @@
 /** `poster-tagger import <file>`: an exported model becomes a new run, usable by predict, tag and the app. */
+import path from 'node:path';
 import { defineCommand, EXIT } from './cli-io';
 import { DATA_DIR, parseCommand } from './cli-flags';
 import { call, withBackend } from './cli-session';
@@ -17,7 +18,7 @@ Options:
 export const importCommand = defineCommand('import', HELP, async (args, io) => {
   const { values, positionals } = parseCommand(args, { ...DATA_DIR, json: { type: 'boolean' } }, { min: 1, max: 1, usage: 'poster-tagger import <file>' });
   return withBackend(values['data-dir'], async (b) => {
-    const run = await call(b, 'runs:import', { file: positionals[0] });
+    const run = await call(b, 'runs:import', { file: path.resolve(positionals[0]) });
     if (values.json) io.out(JSON.stringify(run, null, 2));
     else io.out(`Imported as run #${run.id}: ${run.backbone}, ${run.head} head, ${run.genres.length} genres (${run.genres.join(', ')}).`);
     return EXIT.ok;

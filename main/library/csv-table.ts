@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { ReportBuilder } from './import-report';
+import { atLine, describeCellCount, describeCsvError } from './csv-errors';
 
 export interface CsvRow {
   /** 1-based line where the record ends (the line a user sees it on, for one-line records). */
@@ -60,10 +61,10 @@ export function parseCsvTable(text: string, relPath: string, report: ReportBuild
       let bad = lastEnd; // 0-based index of the failing record's first line
       while (bad < lineStarts.length - 1 && lineOf(text, lineStarts, bad).trim() === '') bad++;
       if (bad >= lineStarts.length || restarts >= MAX_RESTARTS) {
-        report.add('csv-unreadable', relPath, `cannot parse CSV: ${(err as Error).message}`);
+        report.add('csv-unreadable', relPath, `cannot parse CSV: ${describeCsvError(err, records[0]?.cells)}`);
         break;
       }
-      report.add('malformed-row', relPath, (err as Error).message.replace(/ at line \d+/, ''), bad + 1);
+      report.add('malformed-row', relPath, atLine(bad + 1, describeCsvError(err, records[0]?.cells)), bad + 1);
       base = bad + 1;
       if (base >= lineStarts.length) break;
     }
@@ -79,7 +80,7 @@ export function parseCsvTable(text: string, relPath: string, report: ReportBuild
       // A trailing empty cell from a stray comma is harmless; anything else is a broken row.
       const trailingEmpty = cells.length === header.length + 1 && cells[cells.length - 1] === '';
       if (!trailingEmpty) {
-        report.add('malformed-row', relPath, `expected ${header.length} cells, found ${cells.length}`, line);
+        report.add('malformed-row', relPath, atLine(line, describeCellCount(header.length, cells.length)), line);
         continue;
       }
     }

@@ -1,10 +1,12 @@
 // Shapes of the batch-tagging calls (tag:*, predictions:*, posters:queryPredicted).
 import { z } from 'zod';
 import { PosterPage, PosterQuery, PosterSummary } from './library';
+import { UserPath } from './user-path';
 
 const RunId = z.number().int().positive();
 const ImageId = z.number().int().positive();
-const Path = z.string().min(1).max(4096);
+/** Typed by the user: `~` expanded, relative paths refused (see core/user-path). */
+const Path = UserPath;
 const GenreName = z.string().trim().min(1).max(100);
 const Confidence = z.number().min(0).max(1);
 

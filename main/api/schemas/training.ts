@@ -1,5 +1,6 @@
 // Shapes of the training, runs and prediction calls.
 import { z } from 'zod';
+import { UserPath } from './user-path';
 
 const num = z.number().nullable();
 
@@ -212,7 +213,7 @@ export const DefaultRun = z
 
 /** runs:export — write a done run's model as one file (the UI asks before overwriting). */
 export const RunExportRequest = z
-  .object({ id: z.number().int().positive(), file: z.string().min(1).max(4096), overwrite: z.boolean().default(false) })
+  .object({ id: z.number().int().positive(), file: UserPath, overwrite: z.boolean().default(false) })
   .strict();
 export const RunExportResult = z.object({
   file: z.string(),
@@ -222,7 +223,7 @@ export const RunExportResult = z.object({
 });
 
 /** runs:import — add an exported model file as a new (done) run. */
-export const RunImportRequest = z.object({ file: z.string().min(1).max(4096) }).strict();
+export const RunImportRequest = z.object({ file: UserPath }).strict();
 
 /** backbones:download — fetch a downloadable backbone (a job; progress in bytes). */
 export const BackboneDownloadRequest = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -230,7 +231,7 @@ export const BackboneDownloadRequest = z.object({ id: z.string().min(1).max(100)
 /** backbones:import — copy a TF.js graph model folder (model.json + shards) in as a backbone. */
 export const BackboneImportRequest = z
   .object({
-    folder: z.string().min(1).max(4096),
+    folder: UserPath,
     label: z.string().trim().min(1).max(200).optional(),
     inputSize: z.number().int().min(8).max(1024).default(224),
   })
