@@ -136,6 +136,11 @@ export const calls = {
     z.array(T.Prediction),
     "Genre probabilities and tags for image files on this computer (with the run's saved tagging settings unless mode/maxTags are given).",
   ),
+  'files:preview': call(
+    z.object({ path: UserPath }).strict(),
+    z.object({ mime: z.string(), dataBase64: z.string() }),
+    'A small JPEG preview of an image file on this computer (Try it with a typed path).',
+  ),
   'predict:images': call(
     z
       .object({

@@ -6,6 +6,7 @@ import { jobHandlers } from './jobs';
 import { libraryHandlers } from './library';
 import { trainingHandlers } from './training';
 import { taggingHandlers } from './tagging';
+import { fileHandlers } from './files';
 
 /** Every call of the contract, implemented; the type makes a missing handler a compile error. */
 export function createHandlers(b: Backend): Handlers {
@@ -16,5 +17,6 @@ export function createHandlers(b: Backend): Handlers {
     ...trainingHandlers(b),
     ...backboneHandlers(b),
     ...taggingHandlers(b),
+    ...fileHandlers(b),
   };
 }

@@ -51,3 +51,26 @@ test('~ reaches the handler expanded', async (t) => {
   assert.equal(env.ok, false);
   if (!env.ok) assert.ok(env.error.message.includes(path.join(os.homedir(), name)), env.error.message);
 });
+
+test('files:preview gives a small JPEG of a typed image path; folders and non-images are refused in words', async (t) => {
+  const { posterJpeg } = await import('../../helpers/posters');
+  const fs = await import('node:fs');
+  const backend = createBackend({ dataDir: tempDir() });
+  t.after(() => backend.close());
+  const dir = tempDir();
+  const file = path.join(dir, 'poster.jpg');
+  fs.writeFileSync(file, await posterJpeg(['Action'], 1));
+  fs.writeFileSync(path.join(dir, 'notes.jpg'), 'not an image');
+  const r = (await backend.gate.invoke('files:preview', { path: `${dir}//poster.jpg` })) as { mime: string; dataBase64: string };
+  assert.equal(r.mime, 'image/jpeg');
+  assert.equal(Buffer.from(r.dataBase64, 'base64').subarray(0, 2).toString('hex'), 'ffd8');
+  const refusal = async (p: string) => {
+    const env = await backend.gate.invokeEnvelope('files:preview', { path: p });
+    assert.equal(env.ok, false);
+    return env.ok ? '' : env.error.message;
+  };
+  assert.match(await refusal(dir), /is a folder; give an image file/);
+  assert.match(await refusal(path.join(dir, 'notes.jpg')), /could not be read as an image/);
+  assert.match(await refusal(path.join(dir, 'nope.jpg')), /^File not found/);
+  assert.ok((await refusal('poster.jpg')).endsWith(RELATIVE_PATH_MESSAGE));
+});

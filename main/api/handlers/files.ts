@@ -1,0 +1,24 @@
+// A small preview of an image file the user typed the path of (Try it): the page cannot read local files.
+import fs from 'node:fs';
+import type { Backend } from '../../backend';
+import type { Handlers } from '../gate';
+import { hashFile } from '../../core/content-hash';
+import { ensureThumbnail } from '../../library/thumbnails';
+import { UserError } from '../errors';
+
+export function fileHandlers(b: Backend): Pick<Handlers, 'files:preview'> {
+  return {
+    'files:preview': async ({ path: file }) => {
+      const st = await fs.promises.stat(file).catch(() => undefined);
+      if (!st) throw new UserError(`File not found: ${file}`, 'not_found');
+      if (!st.isFile()) throw new UserError(`${file} is a folder; give an image file (JPEG, PNG or WebP).`);
+      try {
+        // The same content-addressed thumbnail cache as the gallery's: a second look costs nothing.
+        const thumb = await ensureThumbnail(b.paths.thumbnails, await hashFile(file), file);
+        return { mime: 'image/jpeg', dataBase64: (await fs.promises.readFile(thumb)).toString('base64') };
+      } catch {
+        throw new UserError(`${file} could not be read as an image (JPEG, PNG or WebP).`);
+      }
+    },
+  };
+}
