@@ -1,6 +1,6 @@
 // The Electron shell: thin wiring around the plain-Node back end (see main/backend.ts).
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebContents, nativeTheme } from 'electron';
 import { createBackend, type Backend } from '../backend';
 import { callNames } from '../api/contract';
 import { resolveDataDir } from '../core/data-dir';
@@ -68,6 +68,8 @@ function createWindow() {
     minWidth: 900,
     minHeight: 600,
     title: 'Poster Tagger',
+    // The renderer's own background (app.css), so a dark system never flashes white at start.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#14171d' : '#f6f7f9',
     show: false,
     webPreferences: secureWebPreferences(path.join(__dirname, 'preload.js')),
   });

@@ -53,3 +53,13 @@ export function watchPageErrors(page: Page): string[] {
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   return errors;
 }
+
+/** Everything a user would never want printed: uncaught exceptions, console errors and warnings (Svelte's included). */
+export function watchConsole(page: Page): string[] {
+  const messages: string[] = [];
+  page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') messages.push(`${m.type()}: ${m.text()}`);
+  });
+  return messages;
+}
