@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startTestBridge } from '../helpers/bridge';
-import { launchBrowser, rendererDir, screenshot, watchPageErrors } from '../helpers/browser';
+import { launchBrowser, rendererDir, screenshot, watchConsole, watchPageErrors } from '../helpers/browser';
 import { makeTutorialLibrary, posterJpeg } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { waitForJob } from '../helpers/backend';
@@ -47,7 +47,14 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   const errors = watchPageErrors(page);
   await page.goto(ctx.bridge.loginUrl);
   await page.getByRole('button', { name: 'Tag', exact: true }).click();
-  await page.getByTestId('tag-folders').fill(folder);
+  // A relative folder is refused in plain words before anything starts (the back end has another working folder).
+  await page.getByTestId('tag-folder').fill('My posters');
+  await page.getByTestId('tag-start').click();
+  const refusal = page.locator('[data-testid=toast][data-kind=error]');
+  await refusal.waitFor();
+  assert.match((await refusal.textContent()) ?? '', /"My posters" is not a full path\. Type a full path such as/);
+  await refusal.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByTestId('tag-folder').fill(folder);
   await page.getByTestId('tag-start').click();
   const summary = page.getByTestId('tag-summary');
   await summary.waitFor({ timeout: 120_000 });
@@ -56,6 +63,10 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   await page.getByTestId('export-run').click();
   await page.getByTestId('export-result').waitFor();
   await screenshot(page, 'tag-summary');
+  // The folder is offered again next time.
+  const offered = await page.evaluate(() => [...(document.querySelector<HTMLInputElement>('[data-testid=tag-folder]')!.list?.options ?? [])].map((o) => o.value));
+  assert.deepEqual(offered, [], 'the field holds the only recent folder, so it is not offered twice');
+  assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('poster-tagger:recent-folders') ?? '[]')), [folder]);
 
   // No export replaces a file without a confirmation naming it, and no format reuses another's path.
   const target = path.join(tempDir(), 'tags.json');
@@ -144,4 +155,28 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   assert.ok(labelled.items[0].genres.length > 0);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('the Tag view at 1024×700, dark and light: folder fields, the relative-path hint, the last summary', { skip }, async () => {
+  for (const theme of ['dark', 'light'] as const) {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 700 }, colorScheme: theme });
+    const page = await context.newPage();
+    const messages = watchConsole(page);
+    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
+    const first = page.getByTestId('tag-folder').first();
+    await first.fill(folder);
+    await page.getByTestId('tag-add-folder').click();
+    const second = page.getByTestId('tag-folder').nth(1);
+    await second.fill('posters/new');
+    await page.getByTestId('path-hint').waitFor({ state: 'visible' });
+    // The session's last tagging job is shown with its summary and export row.
+    await page.getByTestId('tag-summary').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the Tag view is ${overflow}px wider than the window`);
+    await screenshot(page, `tag-view-1024x700-${theme}`);
+    await page.getByRole('button', { name: 'Remove folder 2' }).click();
+    assert.equal(await page.getByTestId('tag-folder').count(), 1);
+    assert.deepEqual(messages, [], messages.join('\n'));
+    await context.close();
+  }
 });
