@@ -45,7 +45,7 @@ test('runs:export and runs:import: one file, a new done run in another data fold
   assert.deepEqual(await b.call('runs:export', { id: firstRunId, file }), { file, bytes: 0, exists: file }, 'an existing file is named, not replaced');
   assert.deepEqual(fs.readFileSync(file), before);
   assert.ok((await b.call('runs:export', { id: firstRunId, file, overwrite: true })).bytes > 0);
-  await assert.rejects(b.call('runs:import', { file: '' } as never), /Invalid input/);
+  await assert.rejects(b.call('runs:import', { file: '' } as never), /Type a path\./);
 
   const other = testBackend();
   try {
