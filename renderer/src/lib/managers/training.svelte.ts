@@ -2,6 +2,7 @@ import type { CallInput, CallOutput } from '../../../../main/api/contract';
 import { call, on } from '../api/client';
 import type { EpochRow, RunSummary, TrainOptions } from '../types';
 import { jobs } from './jobs.svelte';
+import { toasts } from './toasts.svelte';
 
 /**
  * Training state that outlives the Train view: the live run's epochs arrive as events whether or not the
@@ -14,7 +15,6 @@ class TrainingManager {
   liveJobId = $state<string>();
   liveHistory = $state.raw<EpochRow[]>([]);
   liveEpochs = $state(0);
-  error = $state('');
   /**
    * The model Tag and Try it use when none is picked (the run marked as default, else the latest finished
    * run) and why, e.g. "Model: #12 — latest finished run". null when no run has a model.
@@ -44,7 +44,7 @@ class TrainingManager {
     try {
       this.options = await call('train:options');
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      toasts.error(`Could not load the training options: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -64,7 +64,7 @@ class TrainingManager {
       const running = this.runs.find((r) => r.status === 'running');
       if (running && this.liveRunId === undefined) await this.watch(running.id);
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      toasts.error(`Could not load the runs: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -77,7 +77,6 @@ class TrainingManager {
   }
 
   async start(request: CallInput<'train:start'>) {
-    this.error = '';
     const r = await call('train:start', request);
     this.liveRunId = r.runId;
     this.liveJobId = r.job.id;
