@@ -63,7 +63,7 @@ test('open a generated library, filter by genre, edit a label, and the edit surv
   await page.reload();
   await page.getByTestId('poster-card').first().waitFor();
   await page.getByTestId('filter-search').fill(target.id);
-  await page.waitForFunction(() => /^1 posters/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));
+  await page.waitForFunction(() => /^1 poster\b/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));
   await page.locator(`[data-poster-id=${target.id}]`).click();
   await page.getByTestId('poster-detail').waitFor();
   await page.waitForFunction((want) => document.querySelector('[data-testid=label-toggle-Comedy]')?.getAttribute('aria-pressed') === want, String(!hadComedy));
@@ -77,7 +77,8 @@ test('a path that is not a folder gets a clear error in the page', async () => {
   await page.goto(ctx.bridge.loginUrl);
   await page.getByTestId('library-path').fill('/definitely/not/here');
   await page.getByTestId('library-open').click();
-  const err = page.getByTestId('library-error');
+  // A toast (it floats; errors stay until dismissed) instead of a strip that pushed the layout down.
+  const err = page.locator('[data-testid=toast][data-kind=error]');
   await err.waitFor();
   assert.match((await err.textContent()) ?? '', /not|does not exist|no such/i);
   await page.close();

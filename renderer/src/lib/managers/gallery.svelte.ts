@@ -1,5 +1,6 @@
 import { call, on } from '../api/client';
 import type { GalleryItem, Split } from '../types';
+import { Persisted } from './persisted.svelte';
 
 export interface GalleryFilters {
   genres: string[];
@@ -15,6 +16,26 @@ export interface GalleryFilters {
 }
 
 const PAGE = 120;
+/** A bulk call takes at most this many posters. */
+const BULK = 10_000;
+
+export type ThumbSize = 'S' | 'M' | 'L';
+/** Smallest card width of each thumbnail size; cards stretch so the columns fill the width. */
+export const THUMB_WIDTHS: Record<ThumbSize, number> = { S: 120, M: 160, L: 230 };
+export const thumbSize = new Persisted<ThumbSize>('gallery:thumb-size', 'M', (v): v is ThumbSize => v === 'S' || v === 'M' || v === 'L');
+
+const validRun = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isInteger(v) && v > 0);
+/** "Show predictions of", remembered per library (null: labels only). */
+function rememberedRun(libraryId: number) {
+  return new Persisted<number | null>(`gallery:run:${libraryId}`, null, validRun);
+}
+
+/** Splits ids into calls the API accepts. */
+export function chunks<T>(items: readonly T[], size = BULK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 /**
  * The gallery's rows, fetched page by page as they scroll into view. Only pages near the viewport are
@@ -38,10 +59,56 @@ export class GalleryManager {
     });
   }
 
+  get libraryId() {
+    return this.#libraryId;
+  }
+
   setLibrary(id: number | undefined) {
     if (id === this.#libraryId) return;
     this.#libraryId = id;
+    this.filters.runId = id === undefined ? undefined : (rememberedRun(id).value ?? undefined);
+    this.filters.predictedGenre = '';
     this.reload();
+  }
+
+  /** Shows another model's predictions (or none), remembered for this library. */
+  setRun(runId: number | undefined) {
+    this.filters.runId = runId;
+    this.filters.predictedGenre = '';
+    if (this.#libraryId !== undefined) rememberedRun(this.#libraryId).value = runId ?? null;
+  }
+
+  /** Every poster id matching the current filters (not only the loaded pages), for "select all". */
+  async allIds(): Promise<number[]> {
+    if (this.#libraryId === undefined) return [];
+    const f = this.filters;
+    const r = await call('posters:ids', {
+      ...this.#baseQuery(this.#libraryId),
+      ...(f.runId === undefined
+        ? {}
+        : { runId: f.runId, predictedGenre: f.predictedGenre || undefined, minConfidence: f.predictedGenre && f.minConfidence > 0 ? f.minConfidence : undefined }),
+    });
+    return r.ids;
+  }
+
+  /** Whether the chosen model has tagged any poster of this library (false: say so, and where to tag). */
+  async runHasTagged(): Promise<boolean> {
+    const runId = this.filters.runId;
+    if (this.#libraryId === undefined || runId === undefined) return true;
+    const r = await call('posters:queryPredicted', { libraryId: this.#libraryId, runId, predicted: true, limit: 1 });
+    return r.total > 0;
+  }
+
+  #baseQuery(libraryId: number) {
+    const f = this.filters;
+    return {
+      libraryId,
+      genres: f.genres.length ? f.genres : undefined,
+      genreMode: f.genreMode,
+      split: f.split || undefined,
+      labelled: f.labelled === '' ? undefined : f.labelled === 'yes',
+      search: f.search.trim() || undefined,
+    };
   }
 
   /** Drops cached pages; `keep` shows the old rows until fresh ones arrive (no flicker during indexing). */
@@ -77,16 +144,7 @@ export class GalleryManager {
     this.loading = true;
     try {
       const f = this.filters;
-      const query = {
-        libraryId,
-        genres: f.genres.length ? f.genres : undefined,
-        genreMode: f.genreMode,
-        split: f.split || undefined,
-        labelled: f.labelled === '' ? undefined : f.labelled === 'yes',
-        search: f.search.trim() || undefined,
-        offset: page * PAGE,
-        limit: PAGE,
-      };
+      const query = { ...this.#baseQuery(libraryId), offset: page * PAGE, limit: PAGE };
       const res =
         f.runId === undefined
           ? await call('posters:query', query)
@@ -104,7 +162,14 @@ export class GalleryManager {
       this.total = res.total;
       this.error = '';
     } catch (err) {
-      if (generation === this.#generation) this.error = err instanceof Error ? err.message : String(err);
+      if (generation !== this.#generation) return;
+      // A remembered model that was deleted since: back to labels only.
+      if (this.filters.runId !== undefined && /There is no run #/.test(String(err))) {
+        this.setRun(undefined);
+        this.reload();
+        return;
+      }
+      this.error = err instanceof Error ? err.message : String(err);
     } finally {
       this.#inflight.delete(page);
       this.loading = this.#inflight.size > 0;
