@@ -62,8 +62,8 @@ async function open(page: Page, hash: string) {
 /** Elements inside the view that scroll on their own (the view's <main> is the one scroll area). */
 async function innerScrollers(page: Page) {
   return page.evaluate(() => {
-    const main = [...document.querySelectorAll('main')].find((m) => getComputedStyle(m).display !== 'none')!;
-    return [...main.querySelectorAll('*')]
+    const main = Array.from(document.querySelectorAll('main')).find((m) => getComputedStyle(m).display !== 'none')!;
+    return Array.from(main.querySelectorAll('*'))
       .filter((e) => {
         const s = getComputedStyle(e);
         // No helper functions in here: the test's transpiler would wrap them in a helper the page lacks.
@@ -71,7 +71,7 @@ async function innerScrollers(page: Page) {
         const x = (s.overflowX === 'auto' || s.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 1;
         return x || y;
       })
-      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`);
+      .map((e) => `${e.tagName.toLowerCase()}.${Array.from(e.classList).join('.')}`);
   });
 }
 

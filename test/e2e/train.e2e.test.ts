@@ -212,3 +212,49 @@ test('"Choose…" lists the genres of a library opened while the Train view is s
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the Train form keeps its choices across a reload; stale ones (a closed library, a missing backbone) fall back silently', { skip }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+  const errors = watchPageErrors(page);
+  page.on('console', (m) => m.type() === 'warning' && errors.push(`warning: ${m.text()}`));
+  await openTrain(page, tinyLibraryId);
+  await page.getByLabel("The tutorial's five").check();
+  await page.getByTestId('train-head').selectOption('mlp');
+  await page.getByTestId('train-epochs').fill('7');
+  await page.getByTestId('train-early-stopping').uncheck();
+  await page.reload();
+  await page.getByRole('button', { name: 'Train', exact: true }).first().click();
+  await page.getByTestId('train-backbone').locator('option[value=mobilenet_v2]').waitFor({ state: 'attached' });
+  assert.equal(await page.getByTestId('train-library').inputValue(), String(tinyLibraryId));
+  assert.equal(await page.getByTestId('train-backbone').inputValue(), 'mobilenet_v2');
+  assert.equal(await page.getByTestId('train-head').inputValue(), 'mlp');
+  assert.equal(await page.getByTestId('train-epochs').inputValue(), '7');
+  assert.equal(await page.getByTestId('train-early-stopping').isChecked(), false);
+  assert.equal(await page.getByLabel("The tutorial's five").isChecked(), true);
+  // The backbone's details are under the select, so its closed text is never cut off at 1024 px.
+  const select = page.getByTestId('train-backbone');
+  assert.doesNotMatch(await select.evaluate((e: HTMLSelectElement) => e.options[e.selectedIndex].text), /—/);
+  await page.getByTestId('train-backbone-note').waitFor();
+  assert.ok(await select.evaluate((e: HTMLSelectElement) => e.scrollWidth <= e.clientWidth + 1));
+  await screenshot(page, 'train-form-restored-1024');
+
+  // A library that is gone and a backbone that does not exist: the defaults, no message, no error.
+  await page.evaluate(() => {
+    const v = JSON.parse(localStorage.getItem('poster-tagger:train-form') ?? '{}');
+    localStorage.setItem('poster-tagger:train-form', JSON.stringify({ ...v, libraryId: 9999, backbone: 'no-such-backbone', epochs: -3 }));
+  });
+  await page.reload();
+  await page.getByRole('button', { name: 'Train', exact: true }).first().click();
+  await page.getByTestId('train-backbone').locator('option[value=mobilenet_v2]').waitFor({ state: 'attached' });
+  await page.waitForFunction(() => (document.querySelector('[data-testid=train-library]') as HTMLSelectElement | null)?.value !== '');
+  const libraries = ((await ctx.backend.gate.invoke('library:list', {})) as { id: number }[]).map((l) => String(l.id));
+  assert.ok(libraries.includes(await page.getByTestId('train-library').inputValue()));
+  const backbones = ((await ctx.backend.gate.invoke('train:options', {})) as { backbones: { id: string; available: boolean }[] }).backbones;
+  const restored = await page.getByTestId('train-backbone').inputValue();
+  assert.ok(backbones.some((b) => b.available && b.id === restored), `fell back to ${restored}`);
+  assert.notEqual(await page.getByTestId('train-backbone').inputValue(), 'no-such-backbone');
+  assert.equal(await page.getByTestId('train-epochs').inputValue(), '40');
+  assert.equal(await page.getByTestId('train-head').inputValue(), 'mlp', 'the valid choices are kept');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
