@@ -62,7 +62,7 @@ test('the grid fills the width at any size, keeps each poster whole, and the siz
   const layout = () =>
     grid.evaluate((el) => {
       const box = el.getBoundingClientRect();
-      const cards = [...el.querySelectorAll('[data-testid=poster-card]')].map((c) => c.getBoundingClientRect());
+      const cards = Array.from(el.querySelectorAll('[data-testid=poster-card]')).map((c) => c.getBoundingClientRect());
       const top = Math.min(...cards.map((c) => c.top));
       const firstRow = cards.filter((c) => Math.abs(c.top - top) < 1);
       return { columns: Number(el.getAttribute('data-columns')), gridRight: box.right, rowRight: Math.max(...firstRow.map((c) => c.right)), inRow: firstRow.length, width: firstRow[0].width };
