@@ -68,7 +68,7 @@ test('library folder: relative refused in plain words, ~ expands, recent folders
     await field.waitFor();
     const offered = await page.evaluate(() => {
       const input = document.querySelector<HTMLInputElement>('[data-testid=library-path]')!;
-      return [...(input.list?.options ?? [])].map((o) => o.value);
+      return Array.from(input.list?.options ?? [], (o) => o.value);
     });
     assert.deepEqual(offered, ['~/Posters']);
     assert.deepEqual(messages, [], messages.join('\n'));

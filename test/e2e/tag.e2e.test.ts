@@ -64,7 +64,7 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   await page.getByTestId('export-result').waitFor();
   await screenshot(page, 'tag-summary');
   // The folder is offered again next time.
-  const offered = await page.evaluate(() => [...(document.querySelector<HTMLInputElement>('[data-testid=tag-folder]')!.list?.options ?? [])].map((o) => o.value));
+  const offered = await page.evaluate(() => Array.from(document.querySelector<HTMLInputElement>('[data-testid=tag-folder]')!.list?.options ?? [], (o) => o.value));
   assert.deepEqual(offered, [], 'the field holds the only recent folder, so it is not offered twice');
   assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('poster-tagger:recent-folders') ?? '[]')), [folder]);
 

@@ -102,7 +102,7 @@ test('Try it with typed paths: preview, bars, tags in the card, readable errors,
     // Images that worked are offered again after a reload (the missing one is not).
     await page.reload();
     await page.getByTestId('try-path').waitFor();
-    const offered = await page.evaluate(() => [...(document.querySelector<HTMLInputElement>('[data-testid=try-path]')!.list?.options ?? [])].map((o) => o.value));
+    const offered = await page.evaluate(() => Array.from(document.querySelector<HTMLInputElement>('[data-testid=try-path]')!.list?.options ?? [], (o) => o.value));
     assert.deepEqual(offered, ['~/Posters/everything.jpg']);
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
