@@ -2,32 +2,57 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from '../../main/core/project-root';
+import { npmChromium } from './npm-chromium';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const SYSTEM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
-/** The Chromium to drive: $POSTER_TAGGER_CHROMIUM, else a system install. Fails loudly when there is none. */
-export function chromiumPath(): string {
-  const fromEnv = process.env.POSTER_TAGGER_CHROMIUM;
-  if (fromEnv) {
-    if (!fs.existsSync(fromEnv)) throw new Error(`POSTER_TAGGER_CHROMIUM points at ${fromEnv}, which does not exist.`);
-    return fromEnv;
-  }
-  const found = CANDIDATES.find((p) => fs.existsSync(p));
-  if (!found) {
-    throw new Error(
-      'End-to-end tests need Chromium and none was found. Install it (Debian/Ubuntu: `sudo apt-get install -y chromium`) ' +
-        'or set POSTER_TAGGER_CHROMIUM to a Chrome/Chromium binary.',
-    );
-  }
-  return found;
+interface BrowserChoice {
+  executablePath: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** One line for the test log: which browser runs the tests. */
+  says: string;
 }
 
+let choice: Promise<BrowserChoice> | undefined;
+
+/**
+ * The Chromium to drive, first found of: $POSTER_TAGGER_CHROMIUM; the headless Chromium that `npm install`
+ * brings (Linux x64); a system install. Fails loudly when there is none.
+ */
+export function chooseChromium(): Promise<BrowserChoice> {
+  choice ??= (async () => {
+    const fromEnv = process.env.POSTER_TAGGER_CHROMIUM;
+    if (fromEnv) {
+      if (!fs.existsSync(fromEnv)) throw new Error(`POSTER_TAGGER_CHROMIUM points at ${fromEnv}, which does not exist.`);
+      return { executablePath: fromEnv, args: [], says: `e2e browser: ${fromEnv} (POSTER_TAGGER_CHROMIUM)` };
+    }
+    const bundled = await npmChromium();
+    if (bundled) return { ...bundled, says: `e2e browser: headless Chromium ${bundled.version} from npm (@sparticuz/chromium)` };
+    const system = SYSTEM_CANDIDATES.find((p) => fs.existsSync(p));
+    if (system) return { executablePath: system, args: [], says: `e2e browser: ${system} (system install)` };
+    throw new Error(
+      'End-to-end tests need Chromium and none was found: the npm one (@sparticuz/chromium) runs on Linux x64 only. ' +
+        'Install Chromium (Debian/Ubuntu: `sudo apt-get install -y chromium`) or set POSTER_TAGGER_CHROMIUM to a Chrome/Chromium binary.',
+    );
+  })();
+  return choice;
+}
+
+let announced = false;
+
 export async function launchBrowser(): Promise<Browser> {
+  const c = await chooseChromium();
+  if (!announced) {
+    announced = true;
+    console.log(`# ${c.says}`);
+  }
   return chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: c.executablePath,
     headless: true,
+    env: c.env ? { ...process.env, ...c.env } : undefined,
     // Quiet Chromium's background traffic: this machine has no outside network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...c.args],
   });
 }
 
