@@ -1,9 +1,12 @@
-// Exposes exactly the contract's calls and events to the page; never ipcRenderer itself.
+// Exposes exactly the contract's calls and events to the page; never ipcRenderer itself. The names come
+// from the main process, so this sandboxed script bundles nothing but 'electron' (no schemas, no Node modules).
 import { contextBridge, ipcRenderer } from 'electron';
-import { callNames, eventNames } from '../main/api/contract';
+import type { CallName, EventName } from '../contract';
+import { CONTRACT_NAMES_CHANNEL } from './channels';
 
-const calls = Object.fromEntries(callNames.map((name) => [name, (input: unknown) => ipcRenderer.invoke(name, input)]));
-const known = new Set<string>(eventNames);
+const names = ipcRenderer.sendSync(CONTRACT_NAMES_CHANNEL) as { calls: CallName[]; events: EventName[] };
+const calls = Object.fromEntries(names.calls.map((name) => [name, (input: unknown) => ipcRenderer.invoke(name, input)]));
+const known = new Set<string>(names.events);
 
 contextBridge.exposeInMainWorld('posterTagger', {
   calls,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { calls, isCallName, type CallArgs, type CallName, type CallOutput } from './contract';
+import { calls, isCallName, type CallArgs, type CallName, type CallOutput } from '../../contract';
 import { ApiError, toErrorBody, type Envelope } from './errors';
-import { isUserMessageIssue } from './schemas/user-path';
+import { isUserMessageIssue } from '../../contract/schemas/user-path';
 
 export type Handler<K extends CallName> = (input: CallArgs<K>) => Promise<CallOutput<K>> | CallOutput<K>;
 export type Handlers = { [K in CallName]: Handler<K> };

@@ -2,7 +2,7 @@
  * Job progress on stderr: a live bar redrawn in place on a terminal, plain lines otherwise (logs, CI,
  * pipes), so redirected output stays readable.
  */
-import type { JobSnapshot } from '../api/contract';
+import type { JobSnapshot } from '../../contract';
 import type { CliIo } from './cli-io';
 
 const REDRAW_MS = 100;

@@ -3,7 +3,7 @@
  * calls through the gate, and following a job to its end with progress and Ctrl+C → cancel.
  */
 import { createBackend, type Backend } from '../backend';
-import type { CallInput, CallName, CallOutput, JobSnapshot } from '../api/contract';
+import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../contract';
 import { resolveDataDir } from '../core/data-dir';
 import { standaloneJobContext, type JobContext } from '../jobs/types';
 import { CliError, EXIT, type CliIo } from './cli-io';

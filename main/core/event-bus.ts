@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EventName, EventPayload } from '../api/contract';
+import type { EventName, EventPayload } from '../../contract';
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebContents, nativeTheme } from 'electron';
 import { createBackend, type Backend } from '../backend';
-import { callNames } from '../api/contract';
+import { callNames, eventNames } from '../../contract';
+import { CONTRACT_NAMES_CHANNEL } from '../../preload/channels';
 import { resolveDataDir } from '../core/data-dir';
 import { projectRoot } from '../core/project-root';
 import { APP_ORIGIN, registerAppProtocols, registerSchemesAsPrivileged } from './protocols';
@@ -41,6 +42,11 @@ function setupIpc(b: Backend) {
       return b.gate.invokeEnvelope(name, input);
     });
   }
+  // The preload asks once, synchronously, which calls and events exist: it carries no schemas itself
+  // (a sandboxed preload can require only 'electron').
+  ipcMain.on(CONTRACT_NAMES_CHANNEL, (event) => {
+    event.returnValue = isOwnFrame(event.senderFrame?.url) ? { calls: callNames, events: eventNames } : { calls: [], events: [] };
+  });
   b.bus.subscribe((event, payload) => {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send('event', event, payload);
   });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { JobSnapshot } from '../api/contract';
+import type { JobSnapshot } from '../../contract';
 import { ApiError } from '../api/errors';
 import type { EventBus } from '../core/event-bus';
 import { CancelledError, type JobContext, type JobKind, type JobProgress } from './types';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db/database';
 import { UserError } from '../api/errors';
-import { EvalReport } from '../api/schemas/training';
+import { EvalReport } from '../../contract/schemas/training';
 import { exportHead, importHead, ModelFileError, readHeadExport, type HeadMetadata, type LoadedHead } from '../ml/model-io';
 import { createRun, deleteRun, getRun, setRunStatus, type Run } from '../ml/runs-repo';
 import { checkBackboneFor } from './predictor';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../../main/core/project-root';
 import { createBackend, type Backend } from '../../main/backend';
-import type { JobSnapshot } from '../../main/api/contract';
+import type { JobSnapshot } from '../../contract';
 import { hashFile } from '../../main/core/content-hash';
 import { standaloneJobContext } from '../../main/jobs/types';
 import { availableBackbones } from '../../main/ml/backbones/registry';

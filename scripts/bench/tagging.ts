@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBackend, type Backend } from '../../main/backend';
-import type { JobSnapshot } from '../../main/api/contract';
+import type { JobSnapshot } from '../../contract';
 import type { TagSummary } from '../../main/tagging/tag-job';
 import { closeIdleWorkers } from '../../main/ml/features/worker-pool';
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../../test/helpers/posters';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createBackend, type Backend } from '../../main/backend';
-import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../main/api/contract';
+import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../contract';
 import { tempDir } from './temp';
 import { makeTutorialLibrary } from './posters';
 

@@ -8,7 +8,8 @@ import Module from 'node:module';
 import path from 'node:path';
 import { isOwnFrame } from '../../main/electron/frame-origin';
 import { startTestBridge, rawRequest, apiCall } from '../helpers/bridge';
-import { eventNames } from '../../main/api/contract';
+import { callNames, eventNames } from '../../contract';
+import { CONTRACT_NAMES_CHANNEL } from '../../preload/channels';
 import { record } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -77,7 +78,11 @@ test('the preload hands page listeners only the payload, never the IPC event (wh
   const listeners: ((...a: unknown[]) => void)[] = [];
   const fakeElectron = {
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
-    ipcRenderer: { invoke: () => Promise.resolve(), on: (_c: string, l: (...a: unknown[]) => void) => listeners.push(l), off() {}, send() { throw new Error('send must not be used'); } },
+    ipcRenderer: { invoke: () => Promise.resolve(), on: (_c: string, l: (...a: unknown[]) => void) => listeners.push(l), off() {}, send() { throw new Error('send must not be used'); },
+      sendSync: (channel: string) => {
+        assert.equal(channel, CONTRACT_NAMES_CHANNEL);
+        return { calls: callNames, events: eventNames };
+      } },
   };
   const loader = Module as unknown as { _load: (...a: unknown[]) => unknown };
   const original = loader._load;
@@ -98,6 +103,13 @@ test('the preload hands page listeners only the payload, never the IPC event (wh
   // Nothing exposed is a function that takes a channel name.
   assert.deepEqual(Object.keys(exposed.posterTagger.calls).filter((k) => !k.includes(':')), []);
   assert.throws(() => exposed.posterTagger.on('__proto__', () => {}), /Unknown event/);
+  assert.deepEqual(Object.keys(exposed.posterTagger.calls), callNames, 'every call of the contract, and only those');
+});
+
+test('the built preload requires nothing but electron (a sandboxed preload cannot load Node modules)', () => {
+  const built = path.join(__dirname, '..', '..', 'dist', 'preload.js');
+  const required = [...fs.readFileSync(built, 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(required)], ['electron']);
 });
 
 /** The `electronFuses:` block of electron-builder.yml as key → value (a YAML parser is not installed). */

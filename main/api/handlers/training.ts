@@ -3,7 +3,7 @@ import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
 import { UserError, userFacing } from '../errors';
 import type { z } from 'zod';
-import type * as T from '../schemas/training';
+import type * as T from '../../../contract/schemas/training';
 import { availableBackbones, DEFAULT_BACKBONE } from '../../ml/backbones/registry';
 import { resolveTrainConfig } from '../../ml/head';
 import { createRun, deleteRun, getRun, getRunEpochs, listRuns, setRunStatus, type Run } from '../../ml/runs-repo';

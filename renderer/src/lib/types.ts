@@ -1,5 +1,5 @@
 // Renderer-side names for the contract's data shapes.
-import type { CallOutput } from '../../../main/api/contract';
+import type { CallOutput } from '../../../contract';
 
 export type LibraryRow = CallOutput<'library:list'>[number];
 export type PosterPage = CallOutput<'posters:query'>;

@@ -1,5 +1,5 @@
 import type { Backend } from '../../../main/backend';
-import type { JobSnapshot } from '../../../main/api/contract';
+import type { JobSnapshot } from '../../../contract';
 
 /** The job's final snapshot; `onUpdate` sees every progress update until then (for timings). */
 export async function finishJob(b: Backend, id: string, onUpdate?: (s: JobSnapshot) => void): Promise<JobSnapshot> {

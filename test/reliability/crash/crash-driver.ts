@@ -5,7 +5,7 @@
 // parent SIGKILLs it at a random moment.
 //   node --import tsx test/reliability/crash/crash-driver.ts <dataDir> <libraryRoot> <cycle>
 import { createBackend, type Backend } from '../../../main/backend';
-import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../../main/api/contract';
+import type { CallInput, CallName, CallOutput, JobSnapshot } from '../../../contract';
 import { waitForJob } from '../../helpers/backend';
 import { rng } from '../../helpers/posters';
 

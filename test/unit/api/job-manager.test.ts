@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus } from '../../../main/core/event-bus';
 import { JobManager } from '../../../main/jobs/job-manager';
-import type { JobSnapshot } from '../../../main/api/contract';
+import type { JobSnapshot } from '../../../contract';
 
 function setup() {
   const bus = new EventBus();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import type * as L from '../../../main/api/schemas/library';
+import type * as L from '../../../contract/schemas/library';
 import type { LibraryRow } from '../../../main/library/library-repo';
 import type { PosterDetail, PosterPage, PosterQuery, GenreCount } from '../../../main/library/gallery-queries';
 import type { ImportReport } from '../../../main/library/import-report';

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../../../main/backend';
-import { calls, type CallName } from '../../../main/api/contract';
-import { UserPath } from '../../../main/api/schemas/user-path';
-import { RELATIVE_PATH_MESSAGE } from '../../../main/core/user-path';
+import { calls, type CallName } from '../../../contract';
+import { UserPath } from '../../../contract/schemas/user-path';
+import { RELATIVE_PATH_MESSAGE } from '../../../contract/user-path';
 import { tempDir } from '../../helpers/temp';
 
 test('UserPath transforms ~ and refuses relative paths', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { normaliseUserPath, RELATIVE_PATH_MESSAGE } from '../../../main/core/user-path';
+import { normaliseUserPath, RELATIVE_PATH_MESSAGE } from '../../../contract/user-path';
 
 const ok = (raw: string, opts?: Parameters<typeof normaliseUserPath>[1]) => {
   const r = normaliseUserPath(raw, opts);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import Module from 'node:module';
 import { secureWebPreferences } from '../../../main/electron/window-options';
 import { contentSecurityPolicy } from '../../../main/bridge/security-headers';
-import { callNames, eventNames } from '../../../main/api/contract';
+import { callNames, eventNames } from '../../../contract';
+import { CONTRACT_NAMES_CHANNEL } from '../../../preload/channels';
 
 test('renderer windows are sandboxed, isolated and have no Node', () => {
   const prefs = secureWebPreferences('/app/preload.js');
@@ -32,7 +33,13 @@ test('the preload exposes exactly the contract calls and events, never ipcRender
   const invoked: string[] = [];
   const fakeElectron = {
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
-    ipcRenderer: { invoke: (ch: string) => (invoked.push(ch), Promise.resolve({ ok: true, result: null })), on() {}, off() {} },
+    ipcRenderer: {
+      invoke: (ch: string) => (invoked.push(ch), Promise.resolve({ ok: true, result: null })),
+      on() {},
+      off() {},
+      // The main process answers the names (main/electron/main.ts).
+      sendSync: (ch: string) => (ch === CONTRACT_NAMES_CHANNEL ? { calls: callNames, events: eventNames } : undefined),
+    },
   };
   const original = (Module as unknown as { _load: (...a: unknown[]) => unknown })._load;
   (Module as unknown as { _load: (...a: unknown[]) => unknown })._load = function (request: unknown, ...rest: unknown[]) {

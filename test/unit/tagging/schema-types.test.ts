@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import type * as G from '../../../main/api/schemas/tagging';
+import type * as G from '../../../contract/schemas/tagging';
 import type { TagSummary } from '../../../main/tagging/tag-job';
 import type { AcceptResult, PredictionView } from '../../../main/tagging/predictions-repo';
 import type { ExportResult, ExportFormat } from '../../../main/tagging/export';

@@ -1,6 +1,6 @@
 // The renderer's one way to the back end: the preload bridge in Electron, the local HTTP/WebSocket bridge
 // in a browser. Both carry the same envelopes, so callers see the same results and errors.
-import type { CallInput, CallName, CallOutput, EventName, EventPayload, PosterTaggerApi } from '../../../../main/api/contract';
+import type { CallInput, CallName, CallOutput, EventName, EventPayload, PosterTaggerApi } from '../../../../contract';
 import type { ApiErrorBody, Envelope } from '../../../../main/api/errors';
 
 export class ApiCallError extends Error {

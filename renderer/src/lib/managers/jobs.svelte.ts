@@ -1,4 +1,4 @@
-import type { JobSnapshot } from '../../../../main/api/contract';
+import type { JobSnapshot } from '../../../../contract';
 import { call, on } from '../api/client';
 
 /** Live view of background jobs: seeded by jobs:list, kept current by job:update events. */

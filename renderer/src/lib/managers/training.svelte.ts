@@ -1,4 +1,4 @@
-import type { CallInput, CallOutput } from '../../../../main/api/contract';
+import type { CallInput, CallOutput } from '../../../../contract';
 import { call, on } from '../api/client';
 import type { EpochRow, RunSummary, TrainOptions } from '../types';
 import { jobs } from './jobs.svelte';

@@ -2,7 +2,7 @@ import { call } from '../../api/client';
 import { plural } from '../../format';
 import { chunks } from '../../managers/gallery.svelte';
 import { undo } from '../../managers/undo.svelte';
-import type { CallOutput, CallInput } from '../../../../../main/api/contract';
+import type { CallOutput, CallInput } from '../../../../../contract';
 
 type LabelState = CallOutput<'posters:labelStates'>[number];
 

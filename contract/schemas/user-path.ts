@@ -1,7 +1,7 @@
 // The one schema for every path the renderer sends: normalised by normaliseUserPath, refused with a
 // sentence written for users (the gate passes it on as is, not as a field dump).
 import { z } from 'zod';
-import { normaliseUserPath } from '../../core/user-path';
+import { normaliseUserPath } from '../user-path';
 
 /** Marks an issue whose message is meant for the user verbatim (see gate.ts). */
 export const USER_MESSAGE = { userMessage: true } as const;
