@@ -8,7 +8,7 @@
  * - sha256 mismatch or any other failure → one-line error, exit 1.
  * POSTER_TAGGER_SKIP_MODELS=1 skips the whole step.
  */
-import { fetchModels, ShaMismatchError } from '../main/ml/backbones/fetch';
+import { fetchModels, ShaMismatchError } from '../main/ml/backbones/convert/fetch-models';
 import { modelsDir } from '../main/ml/backbones/registry';
 
 async function main(): Promise<number> {

@@ -15,7 +15,7 @@
  * for free. Nesterov momentum for strongly convex problems; step 1/L from K's largest eigenvalue.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { OnnxGraphBuilder } from './backbones/onnx-writer';
+import { OnnxGraphBuilder } from './onnx/onnx-writer';
 import { CancelledError } from '../jobs/types';
 import { deriveSeed, seededRandom, shuffleInPlace } from './random';
 import { averagePrecision } from './metrics';

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
-import { CancelledError } from '../../jobs/types';
-import { openOnnxBackbone } from './engines/onnx';
-import { openTfjsBackbone } from './engines/tfjs';
+import { CancelledError } from '../../../jobs/types';
+import { openOnnxBackbone } from '../engines/onnx';
+import { openTfjsBackbone } from '../engines/tfjs';
 import { compareEmbeddings, goldenPixels, type Golden } from './golden';
 import {
   BACKBONES,
@@ -19,11 +19,11 @@ import {
   verifyFiles,
   type BackboneEntry,
   type OnnxCheck,
-} from './registry';
+} from '../registry';
 import { tfgraphToOnnx } from './tfgraph-to-onnx';
-import { readGraphModelFiles } from './tfjs-graph-files';
+import { readGraphModelFiles } from '../tfjs-graph-files';
 import { tfliteToOnnx } from './tflite-to-onnx';
-import { readTflite } from './tflite-reader';
+import { readTflite } from '../tflite/reader';
 
 /** Puts the tarball of `name@version` in `destDir` and returns its path. */
 export type Packer = (name: string, version: string, destDir: string, signal?: AbortSignal) => Promise<string>;

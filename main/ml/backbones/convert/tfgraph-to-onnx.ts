@@ -1,7 +1,7 @@
-import { OnnxGraphBuilder, attr } from './onnx-writer';
+import { OnnxGraphBuilder, attr } from '../../onnx/onnx-writer';
 import { ONNX_INPUT, appendPooledOutput, appendTapOutputs, clip, padAttr } from './tflite-to-onnx';
-import type { FeatureTap } from './types';
-import { attrInts, attrString, weightsByName, type GraphModelFiles, type GraphNode } from './tfjs-graph-files';
+import type { FeatureTap } from '../types';
+import { attrInts, attrString, weightsByName, type GraphModelFiles, type GraphNode } from '../tfjs-graph-files';
 
 /**
  * Converts the part of a TF.js graph model between `inputNode` (fed with an NHWC float batch) and

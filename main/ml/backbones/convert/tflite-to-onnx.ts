@@ -1,7 +1,7 @@
-import { OnnxGraphBuilder, attr } from './onnx-writer';
-import { planTflite, weightsToOihw, type Clamp, type Padding } from './tflite-plan';
-import type { TfliteModel } from './tflite-reader';
-import type { FeatureTap } from './types';
+import { OnnxGraphBuilder, attr } from '../../onnx/onnx-writer';
+import { planTflite, weightsToOihw, type Clamp, type Padding } from '../tflite/plan';
+import type { TfliteModel } from '../tflite/reader';
+import type { FeatureTap } from '../types';
 
 /** Names of the converted model's single input and output. */
 export const ONNX_INPUT = 'input';

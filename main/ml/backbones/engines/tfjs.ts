@@ -4,9 +4,9 @@ import { loadTf } from '../../tf';
 import type { BackboneEntry } from '../registry';
 import { specOf } from '../registry';
 import { readGraphModelFiles } from '../tfjs-graph-files';
-import { planTflite } from '../tflite-plan';
-import { readTflite } from '../tflite-reader';
-import { TfliteTfExecutor, poolTaps } from '../tflite-tf-executor';
+import { planTflite } from '../tflite/plan';
+import { readTflite } from '../tflite/reader';
+import { TfliteTfExecutor, poolTaps } from '../tflite/tf-executor';
 import { checkPixels, preprocess } from '../preprocess';
 import type { Backbone } from '../types';
 

@@ -1,4 +1,4 @@
-import { ActivationFn, BuiltinOp, TensorType, constantAsFloat, type TfliteModel, type TfliteTensor } from './tflite-reader';
+import { ActivationFn, BuiltinOp, TensorType, constantAsFloat, type TfliteModel, type TfliteTensor } from './reader';
 
 /**
  * A TFLite graph, cut at the embedding tensor, as float steps that both the ONNX converter and the

@@ -1,5 +1,5 @@
-import type { TfRuntime } from '../tf';
-import type { Clamp, TflitePlan } from './tflite-plan';
+import type { TfRuntime } from '../../tf';
+import type { Clamp, TflitePlan } from './plan';
 
 type Tf = TfRuntime['tf'];
 type Tensor = ReturnType<Tf['tensor']>;

@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadTf } from '../../../main/ml/tf';
-import { compareEmbeddings } from '../../../main/ml/backbones/golden';
-import { tfgraphToOnnx } from '../../../main/ml/backbones/tfgraph-to-onnx';
-import { readGraphModelFiles } from '../../../main/ml/backbones/tfjs-graph-files';
-import { planTflite } from '../../../main/ml/backbones/tflite-plan';
-import { readTflite, BuiltinOp } from '../../../main/ml/backbones/tflite-reader';
-import { tfliteToOnnx } from '../../../main/ml/backbones/tflite-to-onnx';
-import { TfliteTfExecutor } from '../../../main/ml/backbones/tflite-tf-executor';
+import { loadTf } from '../../../../main/ml/tf';
+import { compareEmbeddings } from '../../../../main/ml/backbones/convert/golden';
+import { tfgraphToOnnx } from '../../../../main/ml/backbones/convert/tfgraph-to-onnx';
+import { readGraphModelFiles } from '../../../../main/ml/backbones/tfjs-graph-files';
+import { planTflite } from '../../../../main/ml/backbones/tflite/plan';
+import { readTflite, BuiltinOp } from '../../../../main/ml/backbones/tflite/reader';
+import { tfliteToOnnx } from '../../../../main/ml/backbones/convert/tflite-to-onnx';
+import { TfliteTfExecutor } from '../../../../main/ml/backbones/tflite/tf-executor';
 import { rng, tempDir, tinyTflite, writeTinyGraphModel } from './fixtures';
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {

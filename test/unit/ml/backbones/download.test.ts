@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { downloadBackbone, type DownloadProgress } from '../../../main/ml/backbones/downloadable';
-import { importBackboneFolder, readManifest, setUserBackbonesDir } from '../../../main/ml/backbones/user-backbones';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
-import { openBackbone } from '../../../main/ml/backbones/open';
+import { downloadBackbone, type DownloadProgress } from '../../../../main/ml/backbones/downloadable';
+import { importBackboneFolder, readManifest, setUserBackbonesDir } from '../../../../main/ml/backbones/user-backbones';
+import { availableBackbones } from '../../../../main/ml/backbones/registry';
+import { openBackbone } from '../../../../main/ml/backbones/open';
 import { sha256, tempDir, writeTinyGraphModel } from './fixtures';
-import { testBackend, waitForJob } from '../../helpers/backend';
+import { testBackend, waitForJob } from '../../../helpers/backend';
 
 const ID = 'mobilenet_v2_imagenet';
 const SHARD = 'group1-shard1of1';

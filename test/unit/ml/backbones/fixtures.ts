@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import * as tar from 'tar';
-import type { BackboneEntry } from '../../../main/ml/backbones/registry';
-import { seededRandom } from '../../../main/ml/random';
+import type { BackboneEntry } from '../../../../main/ml/backbones/registry';
+import { seededRandom } from '../../../../main/ml/random';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `pt-${prefix}-`));

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareEmbeddings, goldenPixels, type Golden } from '../../../main/ml/backbones/golden';
-import { openBackbone } from '../../../main/ml/backbones/open';
-import { BACKBONES, GOLDEN_FILE, availableBackbones, backboneDir, modelsDir } from '../../../main/ml/backbones/registry';
+import { compareEmbeddings, goldenPixels, type Golden } from '../../../../main/ml/backbones/convert/golden';
+import { openBackbone } from '../../../../main/ml/backbones/open';
+import { BACKBONES, GOLDEN_FILE, availableBackbones, backboneDir, modelsDir } from '../../../../main/ml/backbones/registry';
 
 const dir = modelsDir();
 const status = new Map(availableBackbones(dir).map((a) => [a.id, a]));

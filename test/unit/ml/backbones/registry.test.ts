@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { projectRoot } from '../../../main/core/project-root';
+import { projectRoot } from '../../../../main/core/project-root';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import {
   modelsDir,
   specOf,
   verifyFiles,
-} from '../../../main/ml/backbones/registry';
+} from '../../../../main/ml/backbones/registry';
 import { fakeGraphPackage, tempDir } from './fixtures';
 
 test('the registry pins both backbones with a sha256 for every file it takes out', () => {

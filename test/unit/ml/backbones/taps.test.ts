@@ -2,15 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { loadTf } from '../../../main/ml/tf';
-import { tfgraphToOnnx } from '../../../main/ml/backbones/tfgraph-to-onnx';
-import { readGraphModelFiles } from '../../../main/ml/backbones/tfjs-graph-files';
-import { planTflite } from '../../../main/ml/backbones/tflite-plan';
-import { readTflite } from '../../../main/ml/backbones/tflite-reader';
-import { tfliteToOnnx } from '../../../main/ml/backbones/tflite-to-onnx';
-import { TfliteTfExecutor, poolTaps } from '../../../main/ml/backbones/tflite-tf-executor';
-import { BACKBONES, embeddingCacheKey } from '../../../main/ml/backbones/registry';
-import { tapSize } from '../../../main/ml/backbones/types';
+import { loadTf } from '../../../../main/ml/tf';
+import { tfgraphToOnnx } from '../../../../main/ml/backbones/convert/tfgraph-to-onnx';
+import { readGraphModelFiles } from '../../../../main/ml/backbones/tfjs-graph-files';
+import { planTflite } from '../../../../main/ml/backbones/tflite/plan';
+import { readTflite } from '../../../../main/ml/backbones/tflite/reader';
+import { tfliteToOnnx } from '../../../../main/ml/backbones/convert/tflite-to-onnx';
+import { TfliteTfExecutor, poolTaps } from '../../../../main/ml/backbones/tflite/tf-executor';
+import { BACKBONES, embeddingCacheKey } from '../../../../main/ml/backbones/registry';
+import { tapSize } from '../../../../main/ml/backbones/types';
 import { rng, tempDir, tinyTflite, writeTinyGraphModel } from './fixtures';
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Float32Array> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeViews, ImageDecodeError } from '../../../main/ml/features/decode';
+import { decodeViews, ImageDecodeError } from '../../../../main/ml/features/decode';
 import { hugeHeaderJpeg, posterJpeg } from './fixtures';
 
 const SIZE = 16;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EmbeddingStore, listEmbeddingFailures, loadEmbeddings } from '../../../main/ml/features/embedding-store';
+import { EmbeddingStore, listEmbeddingFailures, loadEmbeddings } from '../../../../main/ml/features/embedding-store';
 import { sandbox } from './fixtures';
 
 test('stores float32 vectors exactly and loads them in the order asked, with a mask of misses', () => {
@@ -63,8 +63,8 @@ test('failures are kept once per file and backbone, and cleared when the file em
 });
 
 test('the float16 cache migration keeps other backbones, drops the old single-depth vectors and stores half-size rows', async () => {
-  const { migrations } = await import('../../../main/db/migrations');
-  const { migrate } = await import('../../../main/db/database');
+  const { migrations } = await import('../../../../main/db/migrations');
+  const { migrate } = await import('../../../../main/db/database');
   const Database = (await import('better-sqlite3')).default;
   const db = new Database(':memory:');
   try {

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { openDatabase, type Db } from '../../../main/db/database';
+import { openDatabase, type Db } from '../../../../main/db/database';
 
-export const FAKE_MODULE = path.resolve(__dirname, '../../../main/ml/features/fake-backbone.ts');
+export const FAKE_MODULE = path.resolve(__dirname, '../../../../main/ml/features/fake-backbone.ts');
 
 export interface Sandbox {
   dir: string;

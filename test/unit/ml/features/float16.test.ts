@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeHalfInto, encodeHalf, toHalfBits } from '../../../main/ml/features/float16';
+import { decodeHalfInto, encodeHalf, toHalfBits } from '../../../../main/ml/features/float16';
 
 test('float16 encodes exactly representable values exactly and the rest to within half an ulp', () => {
   assert.equal(toHalfBits(1), 0x3c00);

@@ -1,11 +1,11 @@
 // Smoke test of the pipeline with a real backbone; skipped when the models are not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashFile } from '../../../main/core/content-hash';
-import { standaloneJobContext } from '../../../main/jobs/types';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
-import { loadEmbeddings } from '../../../main/ml/features/embedding-store';
-import { embedImages } from '../../../main/ml/features/pipeline';
+import { hashFile } from '../../../../main/core/content-hash';
+import { standaloneJobContext } from '../../../../main/jobs/types';
+import { availableBackbones } from '../../../../main/ml/backbones/registry';
+import { loadEmbeddings } from '../../../../main/ml/features/embedding-store';
+import { embedImages } from '../../../../main/ml/features/pipeline';
 import { sandbox, writePosters } from './fixtures';
 
 const mobilenet = availableBackbones().find((b) => b.id === 'mobilenet_v2');
