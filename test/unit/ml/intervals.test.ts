@@ -136,3 +136,23 @@ test('reliability warnings', () => {
   ]);
   assert.throws(() => reliabilityWarnings(100, [1], ['a', 'b']), /counts/);
 });
+
+test('few positives per genre: resampling inflates mAP, yet the estimate sits inside its interval, not on an edge', () => {
+  // 400 posters, 25 genres, most with a handful of positives: the QA case "mAP 16.7% (11.7–16.7%)".
+  const n = 400;
+  const g = 25;
+  const rand = seededRandom(8);
+  const scores = new Float64Array(n * g);
+  const targets = new Uint8Array(n * g);
+  for (let i = 0; i < n * g; i++) {
+    const j = i % g;
+    targets[i] = rand() < (j < 3 ? 0.3 : 0.012) ? 1 : 0;
+    scores[i] = 1 / (1 + Math.exp(-(0.6 * (2 * targets[i] - 1) - 1.5 + gaussian(rand))));
+  }
+  const genres = Array.from({ length: g }, (_, j) => `genre${j}`);
+  const iv = bootstrapIntervals(scores, targets, n, genres, new Array(g).fill(0.3), { resamples: 400, seed: 2 });
+  const { value, low, high } = iv.mAP;
+  const width = high - low;
+  assert.ok(width > 0.01, `a real interval (${low}–${high})`);
+  assert.ok(high - value > 0.15 * width && value - low > 0.15 * width, `mAP ${value} should sit inside ${low}–${high}, not at an edge`);
+});
