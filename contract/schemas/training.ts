@@ -68,6 +68,8 @@ export const RunTagging = z.object({
   overrides: z.array(z.number().nullable()).nullable(),
   /** The model has a decision rule, so modes apply (older models have per-genre thresholds only). */
   hasModes: z.boolean(),
+  /** Why modes do not apply to this model, in words for the user (null when they do): its head type, or its age. */
+  noModes: z.string().nullable(),
   /** Mean automatic tags per poster in each mode on the posters the rule was fitted on (null without a rule). */
   expectedTags: z.object({ precise: z.number(), balanced: z.number(), broad: z.number() }).nullable(),
   updatedAt: z.string().nullable(),

@@ -307,9 +307,17 @@ function contentHash(metadata: unknown, modelJson: unknown, weights: Uint8Array)
   return hashBuffer(Buffer.concat([text, weights]));
 }
 
-/** Writes the model folder `dir` as one portable file. */
-export function exportHead(dir: string, file: string): HeadMetadata {
-  const { metadata, modelJson, weights } = readFolder(dir);
+/**
+ * Writes the model folder `dir` as one portable file. `evaluation`: the run's summary of how it was
+ * measured (kind, n, folds, intervals, warnings, …), merged into metadata.evaluation so an import can say
+ * the same; readers that predate it ignore the extra fields.
+ */
+export function exportHead(dir: string, file: string, opts: { evaluation?: { kind: string } & Record<string, unknown> } = {}): HeadMetadata {
+  const folder = readFolder(dir);
+  const { modelJson, weights } = folder;
+  const metadata: HeadMetadata = opts.evaluation
+    ? { ...folder.metadata, evaluation: { ...folder.metadata.evaluation, ...opts.evaluation, outOfFold: opts.evaluation.kind === 'cross-validation' } }
+    : folder.metadata;
   const container = {
     format: EXPORT_FORMAT,
     formatVersion: HEAD_FORMAT_VERSION,
@@ -324,7 +332,7 @@ export function exportHead(dir: string, file: string): HeadMetadata {
 }
 
 /** Reads and fully checks an exported file; nothing is written. */
-export function readHeadExport(file: string): { metadata: HeadMetadata; modelJson: io.ModelJSON; weights: Uint8Array } {
+export function readHeadExport(file: string): { metadata: HeadMetadata; modelJson: io.ModelJSON; weights: Uint8Array; sha256: string } {
   const parsed = exportSchema.safeParse(readJson(file, 'exported model'));
   if (!parsed.success) throw new ModelFileError(`${file} is not a Poster Tagger model export: ${issues(parsed.error)}`);
   const c = parsed.data;
@@ -334,7 +342,7 @@ export function readHeadExport(file: string): { metadata: HeadMetadata; modelJso
   }
   const metadata = validateMetadata(c.metadata, file);
   if (hashBuffer(weights) !== metadata.weightsSha256) throw new ModelFileError(`The weights in ${file} do not match the checksum in its metadata`);
-  return { metadata, modelJson: c.model as unknown as io.ModelJSON, weights };
+  return { metadata, modelJson: c.model as unknown as io.ModelJSON, weights, sha256: c.sha256 };
 }
 
 /** Unpacks an exported file into the model folder `dir` after checking it, and loads it to be sure. */

@@ -22,6 +22,10 @@ export interface Run {
   error: string | null;
   metrics: unknown;
   modelPath: string | null;
+  /** Imported from a model file: that file's content checksum (null for runs trained here, and for imports made before it was kept). */
+  importSha256: string | null;
+  /** The run was imported from a model file rather than trained here. */
+  imported: boolean;
 }
 
 export interface NewRun {
@@ -31,6 +35,8 @@ export interface NewRun {
   genres: readonly string[];
   config: Record<string, unknown>;
   seed: number;
+  /** An imported model: the file's content checksum (see migration 008). */
+  importSha256?: string | null;
 }
 
 interface RunRow {
@@ -48,6 +54,7 @@ interface RunRow {
   error: string | null;
   metrics: string | null;
   model_path: string | null;
+  import_sha256: string | null;
 }
 
 interface EpochRow {
@@ -80,8 +87,14 @@ function toRun(r: RunRow): Run {
     error: r.error,
     metrics: r.metrics === null ? null : JSON.parse(r.metrics),
     modelPath: r.model_path,
+    importSha256: r.import_sha256,
+    // Imports made before import_sha256 existed: no library, and the dataset text run-transfer.ts writes.
+    imported: r.import_sha256 !== null || (r.library_id === null && r.dataset.startsWith(IMPORTED_PREFIX)),
   };
 }
+
+/** How an imported run's dataset text starts (main/training/run-transfer.ts). */
+export const IMPORTED_PREFIX = 'Imported from ';
 
 /** NaN/Infinity are not JSON and not meaningful as REAL here: store NULL. */
 const num = (v: number) => (Number.isFinite(v) ? v : null);
@@ -97,8 +110,8 @@ function toEpoch(r: EpochRow): EpochMetrics {
 
 export function createRun(db: Db, run: NewRun): Run {
   const info = db
-    .prepare(`INSERT INTO runs (library_id, dataset, backbone, genres, config, seed) VALUES (?, ?, ?, ?, ?, ?)`)
-    .run(run.libraryId ?? null, run.dataset, run.backbone, JSON.stringify(run.genres), JSON.stringify(run.config), run.seed);
+    .prepare(`INSERT INTO runs (library_id, dataset, backbone, genres, config, seed, import_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    .run(run.libraryId ?? null, run.dataset, run.backbone, JSON.stringify(run.genres), JSON.stringify(run.config), run.seed, run.importSha256 ?? null);
   return getRun(db, Number(info.lastInsertRowid))!;
 }
 
@@ -148,6 +161,12 @@ export function listRuns(db: Db, opts: { libraryId?: number; limit?: number } = 
     .prepare(`SELECT * FROM runs ${where} ORDER BY created_at DESC, id DESC LIMIT @limit`)
     .all({ libraryId: opts.libraryId ?? null, limit: opts.limit ?? -1 }) as RunRow[];
   return rows.map(toRun);
+}
+
+/** The run imported from a model file with this content checksum, if any (the lowest id). */
+export function findImportedRun(db: Db, sha256: string): Run | undefined {
+  const row = db.prepare('SELECT * FROM runs WHERE import_sha256 = ? ORDER BY id LIMIT 1').get(sha256) as RunRow | undefined;
+  return row && toRun(row);
 }
 
 /** Deletes a run and (by cascade) its epochs. The model folder, if any, is the caller's to remove. */

@@ -38,7 +38,8 @@ function finishedRuns(db: Db): Run[] {
 /**
  * The run to tag with: the given one (which must have a saved model); else the run the user marked as the
  * default model, when it still has one; else the latest finished run on the same genres (those of the
- * context, or of the marked run whose model is gone); else the latest finished run. Validation metrics
+ * context, or of the marked run whose model is gone); else the latest finished run. Imported models are
+ * only chosen automatically when no run trained here has a model (marking one as default always works). Validation metrics
  * play no part: a run trained on a handful of posters can show a perfect mAP. Throws a message for the
  * user when there is no usable run.
  */
@@ -55,18 +56,25 @@ export function chooseRun(db: Db, runId?: number, context: ChoiceContext = {}): 
   const preferred = preferredId === undefined ? undefined : getRun(db, preferredId);
   if (preferred && usableRun(preferred)) return { run: preferred, kind: 'preferred', reason: 'marked as default by you' };
 
+  // An imported model never takes over silently: while a run trained here has a model, the automatic
+  // choice is among those (importing a file must not switch the model Tag uses); imports count only
+  // when there is nothing else, and the reason then says it is an imported model.
+  const trainedHere = runs.filter((r) => !r.imported);
+  const pool = trainedHere.length ? trainedHere : runs;
+  const what = trainedHere.length ? 'latest finished run' : 'latest imported model';
+  const onlyImports = trainedHere.length ? '' : ' (no run trained here has a model)';
   const genres = context.genres?.length ? context.genres : preferred?.genres;
   if (genres?.length) {
-    const match = runs.find((r) => sameGenres(r.genres, genres));
+    const match = pool.find((r) => sameGenres(r.genres, genres));
     if (match) {
       const reason = context.genres?.length
-        ? 'latest finished run on the same genres'
-        : `latest finished run on the same genres as run #${preferred!.id}, your default, which has no saved model`;
+        ? `${what} on the same genres${onlyImports}`
+        : `${what} on the same genres as run #${preferred!.id}, your default, which has no saved model`;
       return { run: match, kind: 'same-genres', reason };
     }
   }
-  const reason = preferred ? `latest finished run (your default, run #${preferred.id}, has no saved model)` : 'latest finished run';
-  return { run: runs[0], kind: 'latest', reason };
+  const reason = preferred ? `${what} (your default, run #${preferred.id}, has no saved model)` : `${what}${onlyImports}`;
+  return { run: pool[0], kind: 'latest', reason };
 }
 
 /** chooseRun without a throw: null when there is no usable run. */

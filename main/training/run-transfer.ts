@@ -9,10 +9,11 @@ import path from 'node:path';
 import type { Db } from '../db/database';
 import { UserError } from '../api/errors';
 import { EvalReport } from '../../contract/schemas/training';
-import { exportHead, importHead, ModelFileError, readHeadExport, type HeadMetadata, type LoadedHead } from '../ml/model-io';
-import { createRun, deleteRun, getRun, setRunStatus, type Run } from '../ml/runs-repo';
+import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata, type LoadedHead } from '../ml/model-io';
+import { createRun, deleteRun, findImportedRun, getRun, IMPORTED_PREFIX, listRuns, setRunStatus, type Run } from '../ml/runs-repo';
 import { checkBackboneFor } from './predictor';
 import { runModelDir, type RunOutcome } from './train-run';
+import { evaluationFromMetadata, evaluationOf } from './run-evaluation';
 
 export interface ExportResult {
   file: string;
@@ -32,11 +33,24 @@ export function exportRun(db: Db, runId: number, file: string, opts: { overwrite
   if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
   if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new UserError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
   const target = path.resolve(file);
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${target} is a folder; give a file name such as model.ptmodel.json.`);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${target} is a folder; give a file name such as ${path.join(target, 'model.ptmodel')}.`);
+  // A mistyped folder is not created: the model would land somewhere the user does not expect.
+  const folder = path.dirname(target);
+  const folderStat = fs.statSync(folder, { throwIfNoEntry: false });
+  if (!folderStat) throw new UserError(`The folder ${folder} does not exist.`);
+  if (!folderStat.isDirectory()) throw new UserError(`${folder} is a file, not a folder.`);
   // An existing file is an answer, not an error: the UI asks "Replace <file>?" and calls again with overwrite.
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
+  // The file carries how the run was measured, so an import on another computer says the same.
+  const outcome = run.metrics ? (run.metrics as RunOutcome) : null;
+  let evaluation: ReturnType<typeof evaluationOf> | undefined;
   try {
-    exportHead(run.modelPath, target);
+    evaluation = outcome?.metrics ? evaluationOf(outcome) : undefined;
+  } catch {
+    evaluation = undefined; // metrics of an unexpected shape: the model still exports, without the summary
+  }
+  try {
+    exportHead(run.modelPath, target, { evaluation });
   } catch (err) {
     asUserError(err);
   }
@@ -46,11 +60,13 @@ export function exportRun(db: Db, runId: number, file: string, opts: { overwrite
 /** What the runs table keeps for an imported model: its validation metrics when they are a full report. */
 function outcomeOf(metadata: HeadMetadata, file: string): Partial<RunOutcome> {
   const metrics = EvalReport.safeParse(metadata.metrics);
+  const evaluation = evaluationFromMetadata(metadata);
   return {
     ...(metrics.success ? { metrics: metrics.data } : {}),
     thresholds: metadata.thresholds,
     globalThreshold: metadata.globalThreshold,
     ...(metadata.decision ? { decision: metadata.decision } : {}),
+    ...(evaluation ? { evaluation } : {}),
     notes: [`Imported from ${path.basename(file)} (trained with Poster Tagger ${metadata.appVersion} on ${metadata.createdAt}).`],
   };
 }
@@ -58,19 +74,25 @@ function outcomeOf(metadata: HeadMetadata, file: string): Partial<RunOutcome> {
 /** Checks `file` completely, then stores it as a new done run under `modelsDir`. */
 export async function importRun(db: Db, modelsDir: string, file: string): Promise<Run> {
   const source = path.resolve(file);
-  if (!fs.statSync(source, { throwIfNoEntry: false })?.isFile()) throw new UserError(`File not found: ${source}`);
+  const stat = fs.statSync(source, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) throw new UserError(`${source} is a folder, not a model file: give the path of an exported model file (such as model.ptmodel).`);
+  if (!stat?.isFile()) throw new UserError(`File not found: ${source}`);
   let metadata: HeadMetadata;
+  let sha256: string;
   try {
-    metadata = readHeadExport(source).metadata;
+    ({ metadata, sha256 } = readHeadExport(source));
   } catch (err) {
     asUserError(err);
   }
+  const same = sameModel(db, sha256, metadata);
+  if (same) throw new UserError(`This model is already run #${same.id}.`, 'conflict');
   checkBackboneFor({ metadata } as LoadedHead); // only the metadata is looked at
   const outcome = outcomeOf(metadata, source);
   const seed = Number(metadata.config.seed);
   const run = createRun(db, {
     libraryId: null,
-    dataset: `Imported from ${path.basename(source)}`,
+    importSha256: sha256,
+    dataset: `${IMPORTED_PREFIX}${path.basename(source)}`,
     backbone: metadata.backbone.id,
     genres: metadata.genres,
     config: metadata.config,
@@ -88,4 +110,24 @@ export async function importRun(db: Db, modelsDir: string, file: string): Promis
   // Without a full report the run shows no metrics rather than half-filled ones.
   setRunStatus(db, run.id, 'done', { metrics: outcome.metrics ? outcome : null, modelPath: dir });
   return getRun(db, run.id)!;
+}
+
+/**
+ * The run that already has this model: one imported from a file with the same checksum, else a run whose
+ * saved model has the same weights (a run trained here, or imported before checksums were kept).
+ */
+function sameModel(db: Db, sha256: string, metadata: HeadMetadata): Run | undefined {
+  const imported = findImportedRun(db, sha256);
+  if (imported) return imported;
+  return listRuns(db)
+    .filter((r) => r.status === 'done' && r.modelPath && fs.existsSync(r.modelPath))
+    .sort((a, b) => a.id - b.id)
+    .find((r) => {
+      try {
+        const m = readHeadMetadata(r.modelPath!);
+        return m.weightsSha256 === metadata.weightsSha256 && m.genres.join('\n') === metadata.genres.join('\n');
+      } catch {
+        return false;
+      }
+    });
 }

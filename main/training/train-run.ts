@@ -42,6 +42,8 @@ export interface RunOutcome {
   /** Default head: the decision rule and how the model was cross-validated (metrics are then out of fold). */
   decision?: TrainResult['decision'];
   crossValidation?: TrainResult['crossValidation'];
+  /** Imported runs: how the model was measured where it was trained (its file's summary, see run-evaluation.ts). */
+  evaluation?: unknown;
 }
 
 export const EVALUATION_FILE = 'evaluation.json';

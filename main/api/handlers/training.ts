@@ -8,7 +8,7 @@ import { availableBackbones, DEFAULT_BACKBONE } from '../../ml/backbones/registr
 import { resolveTrainConfig } from '../../ml/head';
 import { createRun, deleteRun, getRun, getRunEpochs, listRuns, setRunStatus, type Run } from '../../ml/runs-repo';
 import { backboneOption } from './backbones';
-import { reliabilityWarnings } from '../../ml/intervals';
+import { evaluationOf } from '../../training/run-evaluation';
 import { trainingData, TUTORIAL_GENRES } from '../../training/training-data';
 import { EVALUATION_FILE, runModelDir, runTraining, type RunOutcome } from '../../training/train-run';
 import { exportRun, importRun } from '../../training/run-transfer';
@@ -17,6 +17,7 @@ import { allRunTagging, DEFAULT_TAGGING, getRunTagging, preferredRunId, setPrefe
 import { displayThresholds, type HeadRules } from '../../ml/head-tags';
 import { rederiveRunTags } from '../../tagging/retag';
 import { defaultRun, usableRun } from '../../tagging/run-choice';
+import { trainingJobKey } from '../../jobs/duplicate-jobs';
 
 type TrainingCalls =
   | 'train:options'
@@ -41,7 +42,15 @@ function outcomeOf(run: Run): RunOutcome | null {
 
 function taggingView(run: Run, t: RunTagging): z.infer<typeof T.RunTagging> {
   const rule = runHeadRules(run)?.metadata.decision;
-  return { mode: t.mode, maxTags: t.maxTags, overrides: t.overrides, hasModes: Boolean(rule), expectedTags: rule ? { ...rule.expectedTagsPerPoster } : null, updatedAt: t.updatedAt };
+  return { mode: t.mode, maxTags: t.maxTags, overrides: t.overrides, hasModes: Boolean(rule), noModes: rule ? null : noModesReason(run), expectedTags: rule ? { ...rule.expectedTagsPerPoster } : null, updatedAt: t.updatedAt };
+}
+
+/** Why a run's model has no tagging modes: only the default (cross-validated linear) head fits a decision rule. */
+export function noModesReason(run: Pick<Run, 'config'>): string {
+  const head = String(run.config.head ?? 'default');
+  if (head === 'mlp') return 'Tagging modes come with the default (cross-validated linear) head; this MLP model tags with its per-genre thresholds.';
+  if (head === 'baseline') return 'Tagging modes come with the default (cross-validated linear) head; this tutorial linear model tags with its per-genre thresholds.';
+  return 'This model was trained before tagging modes; it tags with its per-genre thresholds.';
 }
 
 function summary(b: Backend, run: Run, tagging: RunTagging = getRunTagging(b.db, run.id)): z.infer<typeof T.RunSummary> {
@@ -69,32 +78,6 @@ function summary(b: Backend, run: Run, tagging: RunTagging = getRunTagging(b.db,
     hasModel: Boolean(run.modelPath && fs.existsSync(run.modelPath)),
     tagging: taggingView(run, tagging),
     preferred: tagging.preferred,
-  };
-}
-
-/** How a finished run's numbers were measured; older runs (validation posters) get their warnings computed here. */
-function evaluationOf(outcome: RunOutcome): z.infer<typeof T.RunEvaluation> {
-  const cv = outcome.crossValidation;
-  if (cv) {
-    return {
-      kind: 'cross-validation',
-      n: cv.intervals.n,
-      folds: cv.folds,
-      intervals: { mAP: cv.intervals.mAP, microF1: cv.intervals.microF1, macroF1: cv.intervals.macroF1, samplesF1: cv.intervals.samplesF1, tagsPerPoster: cv.intervals.tagsPerPoster },
-      labelledMeanTags: outcome.decision?.labelledMeanTags ?? null,
-      curveF1: 'out-of-fold scores; F1 at the best single out-of-fold threshold (the final rule is tuned per genre)',
-      warnings: cv.warnings,
-    };
-  }
-  const m = outcome.metrics;
-  return {
-    kind: 'validation',
-    n: m.n,
-    folds: null,
-    intervals: null,
-    labelledMeanTags: null,
-    curveF1: 'validation posters; F1 at threshold 0.5',
-    warnings: reliabilityWarnings(m.n, m.perGenre.map((g) => g.support), m.perGenre.map((g) => g.genre)),
   };
 }
 
@@ -160,6 +143,10 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       } catch (err) {
         throw new UserError((err as Error).message);
       }
+      // Train pressed again with the same settings: that training, not a second identical run.
+      const key = trainingJobKey({ libraryId: req.libraryId, genres: data.genres, backbone, config });
+      const same = b.jobs.findActive<{ runId: number }>(key);
+      if (same) return { runId: same.meta.runId, job: same.snapshot, queued: same.snapshot.status === 'queued', alreadyRunning: true };
       const run = createRun(b.db, {
         libraryId: req.libraryId,
         dataset: `${data.libraryName} (${data.train.length} train / ${data.val.length || 'held-out'} val)`,
@@ -171,6 +158,8 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       const queued = b.jobs.busy('train');
       const { snapshot } = b.jobs.start({
         kind: 'train',
+        key,
+        meta: { runId: run.id },
         title: `Training run #${run.id}`,
         lane: 'train',
         run: async (ctx) => {

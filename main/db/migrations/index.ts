@@ -6,6 +6,7 @@ import { predictionsMigration } from './004_predictions';
 import { embeddingsF16Migration } from './005_embeddings_f16';
 import { runTaggingMigration } from './006_run_tagging';
 import { runsAutoincrementMigration } from './007_runs_autoincrement';
+import { runImportHashMigration } from './008_run_import_hash';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,4 @@ export interface Migration {
 }
 
 /** Every schema version, in order. Shipped migrations are never edited; add a new one instead. */
-export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration, embeddingsF16Migration, runTaggingMigration, runsAutoincrementMigration];
+export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration, embeddingsF16Migration, runTaggingMigration, runsAutoincrementMigration, runImportHashMigration];

@@ -32,7 +32,9 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
       INSERT INTO libraries (id, root, name) VALUES (1, '/posters', 'Posters');
       INSERT INTO images (id, library_id, rel_path, poster_id, size, mtime_ms) VALUES (10, 1, 'a.jpg', 'a', 5, 1);
     `);
-    for (let i = 0; i < 3; i++) createRun(db, newRun());
+    // Rows as the schema of version 6 has them (createRun writes columns of later versions).
+    const insert = db.prepare(`INSERT INTO runs (dataset, backbone, genres, config, seed) VALUES ('posters', 'mobilenet_v2', '["Action","Drama"]', '{"head":"default"}', 1)`);
+    for (let i = 0; i < 3; i++) insert.run();
     db.exec(`
       INSERT INTO run_epochs (run_id, epoch, val_map) VALUES (1, 1, 0.2), (1, 2, 0.3), (3, 1, 0.4);
       INSERT INTO predictions (id, run_id, hash, genre_count, probabilities, tags) VALUES (7, 3, 'h', 1, x'0000803f', '["Action"]');
@@ -42,13 +44,16 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
     `);
     const before = db.prepare('SELECT * FROM runs ORDER BY id').all();
 
-    assert.deepEqual(migrate(db), [7]);
+    assert.deepEqual(migrate(db, migrations.filter((m) => m.version <= 7)), [7]);
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are on again');
     assert.deepEqual(db.pragma('foreign_key_check'), []);
     assert.deepEqual(db.prepare('SELECT * FROM runs ORDER BY id').all(), before, 'every run, id and column as it was');
     assert.match(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'runs'").pluck().get() as string, /AUTOINCREMENT/);
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'").pluck().all();
     assert.deepEqual([...indexes].sort(), ['runs_library', 'runs_status']);
+    // Then the later ones (008 adds import_sha256): the rows stay, imports made before it are still recognised.
+    assert.deepEqual(migrate(db), migrations.filter((m) => m.version > 7).map((m) => m.version));
+    assert.deepEqual(listRuns(db).map((r) => [r.id, r.importSha256, r.imported]), [[3, null, false], [2, null, false], [1, null, false]]);
     assert.equal(getRunEpochs(db, 1).length, 2);
     assert.equal(db.prepare('SELECT COUNT(*) FROM predictions').pluck().get(), 1);
     assert.equal(db.prepare('SELECT COUNT(*) FROM prediction_scores').pluck().get(), 1);
