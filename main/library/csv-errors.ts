@@ -9,10 +9,16 @@ interface CsvErrorLike {
   message?: string;
 }
 
-/** One sentence, without the line (the caller adds "Line N: "). `header` names the field when known. */
-export function describeCsvError(err: unknown, header?: readonly string[]): string {
+/**
+ * One sentence, without the line (the caller adds "Line N: "). `header` names the field when known;
+ * `lineText` (the failing record's first line) lets it check that naming by position is right: csv-parse
+ * counts the fields before the error by their commas, so an unquoted value with a comma in it (a genre list
+ * such as `['Action', 'Com"edy']`) shifts the count onto the next column's name. Then the field is shown by
+ * its text instead of a header name that would point at the wrong column.
+ */
+export function describeCsvError(err: unknown, header?: readonly string[], lineText?: string): string {
   const e = (typeof err === 'object' && err !== null ? err : {}) as CsvErrorLike;
-  const where = fieldName(e.column, header);
+  const where = fieldName(e.column, header, lineText);
   switch (e.code) {
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
@@ -47,8 +53,45 @@ export function atLine(line: number, sentence: string): string {
   return `Line ${line}: ${sentence}`;
 }
 
-function fieldName(column: CsvErrorLike['column'], header?: readonly string[]): string {
+function fieldName(column: CsvErrorLike['column'], header?: readonly string[], lineText?: string): string {
   if (typeof column !== 'number') return '';
+  if (lineText !== undefined && header?.length) {
+    const fields = lenientFields(lineText.replace(/\r?\n$|\r$/, ''));
+    if (fields.length !== header.length) {
+      // Not the header's shape: the position is not a column. Show the text of the field instead, if known.
+      const text = fields[column]?.trim();
+      return text ? ` (“${text.length > 40 ? `${text.slice(0, 40)}…` : text}”)` : '';
+    }
+  }
   const name = header?.[column]?.trim();
   return name ? ` "${name}"` : ` ${column + 1}`;
+}
+
+/**
+ * A broken line cut into fields the way a person reads it: a quote at the start of a field quotes it up to
+ * the next quote; any other quote is text; commas outside quotes separate fields. Never throws.
+ */
+export function lenientFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let atStart = true;
+  for (const ch of line) {
+    if (quoted) {
+      if (ch === '"') quoted = false;
+      else cur += ch;
+      continue;
+    }
+    if (ch === ',') {
+      out.push(cur);
+      cur = '';
+      atStart = true;
+      continue;
+    }
+    if (ch === '"' && atStart) quoted = true;
+    else cur += ch;
+    atStart = false;
+  }
+  out.push(cur);
+  return out;
 }

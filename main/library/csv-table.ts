@@ -64,7 +64,7 @@ export function parseCsvTable(text: string, relPath: string, report: ReportBuild
         report.add('csv-unreadable', relPath, `cannot parse CSV: ${describeCsvError(err, records[0]?.cells)}`);
         break;
       }
-      report.add('malformed-row', relPath, atLine(bad + 1, describeCsvError(err, records[0]?.cells)), bad + 1);
+      report.add('malformed-row', relPath, atLine(bad + 1, describeCsvError(err, records[0]?.cells, lineOf(text, lineStarts, bad))), bad + 1);
       base = bad + 1;
       if (base >= lineStarts.length) break;
     }

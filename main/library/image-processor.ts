@@ -36,7 +36,7 @@ export async function processImage(file: string, thumbnailsDir: string): Promise
     width = meta.autoOrient?.width ?? meta.width ?? null;
     height = meta.autoOrient?.height ?? meta.height ?? null;
   } catch (err) {
-    return failed(hash, null, null, 'decode-failed', `cannot decode image: ${(err as Error).message}`);
+    return failed(hash, null, null, 'decode-failed', `cannot decode image: ${distinctLines(err)}`);
   }
   if (width !== null && height !== null && width * height > MAX_INPUT_PIXELS) {
     return failed(hash, width, height, 'image-too-large', `image too large to decode (${width}×${height} px; limit ${MAX_INPUT_PIXELS / 1e6} MP)`);
@@ -66,7 +66,13 @@ export function errorKindOf(error: string): IssueKind {
  * the pixel data is what is broken: say that rather than nothing.
  */
 function pixelError(err: unknown, format: string): string {
-  const msg = String(err instanceof Error ? err.message : err).split('\n')[0].trim();
+  const msg = distinctLines(err).split('; ')[0];
   if (msg && !/^unknown error$/i.test(msg)) return msg;
   return `corrupt or truncated ${format ? `${format.toUpperCase()} ` : ''}image (its pixel data cannot be decoded)`;
+}
+
+/** libvips repeats a line per attempt ("VipsJpeg: Unsupported marker type 0x20" three times): each once. */
+export function distinctLines(err: unknown): string {
+  const lines = String(err instanceof Error ? err.message : err).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return [...new Set(lines)].join('; ');
 }

@@ -109,7 +109,9 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
     }
   })();
 
-  // New and changed files, in gallery order so the first screenful is the first batch.
+  // New and changed files, in gallery order (relative path, as the gallery sorts; a layout lists them in its
+  // own order, e.g. the CSV's rows), so the first screenful is the first batch and later ones append below it.
+  work.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   const total = work.length;
   let done = 0;
   let failed = 0;
@@ -142,6 +144,9 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
 
   const concurrency = Math.max(1, opts.concurrency ?? Math.max(2, os.availableParallelism()) * 2);
   let next = 0;
+  /** Read but not yet queued for writing (waiting for an earlier file); `ready` is the next one in order. */
+  const finished: (ProcessedImage | null | undefined)[] = new Array(work.length);
+  let ready = 0;
   let stop: unknown = null;
   const worker = async () => {
     while (next < work.length && stop === null) {
@@ -151,7 +156,8 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
         stop = err;
         return;
       }
-      const img = work[next++];
+      const at = next++;
+      const img = work[at];
       let res: ProcessedImage | null;
       if (img.format === null) {
         // Already known not to be an image (reported by the scan): a row with the error, nothing to decode.
@@ -161,14 +167,25 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
         if (res?.error && res.errorKind) report.add(res.errorKind, img.relPath, res.error);
       }
       done++;
-      if (res === null) continue; // vanished while we worked: the next index drops it
-      if (res.error) failed++;
-      pending.push({ img, res });
-      const limit = written === 0 ? firstBatch : batchSize;
-      if (pending.length >= limit || performance.now() - lastFlush > FLUSH_MS) {
-        flush();
-        ctx.progress({ phase: 'Reading posters', done, failed, total, message: img.relPath });
+      if (res?.error) failed++;
+      // Written in gallery order, whatever order the decodes finish in: each batch lands after the posters a
+      // gallery already shows, so the grid grows at the end instead of shifting while indexing runs.
+      finished[at] = res; // null: vanished while we worked (the next index drops it)
+      let flushed = false;
+      while (ready < work.length && finished[ready] !== undefined) {
+        const r = finished[ready];
+        if (r) pending.push({ img: work[ready], res: r });
+        finished[ready++] = undefined;
+        if (pending.length >= (written === 0 ? firstBatch : batchSize)) {
+          flush();
+          flushed = true;
+        }
       }
+      if (!flushed && performance.now() - lastFlush > FLUSH_MS) {
+        flush();
+        flushed = true;
+      }
+      if (flushed) ctx.progress({ phase: 'Reading posters', done, failed, total, message: img.relPath });
     }
   };
   ctx.progress({ phase: 'Reading posters', done: 0, failed: 0, total });

@@ -74,11 +74,32 @@ export function openLibrary(db: Db, folder: string, opts: { name?: string; layou
   const root = resolveLibraryRoot(folder);
   const existing = db.prepare('SELECT id FROM libraries WHERE root = ?').pluck().get(root) as number | undefined;
   if (existing !== undefined) return getLibrary(db, existing);
+  refuseOverlap(db, root);
   const layout = opts.layout ?? 'auto';
   if (!LAYOUTS.includes(layout)) throw new Error(`Unknown layout "${layout}" (one of: ${LAYOUTS.join(', ')})`);
   const name = opts.name?.trim() || path.basename(root) || root;
   const id = db.prepare('INSERT INTO libraries (root, name, layout) VALUES (?, ?, ?)').run(root, name, layout).lastInsertRowid;
   return getLibrary(db, Number(id));
+}
+
+/**
+ * Two libraries over the same files would each keep their own copy of the labels (an edit written from one is
+ * never seen by the other), so a folder inside an open library, or one holding an open library, is refused.
+ */
+function refuseOverlap(db: Db, root: string): void {
+  const rows = db.prepare('SELECT id, root, name FROM libraries ORDER BY id').all() as { id: number; root: string; name: string }[];
+  const within = (inner: string, outer: string) => {
+    const rel = path.relative(outer, inner);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  const parent = rows.find((r) => within(root, r.root));
+  if (parent) {
+    throw new Error(`This folder is inside the library "${parent.name}" (${parent.root}), which is already open — open that one, or forget it first.`);
+  }
+  const child = rows.find((r) => within(r.root, root));
+  if (child) {
+    throw new Error(`This folder contains the library "${child.name}" (${child.root}), which is already open — open that one, or forget it first.`);
+  }
 }
 
 export function updateLibrary(db: Db, id: number, patch: { name?: string; layout?: LayoutSetting }): LibraryRow {

@@ -55,3 +55,25 @@ test('describeCsvError: codes csv-parse uses, and an unknown one without its pos
   assert.match(describeCsvError({ code: 'CSV_INVALID_OPENING_QUOTE', column: 2 }), /^a field 3 has a quote/);
   assert.equal(describeCsvError({ code: 'CSV_SOMETHING_NEW', message: 'Odd thing at line 9' }), 'cannot be read as CSV (Odd thing)');
 });
+
+// QA 13: the stray quote was in the Genre value, the message named the column "Action".
+test('a stray quote in a Genre value is blamed on Genre, never on the next column', () => {
+  const header = 'Id,Genre,Action,Comedy\n';
+  // Text after the closing quote of a quoted genre list.
+  const [closing] = issuesOf(`${header}tt0,Drama,0,0\ntt1,"Action, Comedy"x,1,1\n`);
+  assert.equal(closing.line, 3);
+  assert.equal(closing.message, 'Line 3: a quote inside a field must be doubled ("") — the field "Genre" ends at the quote but text follows');
+  // A quote inside an unquoted genre list that has commas: csv-parse counts the list's comma as a field
+  // boundary and reports field 2 ("Action"); the row does not have the header's shape, so no column is named.
+  const [inside] = issuesOf(`${header}tt2,['Action', 'Com"edy'],1,1\n`);
+  assert.equal(inside.line, 2);
+  assert.doesNotMatch(inside.message, /"Action"|"Comedy"/, inside.message);
+  assert.equal(inside.message, `Line 2: a field (“'Com"edy']”) has a quote in the middle — put the whole field in quotes and double the quote inside ("")`);
+  // A quote inside a quoted genre list: the list ends early, at the stray quote, and that is the Genre field.
+  const [quoted] = issuesOf(`${header}tt3,"['Action', 'Com"edy']",1,1\n`);
+  assert.match(quoted.message, /the field "Genre" ends at the quote/);
+  // The rows after the broken ones still load.
+  const report = new ReportBuilder();
+  const table = parseCsvTable(`${header}tt1,"Action, Comedy"x,1,1\ntt4,Drama,0,0\n`, 'train/metadata.csv', report);
+  assert.deepEqual(table?.rows.map((r) => r.cells[0]), ['tt4']);
+});

@@ -192,3 +192,31 @@ test('a library whose folder vanished fails with a clear message', async () => {
     s.done();
   }
 });
+
+// QA 20: posters inserted above the ones already shown, so the grid shifted while indexing ran.
+test('indexing writes in gallery order: each batch appends after the posters already shown', async () => {
+  const s = setup();
+  try {
+    const rows: [string, string[]][] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = `tt${String(i).padStart(4, '0')}`;
+      await writeImage(path.join(s.root, `train/${id}.jpg`), 'jpeg', i + 1, 24 + (i % 7) * 40, 36 + (i % 5) * 50);
+      rows.push([id, ['Drama']]);
+    }
+    // The CSV lists them backwards (and the decodes finish in any order).
+    writeText(path.join(s.root, 'train/metadata.csv'), metadataCsv(['Drama'], rows.reverse()));
+    const lib = openLibrary(s.db, s.root);
+    const seen: string[][] = [];
+    await indexLibrary(s.db, lib.id, standaloneJobContext({}), {
+      thumbnailsDir: s.thumbs, firstBatchSize: 2, batchSize: 3, concurrency: 6,
+      onBatch: () => seen.push(queryPosters(s.db, { libraryId: lib.id, limit: 1000 }).items.map((i) => i.relPath)),
+    });
+    assert.ok(seen.length >= 5, `${seen.length} batches`);
+    for (let b = 1; b < seen.length; b++) {
+      assert.deepEqual(seen[b].slice(0, seen[b - 1].length), seen[b - 1], `batch ${b} inserted above the shown posters`);
+    }
+    assert.equal(seen.at(-1)!.length, 30);
+  } finally {
+    s.done();
+  }
+});
