@@ -118,7 +118,11 @@ export const calls = {
   ),
   'backbones:download': call(T.BackboneDownloadRequest, JobSnapshot, 'Download a backbone listed as "not downloaded yet" (a job with progress; cancellable).'),
   'backbones:import': call(T.BackboneImportRequest, T.BackboneOption, 'Add a TF.js graph model folder (model.json + weight files) as a backbone, after checking it runs.'),
-  'train:start': call(T.TrainRequest, z.object({ runId: z.number(), job: JobSnapshot, queued: z.boolean() }), 'Start training a model on a library (one training runs at a time; later ones wait).'),
+  'train:start': call(
+    T.TrainRequest,
+    z.object({ runId: z.number(), job: JobSnapshot, queued: z.boolean(), alreadyRunning: z.boolean().optional() }),
+    'Start training a model on a library (one training runs at a time; later ones wait). Identical settings while such a training is queued or running return it (alreadyRunning) instead of a second run.',
+  ),
   'runs:list': call(Empty, z.array(T.RunSummary), 'All training runs, newest first.'),
   'runs:get': call(z.object({ id: z.number().int().positive() }).strict(), T.RunDetail, "A run's settings, per-epoch curves and final metrics."),
   'runs:delete': call(z.object({ id: z.number().int().positive() }).strict(), z.object({ deleted: z.boolean() }), 'Delete a run and its model files.'),
@@ -155,8 +159,8 @@ export const calls = {
   ),
   'tag:start': call(
     G.TagStart,
-    z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), reason: z.string(), queued: z.boolean() }),
-    "Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted.",
+    z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), reason: z.string(), queued: z.boolean(), alreadyRunning: z.boolean() }),
+    "Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted. The same run and folders while such a job is queued or running return that job (alreadyRunning) instead of a second one.",
   ),
   'tag:export': call(G.TagExport, G.ExportResult, 'Export tags: CSV, JSON, a training metadata.csv, or XMP sidecars next to the images.'),
   'predictions:forImages': call(G.ForImages, G.ImagePredictions, "Posters' predicted genres, probabilities and rejected tags by a run."),

@@ -96,6 +96,8 @@ export const TagExport = z
     file: Path.optional(),
     /** Replace the target file if it exists (after the user confirmed it by name); otherwise nothing is written and the result names the existing file (`exists`). */
     overwrite: z.boolean().optional(),
+    /** XMP: write only the sidecars that do not exist yet; our existing ones stay as they are (the user chose "Keep them"). */
+    keepExisting: z.boolean().optional(),
   })
   .strict()
   .refine((v) => (v.libraryIds ? 1 : 0) + (v.folder ? 1 : 0) === 1, { message: 'Give either libraryIds or folder' });
@@ -107,4 +109,10 @@ export const ExportResult = z.object({
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
   /** The target exists and overwrite was not set: nothing was written; ask the user, naming this file. */
   exists: z.string().optional(),
+  /** XMP, with `exists`: our own sidecars this export would change (how many, the first few) and how many it would newly write. */
+  replace: z.object({ count: z.number(), files: z.array(z.string()), newFiles: z.number() }).optional(),
+  /** Files that already held exactly this export (ignoring its timestamp): left alone, not rewritten. */
+  unchanged: z.number().optional(),
+  /** XMP with keepExisting: our existing sidecars left as they were. */
+  kept: z.number().optional(),
 });

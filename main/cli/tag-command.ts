@@ -24,7 +24,7 @@ Options:
   --xmp                Write an XMP sidecar (<image>.xmp, genres as keywords) next to each poster;
                        sidecars written by other programs are left untouched
   --force              Predict every poster again, even those already tagged by this run
-  --overwrite          Replace the --export file if it exists (otherwise it is left alone)
+  --overwrite          Replace the --export file (and Poster Tagger's own XMP sidecars) if they exist (otherwise they are left alone)
   --data-dir DIR       Use DIR instead of the default data folder (or set POSTER_TAGGER_DATA_DIR)
 `;
 
@@ -107,8 +107,9 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       io.err(`Wrote ${plural(out.count, 'poster')} to ${exportFile}\n`);
     }
     if (values.xmp) {
-      const out = await call(b, 'tag:export', { runId: started.runId, libraryIds: started.libraryIds, format: 'xmp' });
-      io.err(`Wrote ${plural(out.filesWritten, 'XMP sidecar')}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`);
+      const out = await call(b, 'tag:export', { runId: started.runId, libraryIds: started.libraryIds, format: 'xmp', overwrite: values.overwrite });
+      if (out.replace) throw new CliError(`${plural(out.replace.count, 'XMP sidecar')} written by Poster Tagger would change (e.g. ${out.replace.files[0]}); nothing was written (add --overwrite to replace them)`, EXIT.failed);
+      io.err(`Wrote ${plural(out.filesWritten, 'XMP sidecar')}${out.unchanged ? `; ${out.unchanged} already up to date` : ''}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`);
       for (const s of out.skipped.slice(0, 5)) io.err(`  skipped: ${s.file}: ${s.reason}\n`);
     }
     // Every poster unreadable: say so with the exit code too.

@@ -9,6 +9,13 @@ export interface JobSpec<T> {
   title: string;
   /** Jobs with the same lane run one at a time, in order (e.g. one training at a time). */
   lane?: string;
+  /**
+   * What the job does, e.g. `tag:run=2:libraries=3,5`: while a job with this key is queued, running or
+   * paused, `findActive(key)` returns it, so a second identical request joins it instead of queueing a copy.
+   */
+  key?: string;
+  /** Facts the caller needs back when an identical request finds this job (e.g. its run id). */
+  meta?: unknown;
   run(ctx: JobContext): Promise<T>;
   /** Turns the job's result into the summary shown to the user. */
   summarize?(result: T): unknown;
@@ -16,6 +23,8 @@ export interface JobSpec<T> {
 
 interface Entry {
   snap: JobSnapshot;
+  key?: string;
+  meta?: unknown;
   abort: AbortController;
   paused: boolean;
   resumeWaiters: (() => void)[];
@@ -47,6 +56,8 @@ export class JobManager {
         total: 0,
         startedAt: new Date().toISOString(),
       },
+      key: spec.key,
+      meta: spec.meta,
       abort: new AbortController(),
       paused: false,
       resumeWaiters: [],
@@ -74,8 +85,8 @@ export class JobManager {
           this.update(
             entry,
             cancelled
-              ? { status: 'cancelled', phase: 'Cancelled', finishedAt: new Date().toISOString(), etaSeconds: undefined }
-              : { status: 'failed', phase: 'Failed', error: err instanceof Error ? err.message : String(err), finishedAt: new Date().toISOString(), etaSeconds: undefined },
+              ? { status: 'cancelled', phase: 'Cancelled', finishedAt: new Date().toISOString(), rate: undefined, etaSeconds: undefined }
+              : { status: 'failed', phase: 'Failed', error: err instanceof Error ? err.message : String(err), finishedAt: new Date().toISOString(), rate: undefined, etaSeconds: undefined },
             true,
           );
           throw err;
@@ -108,6 +119,18 @@ export class JobManager {
   /** Is a job of this lane queued or running? */
   busy(lane: string): boolean {
     return [...this.jobs.values()].some((e) => ['queued', 'running', 'paused'].includes(e.snap.status) && this.lanes.get(lane) === e.promise);
+  }
+
+  /**
+   * The queued, running or paused job started with this key (see JobSpec.key), with its meta; undefined
+   * when there is none. Callers check it right before `start`, in the same tick, so two requests that
+   * arrive together (a double click) cannot both miss it.
+   */
+  findActive<M = unknown>(key: string): { snapshot: JobSnapshot; meta: M } | undefined {
+    for (const e of this.jobs.values()) {
+      if (e.key === key && !isFinished(e.snap.status)) return { snapshot: { ...e.snap }, meta: e.meta as M };
+    }
+    return undefined;
   }
 
   cancel(id: string): JobSnapshot {
@@ -175,6 +198,13 @@ export class JobManager {
     const left = p.total - p.done - p.failed;
     const etaSeconds = rate && rate > 0 && left >= 0 ? left / rate : undefined;
     const changedPhase = p.phase !== e.snap.phase;
+    if (e.snap.status === 'paused') {
+      // Work already under way when the user paused (a batch in a worker) still reports: counts yes, but a
+      // paused job has no speed and no time left; and its phase stays "Paused" so it reads as what it is.
+      e.rateWindow = [];
+      this.update(e, { done: p.done, failed: p.failed, total: p.total, rate: undefined, etaSeconds: undefined }, false);
+      return;
+    }
     this.update(e, { ...p, message: p.message, rate, etaSeconds }, changedPhase || p.done + p.failed >= p.total);
   }
 

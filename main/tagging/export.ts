@@ -41,6 +41,15 @@ export interface ExportResult {
    * is part of the flow (the UI shows "Replace <file>?"), so it is an answer, not an error.
    */
   exists?: string;
+  /**
+   * XMP, with `exists`: our own sidecars whose content this export would change (how many, the first few)
+   * and how many sidecars it would newly write. The UI asks "Replace N XMP sidecars … (e.g. …)?".
+   */
+  replace?: { count: number; files: string[]; newFiles: number };
+  /** Files that already held exactly this export (ignoring its timestamp): left alone, not rewritten. */
+  unchanged?: number;
+  /** XMP with keepExisting: our existing sidecars left as they were, by the user's choice. */
+  kept?: number;
 }
 
 const LISTED = 100;
@@ -157,7 +166,7 @@ export function escapeXml(s: string): string {
 export const XMP_TOOLKIT = 'Poster Tagger';
 
 /** An XMP packet with the genres as dc:subject keywords (what Lightroom, digiKam and darktable show as tags). */
-export function xmpSidecar(tags: readonly string[], runId: number): string {
+export function xmpSidecar(tags: readonly string[], runId: number, metadataDate = new Date().toISOString()): string {
   const items = tags.map((t) => `     <rdf:li>${escapeXml(t)}</rdf:li>`).join('\n');
   return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="${XMP_TOOLKIT}">
@@ -166,7 +175,7 @@ export function xmpSidecar(tags: readonly string[], runId: number): string {
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
     xmp:CreatorTool="${XMP_TOOLKIT} (run ${runId})"
-    xmp:MetadataDate="${new Date().toISOString()}">
+    xmp:MetadataDate="${metadataDate}">
    <dc:subject>
     <rdf:Bag>
 ${items}
@@ -184,25 +193,57 @@ export function isOurSidecar(content: string): boolean {
   return content.includes(`x:xmptk="${XMP_TOOLKIT}"`);
 }
 
+/** Exports compared without their timestamps (XMP MetadataDate, JSON exportedAt): equal means nothing to write. */
+export function sameExport(existing: string, next: string): boolean {
+  const bare = (t: string) => t.replace(/xmp:MetadataDate="[^"]*"/, 'xmp:MetadataDate=""').replace(/"exportedAt": "[^"]*"/, '"exportedAt": ""');
+  return existing === next || bare(existing) === bare(next);
+}
+
+const FEW = 5;
+
+export interface XmpOptions {
+  /** Replace our own sidecars whose content changes (the user confirmed it); otherwise nothing is written and the answer lists them. */
+  overwrite?: boolean;
+  /** Write only the sidecars that do not exist yet; ours that exist stay as they are ("Keep them"). */
+  keepExisting?: boolean;
+  signal?: AbortSignal;
+}
+
 /**
- * Writes `<image file>.xmp` next to each poster. Policy for an existing sidecar: ours (x:xmptk="Poster
- * Tagger") is replaced; anyone else's is skipped and reported, never modified or merged, because merging
- * arbitrary RDF could lose another tool's data. A folder we cannot write to is reported, not fatal.
+ * Writes `<image file>.xmp` next to each poster. Policy for an existing sidecar: anyone else's is skipped
+ * and reported, never modified or merged, because merging arbitrary RDF could lose another tool's data;
+ * ours (x:xmptk="Poster Tagger") already holding these tags is left alone (no rewrite, no new MetadataDate);
+ * ours with other tags is replaced only with `overwrite` (the user confirmed it, naming the files): without
+ * it nothing at all is written and the answer says which would be replaced. A folder we cannot write to is
+ * reported, not fatal.
  */
-export async function writeXmpSidecars(runId: number, posters: readonly ExportedPoster[], signal?: AbortSignal): Promise<ExportResult> {
+export async function writeXmpSidecars(runId: number, posters: readonly ExportedPoster[], opts: XmpOptions = {}): Promise<ExportResult> {
   const result: ExportResult = { files: [], filesWritten: 0, count: 0, skipped: [] };
-  const writeOne = async (p: ExportedPoster) => {
+  type Plan = { p: ExportedPoster; file: string; content: string; action: 'new' | 'replace' };
+  const plans: Plan[] = [];
+  let unchanged = 0;
+  let kept = 0;
+  const date = new Date().toISOString();
+  const readOne = async (p: ExportedPoster) => {
     const file = `${p.path}.xmp`;
     try {
       const existing = await fs.promises.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return null;
         throw err;
       });
-      if (existing !== null && !isOurSidecar(existing)) {
-        result.skipped.push({ file, reason: 'a sidecar written by another program is there; left untouched' });
-        return;
-      }
-      await writeFileAtomic(file, xmpSidecar(p.tags, runId));
+      const content = xmpSidecar(p.tags, runId, date);
+      if (existing === null) plans.push({ p, file, content, action: 'new' });
+      else if (!isOurSidecar(existing)) result.skipped.push({ file, reason: 'a sidecar written by another program is there; left untouched' });
+      else if (sameExport(existing, content)) unchanged++;
+      else if (opts.keepExisting) kept++;
+      else plans.push({ p, file, content, action: 'replace' });
+    } catch (err) {
+      result.skipped.push({ file, reason: `could not read the existing sidecar: ${(err as Error).message}` });
+    }
+  };
+  const writeOne = async ({ file, content }: Plan) => {
+    try {
+      await writeFileAtomic(file, content);
       result.filesWritten++;
       result.count++;
       if (result.files.length < LISTED) result.files.push(file);
@@ -210,17 +251,38 @@ export async function writeXmpSidecars(runId: number, posters: readonly Exported
       result.skipped.push({ file, reason: `could not write: ${(err as Error).message}` });
     }
   };
+  await inLanes(posters, readOne, opts.signal);
+  const replacing = plans.filter((x) => x.action === 'replace').sort((a, b) => a.file.localeCompare(b.file));
+  if (replacing.length && !opts.overwrite) {
+    // Asking is part of the flow: nothing is written until the user confirms, naming the files.
+    return {
+      files: [],
+      filesWritten: 0,
+      count: posters.length,
+      skipped: [],
+      exists: replacing[0].file,
+      replace: { count: replacing.length, files: replacing.slice(0, FEW).map((x) => x.file), newFiles: plans.length - replacing.length },
+    };
+  }
   // A few files at a time: each write waits on its own fsync.
-  let next = 0;
-  const lane = async () => {
-    while (next < posters.length) {
-      if (signal?.aborted) throw new Error('Export cancelled');
-      await writeOne(posters[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, posters.length) }, lane));
+  await inLanes(plans, writeOne, opts.signal);
+  result.count += unchanged;
+  if (unchanged) result.unchanged = unchanged;
+  if (kept) result.kept = kept;
+  result.files.sort((a, b) => a.localeCompare(b));
   result.skipped.sort((a, b) => a.file.localeCompare(b.file));
   return result;
+}
+
+async function inLanes<T>(items: readonly T[], work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      if (signal?.aborted) throw new Error('Export cancelled');
+      await work(items[next++]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, items.length) }, lane));
 }
 
 export interface ExportRequest {
@@ -231,6 +293,8 @@ export interface ExportRequest {
   file?: string;
   /** Replace the target when it exists (the user confirmed it by name); otherwise an existing file is never touched. */
   overwrite?: boolean;
+  /** XMP: write only the sidecars that do not exist yet (the user chose to keep the existing ones). */
+  keepExisting?: boolean;
   signal?: AbortSignal;
 }
 
@@ -238,7 +302,7 @@ export interface ExportRequest {
 export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResult> {
   const genres = runGenres(db, req.runId);
   const posters = exportedPosters(db, req.runId, req.libraryIds);
-  if (req.format === 'xmp') return writeXmpSidecars(req.runId, posters, req.signal);
+  if (req.format === 'xmp') return writeXmpSidecars(req.runId, posters, { overwrite: req.overwrite, keepExisting: req.keepExisting, signal: req.signal });
 
   let file = req.file;
   if (req.format === 'metadata-csv') {
@@ -254,8 +318,14 @@ export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResu
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new Error(`Folder not found: ${dir}`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder`);
-  if (fs.existsSync(file) && !req.overwrite) return { files: [], filesWritten: 0, count: posters.length, skipped: [], exists: file };
   const content = req.format === 'csv' ? toCsv(genres, posters) : req.format === 'json' ? toJson(req.runId, genres, posters) : toMetadataCsv(genres, posters);
+  if (fs.existsSync(file)) {
+    // The same export again: nothing to replace, so nothing to ask and nothing to rewrite.
+    const sameSize = fs.statSync(file).size === Buffer.byteLength(content); // timestamps have a fixed length
+    const existing = sameSize ? await fs.promises.readFile(file, 'utf8').catch(() => null) : null;
+    if (existing !== null && sameExport(existing, content)) return { files: [file], filesWritten: 0, count: posters.length, skipped: [], unchanged: 1 };
+    if (!req.overwrite) return { files: [], filesWritten: 0, count: posters.length, skipped: [], exists: file };
+  }
   await writeFileAtomic(file, content);
   return { files: [file], filesWritten: 1, count: posters.length, skipped: [] };
 }

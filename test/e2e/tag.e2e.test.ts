@@ -180,3 +180,133 @@ test('the Tag view at 1024×700, dark and light: folder fields, the relative-pat
     await context.close();
   }
 });
+
+test('QA #2/#18: a double-clicked Tag starts one job and the panel follows it; paused shows no speed; queued has no Pause; a reload restores the run and folder', { skip }, async () => {
+  const big = path.join(tempDir(), 'predict');
+  fs.mkdirSync(big);
+  for (let i = 0; i < 24; i++) fs.writeFileSync(path.join(big, `p${i}.jpg`), await posterJpeg([['Action'], ['Drama'], ['Comedy']][i % 3], 2000 + i));
+  const small = path.join(tempDir(), 'later');
+  fs.mkdirSync(small);
+  for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(small, `q${i}.jpg`), await posterJpeg(['Horror'], 2100 + i));
+  process.env.POSTER_TAGGER_TAG_CHUNK = '8';
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const messages = watchConsole(page);
+    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
+    // The run is picked by hand (not the default), so a reload has to bring it back.
+    await page.getByTestId('tag-run').selectOption({ index: 1 });
+    await page.getByTestId('tag-folder').first().fill(big);
+    // Pause as soon as the first chunk is stored: the job is then held with work left.
+    const firstChunk = new Promise<void>((resolve) => {
+      const off = ctx.backend.bus.subscribe((event, payload) => {
+        const j = payload as { kind?: string; status?: string; done?: number; id: string };
+        if (event === 'job:update' && j.kind === 'tag' && j.status === 'running' && (j.done ?? 0) >= 8) {
+          off();
+          ctx.backend.jobs.pause(j.id);
+          resolve();
+        }
+      });
+    });
+    await page.getByTestId('tag-start').dblclick();
+    await firstChunk;
+    const mine = ctx.backend.jobs.list().filter((j) => j.kind === 'tag' && j.title.includes('predict'));
+    assert.equal(mine.length, 1, `one job for the folder, not ${mine.length}`);
+    const progress = page.getByTestId('tag-progress');
+    await page.waitForFunction(() => document.querySelector('[data-testid=tag-progress]')?.getAttribute('data-status') === 'paused');
+    const text = (await progress.textContent()) ?? '';
+    assert.match(text, /Paused/);
+    assert.doesNotMatch(text, /posters\/s|left/, 'a paused job has no speed and no time left');
+    await page.getByTestId('tag-resume').waitFor();
+    assert.equal(await page.getByTestId('tag-pause').count(), 0);
+
+    // Another folder queues behind it: its job bar offers Cancel, never Pause.
+    const queued = await ctx.backend.gate.invoke('tag:start', { runId, folders: [small] }) as { job: { id: string }; queued: boolean };
+    assert.equal(queued.queued, true);
+    const queuedBar = page.locator(`[data-testid=job-tag][data-status=queued]`);
+    await queuedBar.waitFor();
+    assert.equal(await queuedBar.getByRole('button', { name: 'Pause' }).count(), 0, 'a queued job shows no Pause');
+    await queuedBar.getByRole('button', { name: 'Cancel' }).waitFor();
+    const pausedBar = page.locator(`[data-testid=job-tag][data-status=paused]`);
+    assert.doesNotMatch((await pausedBar.textContent()) ?? '', /\/s|left/);
+    await screenshot(page, 'tag-paused-and-queued');
+
+    // A reload: the panel still follows the paused job, with the run and the folder it was started with.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid=tag-progress]')?.getAttribute('data-status') === 'paused');
+    assert.equal(await page.getByTestId('tag-run').evaluate((s: HTMLSelectElement) => s.selectedIndex), 1, 'the picked run is restored');
+    assert.equal(await page.getByTestId('tag-folder').first().inputValue(), big);
+    await page.getByTestId('tag-resume').click();
+    const summary = page.getByTestId('tag-summary');
+    await summary.waitFor({ timeout: 120_000 });
+    assert.match((await summary.textContent()) ?? '', /Tagged 24 posters/, 'the summary is the job that did the work');
+    assert.equal(await summary.getAttribute('data-run'), String(runId));
+    assert.equal(await page.getByTestId('tag-progress').count(), 0, 'no "Done · 0 done" bar next to the summary');
+    await waitForJob(ctx.backend, queued.job.id);
+
+    // Tag again: nothing new, said in words, with no empty progress bar.
+    await page.getByTestId('tag-start').click();
+    await page.waitForFunction(() => /Nothing new to tag: all 24 posters already have predictions of run #\d+/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
+    assert.equal(await page.getByTestId('tag-progress').count(), 0);
+    await screenshot(page, 'tag-nothing-new');
+    assert.deepEqual(messages, [], messages.join('\n'));
+  } finally {
+    delete process.env.POSTER_TAGGER_TAG_CHUNK;
+    await context.close();
+  }
+});
+
+test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are replaced only after "Replace N XMP sidecars…?"', { skip }, async () => {
+  for (const theme of ['light', 'dark'] as const) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: theme });
+    const page = await context.newPage();
+    const messages = watchConsole(page);
+    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
+    await page.getByTestId('tag-folder').first().fill(folder);
+    await page.getByTestId('tag-start').click();
+    await page.waitForFunction(() => /Nothing new to tag/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
+    await page.getByTestId('export-format').selectOption('xmp');
+    const result = page.getByTestId('export-result');
+    const sidecars = () =>
+      (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.xmp')).sort().map((f) => ({ f, text: fs.readFileSync(path.join(folder, f), 'utf8'), mtime: fs.statSync(path.join(folder, f)).mtimeMs }));
+    if (theme === 'light') {
+      await page.getByTestId('export-run').click();
+      await result.waitFor();
+      assert.match((await result.textContent()) ?? '', /Wrote 7 XMP sidecars/);
+    }
+    const before = sidecars();
+    assert.equal(before.length, 7);
+    // The same export again: nothing to ask, nothing rewritten.
+    await page.getByTestId('export-run').click();
+    await page.waitForFunction(() => /Nothing to write: 7 sidecars already up to date/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''));
+    assert.equal(await page.getByTestId('export-confirm').count(), 0);
+    assert.deepEqual(sidecars(), before, 'bytes and modification times unchanged');
+
+    // A review changes one poster's tags: its sidecar would change, so the view asks, naming it.
+    const items = (await ctx.backend.gate.invoke('posters:queryPredicted', { libraryId: 2, runId, predicted: true, limit: 100 })) as { items: { id: number; relPath: string; labelsSource: string | null; prediction: { tags: string[]; rejected: string[] } }[] };
+    // Not the poster accepted above: its sidecar carries its labels, which a rejected prediction does not change.
+    const target = items.items.find((i) => i.labelsSource !== 'user' && (i.prediction.tags.length > 0 || i.prediction.rejected.length > 0))!;
+    const genre = theme === 'light' ? target.prediction.tags[0] : target.prediction.rejected[0];
+    await ctx.backend.gate.invoke('predictions:reject', { runId, imageId: target.id, genre, undo: theme === 'dark' });
+    await page.getByTestId('export-run').click();
+    const confirm = page.getByTestId('export-confirm');
+    await confirm.waitFor();
+    const file = path.join(fs.realpathSync(folder), ...target.relPath.split('/')) + '.xmp';
+    const asked = (await confirm.textContent()) ?? '';
+    assert.match(asked, /Replace 1 XMP sidecar written by Poster Tagger \(e\.g\. /);
+    assert.ok(asked.includes(file), `the question names ${file}: ${asked}`);
+    assert.deepEqual(sidecars(), before, 'nothing written before the answer');
+    await screenshot(page, `tag-xmp-confirm-${theme}`);
+    await page.getByTestId('export-keep').click();
+    assert.equal(await confirm.count(), 0);
+    assert.deepEqual(sidecars(), before, '"Keep them" keeps them');
+    await page.getByTestId('export-run').click();
+    await page.getByTestId('export-replace').click();
+    await page.waitForFunction(() => /Wrote 1 XMP sidecar\. 6 already up to date/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''));
+    const after = sidecars();
+    assert.deepEqual(after.filter((x) => !file.endsWith(x.f)), before.filter((x) => !file.endsWith(x.f)), 'the others untouched');
+    assert.notEqual(after.find((x) => file.endsWith(x.f))!.text, before.find((x) => file.endsWith(x.f))!.text);
+    assert.deepEqual(messages, [], messages.join('\n'));
+    await context.close();
+  }
+});

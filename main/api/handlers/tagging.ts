@@ -9,14 +9,22 @@ import { chooseRun } from '../../tagging/run-choice';
 import { tagLibraries, type TagSummary } from '../../tagging/tag-job';
 import { acceptPredictions, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from '../../tagging/predictions-repo';
 import { exportTags } from '../../tagging/export';
+import { tagJobKey } from '../../jobs/duplicate-jobs';
 
 type TaggingCalls = 'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export';
 
 
 const EVENT_EVERY_MS = 500;
 
-/** Starts a tagging job on already opened libraries (one tagging job runs at a time; later ones wait). */
+/**
+ * Starts a tagging job on already opened libraries (one tagging job runs at a time; later ones wait). The
+ * same run on the same libraries while such a job is queued, running or paused returns that job
+ * (`alreadyRunning`) instead of queueing a copy that would find nothing left to tag.
+ */
 export function startTagging(b: Backend, runId: number, libraryIds: number[], force: boolean) {
+  const key = tagJobKey(runId, libraryIds, force);
+  const existing = b.jobs.findActive(key);
+  if (existing) return { job: existing.snapshot, queued: existing.snapshot.status === 'queued', alreadyRunning: true };
   // The run's saved settings, read for each chunk: a change while the job runs applies to the rest.
   const tagOptions = () => b.predictor.tagOptions(runId);
   const names = libraryIds.map((id) => getLibrary(b.db, id).name);
@@ -25,6 +33,7 @@ export function startTagging(b: Backend, runId: number, libraryIds: number[], fo
   const changed = (reason: 'predictions' | 'indexed', ids: readonly number[]) => ids.forEach((libraryId) => b.bus.emit('library:changed', { libraryId, reason }));
   const { snapshot } = b.jobs.start({
     kind: 'tag',
+    key,
     title: `Tagging ${names.length === 1 ? names[0] : `${names.length} folders`} with run #${runId}`,
     lane: 'tag',
     run: async (ctx) => {
@@ -53,7 +62,7 @@ export function startTagging(b: Backend, runId: number, libraryIds: number[], fo
     },
     summarize: (r: TagSummary) => ({ ...r, failures: r.failures.slice(0, 20) }),
   });
-  return { job: snapshot, queued };
+  return { job: snapshot, queued, alreadyRunning: false };
 }
 
 function exportsDir(b: Backend): string {
@@ -74,8 +83,9 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
       });
       const libraryIds = [...new Set(roots.map((root) => userFacing(() => openLibrary(b.db, root)).id))];
       b.media?.refreshRoots();
-      const { job, queued } = startTagging(b, run.id, libraryIds, Boolean(force));
-      return { job, libraryIds, runId: run.id, reason, queued };
+      // Synchronous from the check to the start: a double click's second request finds the first job.
+      const { job, queued, alreadyRunning } = startTagging(b, run.id, libraryIds, Boolean(force));
+      return { job, libraryIds, runId: run.id, reason, queued, alreadyRunning };
     },
 
     'predictions:forImages': ({ runId, imageIds }) => {
@@ -108,7 +118,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
       return { imageId, prediction: predictionsForImages(b.db, runId, [imageId]).get(imageId) ?? null };
     },
 
-    'tag:export': async ({ runId, libraryIds, folder, format, file, overwrite }) => {
+    'tag:export': async ({ runId, libraryIds, folder, format, file, overwrite, keepExisting }) => {
       userFacing(() => runGenres(b.db, runId)); // predictions are enough: the model files are not needed
       let ids = libraryIds ?? [];
       if (folder) {
@@ -123,7 +133,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
         target = path.join(exportsDir(b), `run-${runId}-tags-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`);
       }
       try {
-        return await exportTags(b.db, { runId, libraryIds: ids, format, file: target, overwrite });
+        return await exportTags(b.db, { runId, libraryIds: ids, format, file: target, overwrite, keepExisting });
       } catch (err) {
         throw err instanceof ApiError ? err : new UserError(`Export failed: ${(err as Error).message}`);
       }

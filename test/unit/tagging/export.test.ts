@@ -111,6 +111,23 @@ test('an existing file is never replaced without a confirmation: every format, t
   }
 });
 
+test('the same CSV or JSON export twice leaves the file alone the second time (JSON: its timestamp aside)', async () => {
+  for (const format of ['csv', 'json'] as const) {
+    const file = path.join(out, `twice.${format}`);
+    await exportTags(db, { runId, libraryIds: [libraryId], format, file });
+    const bytes = fs.readFileSync(file);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, old, old);
+    const mtime = fs.statSync(file).mtimeMs;
+    const r = await exportTags(db, { runId, libraryIds: [libraryId], format, file });
+    assert.equal(r.exists, undefined, `${format}: nothing would change, so nothing to confirm`);
+    assert.equal(r.filesWritten, 0);
+    assert.equal(r.unchanged, 1);
+    assert.equal(fs.statSync(file).mtimeMs, mtime, `${format}: not rewritten`);
+    assert.deepEqual(fs.readFileSync(file), bytes);
+  }
+});
+
 test('JSON export keeps names and probabilities exactly', async () => {
   const file = path.join(out, 'tags.json');
   await exportTags(db, { runId, libraryIds: [libraryId], format: 'json', file });
@@ -153,16 +170,79 @@ test('XMP sidecars are valid RDF with the tags as dc:subject; other programs\' s
     assert.deepEqual(items, want, name);
     assert.ok(isOurSidecar(text));
   }
-  // Ours are replaced on the next export (tags changed by a review), atomically: no temp files left behind.
+  // Ours are replaced on the next export (tags changed by a review) once confirmed, atomically: no temp files left behind.
   rejectPrediction(db, runId, nested, nestedTags[0], true);
-  const again = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp' });
-  assert.equal(again.filesWritten, NAMES.length - 1);
+  const again = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp', overwrite: true });
+  assert.equal(again.filesWritten, 1, 'only the sidecar whose tags changed is rewritten');
+  assert.equal(again.unchanged, NAMES.length - 2);
   const text = fs.readFileSync(path.join(root, 'sub', 'nested <&>.jpg.xmp'), 'utf8');
   assert.ok(text.includes('<rdf:li>Sci-Fi &amp; &quot;Fantasy&quot; &lt;x&gt;</rdf:li>') || !nestedTags.includes(GENRES[1]));
   const leftovers = fs.readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
   assert.deepEqual(leftovers, []);
   // The images themselves were never touched.
   for (const [file, hash] of hashes) assert.equal(sha(file), hash);
+});
+
+test('XMP: our own sidecars are never replaced unconfirmed; the answer counts and names them; an identical export rewrites nothing', async (t) => {
+  const dir = tempDir();
+  const lib = path.join(dir, 'xmp posters');
+  fs.mkdirSync(lib);
+  const names = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg', 'g.jpg'];
+  for (const [i, name] of names.entries()) fs.writeFileSync(path.join(lib, name), await posterJpeg(['Drama'], 900 + i));
+  const id = openLibrary(db, lib).id;
+  await indexLibrary(db, id, standaloneJobContext(), { thumbnailsDir: path.join(dir, 'thumbs') });
+  const run = createRun(db, { dataset: 'xmp', backbone: 'mobilenet_v2', genres: GENRES, config: {}, seed: 1 }).id;
+  // Later tests count every prediction and rejection.
+  t.after(() => {
+    db.prepare('DELETE FROM prediction_rejections WHERE run_id = ?').run(run);
+    db.prepare('DELETE FROM runs WHERE id = ?').run(run);
+  });
+  const rows = db.prepare('SELECT id, hash FROM images WHERE library_id = ? ORDER BY rel_path').all(id) as { id: number; hash: string }[];
+  writePredictions(db, run, GENRES, rows.map((r) => ({ hash: r.hash, scores: Float32Array.from([0.9, 0.8, 0.1, 0.7]), tags: ['Action', GENRES[1], 'Drama'] })));
+  const sidecars = names.map((n) => path.join(fs.realpathSync(lib), `${n}.xmp`));
+  const snapshot = () => sidecars.map((f) => (fs.existsSync(f) ? { bytes: fs.readFileSync(f, 'utf8'), mtime: fs.statSync(f).mtimeMs } : null));
+
+  const first = await exportTags(db, { runId: run, libraryIds: [id], format: 'xmp' });
+  assert.equal(first.filesWritten, names.length, 'new sidecars need no confirmation');
+  assert.equal(first.exists, undefined);
+  const old = new Date(Date.now() - 60_000);
+  for (const f of sidecars) fs.utimesSync(f, old, old);
+  const written = snapshot();
+
+  // The same export again (QA #3: all 19 rewritten, MetadataDate changed): nothing is touched or asked.
+  const second = await exportTags(db, { runId: run, libraryIds: [id], format: 'xmp' });
+  assert.equal(second.exists, undefined);
+  assert.equal(second.filesWritten, 0);
+  assert.equal(second.unchanged, names.length);
+  assert.equal(second.count, names.length);
+  assert.deepEqual(snapshot(), written, 'bytes and modification times unchanged');
+
+  // The tags changed (a review): ours would be replaced, so the export first asks, writing nothing at all.
+  rejectPrediction(db, run, rows[0].id, 'Drama');
+  rejectPrediction(db, run, rows[1].id, 'Drama');
+  fs.rmSync(sidecars[6]); // and one has to be written anew
+  const asked = await exportTags(db, { runId: run, libraryIds: [id], format: 'xmp' });
+  assert.equal(asked.exists, sidecars[0]);
+  assert.deepEqual(asked.replace, { count: 2, files: [sidecars[0], sidecars[1]], newFiles: 1 });
+  assert.equal(asked.filesWritten, 0);
+  assert.deepEqual(snapshot().slice(0, 6), written.slice(0, 6), 'file bytes unchanged without overwrite');
+  assert.equal(fs.existsSync(sidecars[6]), false, 'not even the new sidecar is written before the answer');
+
+  // "Keep them": only the missing sidecar is written.
+  const keep = await exportTags(db, { runId: run, libraryIds: [id], format: 'xmp', keepExisting: true });
+  assert.equal(keep.filesWritten, 1);
+  assert.equal(keep.kept, 2);
+  assert.deepEqual(snapshot().slice(0, 6), written.slice(0, 6));
+  assert.ok(fs.existsSync(sidecars[6]));
+
+  // "Replace": the two whose tags changed, and only those.
+  const replaced = await exportTags(db, { runId: run, libraryIds: [id], format: 'xmp', overwrite: true });
+  assert.equal(replaced.filesWritten, 2);
+  assert.deepEqual(replaced.files, [sidecars[0], sidecars[1]].sort((a, b) => a.localeCompare(b)));
+  assert.equal(replaced.unchanged, names.length - 2);
+  const now = snapshot();
+  assert.ok(!now[0]!.bytes.includes('<rdf:li>Drama</rdf:li>'));
+  assert.deepEqual(now.slice(2, 6), written.slice(2, 6), 'the unchanged ones keep their bytes and MetadataDate');
 });
 
 test('metadata.csv makes a tagged folder into training data: re-indexing reads the tags as labels', async () => {
@@ -172,7 +252,12 @@ test('metadata.csv makes a tagged folder into training data: re-indexing reads t
   const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.deepEqual(Object.keys(records[0]), ['Id', 'Genre', ...GENRES]);
   assert.ok(records.every((rec) => !/^[=+\-@]/.test(rec.Id)), 'formula-like ids are written as ./paths');
-  assert.equal((await exportTags(db, { runId, libraryIds: [libraryId], format: 'metadata-csv' })).exists, file, 'an existing metadata.csv is not replaced unasked');
+  const stat = fs.statSync(file);
+  const same = await exportTags(db, { runId, libraryIds: [libraryId], format: 'metadata-csv' });
+  assert.equal(same.exists, undefined, 'the same metadata.csv again: nothing to replace, nothing to ask');
+  assert.equal(same.unchanged, 1);
+  assert.equal(same.filesWritten, 0);
+  assert.equal(fs.statSync(file).mtimeMs, stat.mtimeMs, 'not rewritten');
 
   const result = await indexLibrary(db, libraryId, standaloneJobContext(), { thumbnailsDir: path.join(out, 'thumbs') });
   assert.equal(result.layout, 'csv');

@@ -138,9 +138,11 @@ test('cancel mid-job keeps finished chunks; the next run resumes with the rest',
   }
 });
 
-test('pause holds the job between posters; a second tagging job waits for the first', { skip }, async () => {
+test('pause holds the job between posters; the same folders again join it; a second tagging job waits for the first', { skip }, async () => {
   const other = path.join(tempDir(), 'paused');
   await makeFolder(other, 24, 1300);
+  const elsewhere = path.join(tempDir(), 'elsewhere');
+  await makeFolder(elsewhere, 3, 1400);
   process.env.POSTER_TAGGER_TAG_CHUNK = '8';
   try {
     const first = await b.call('tag:start', { runId, folders: [other] });
@@ -153,8 +155,23 @@ test('pause holds the job between posters; a second tagging job waits for the fi
         }
       });
     });
-    const second = await b.call('tag:start', { runId, folders: [other] });
+    // QA #2: Tag pressed again (or double-clicked) for the same run and folders returns the job already at work.
+    const same = await b.call('tag:start', { runId, folders: [other, other] });
+    assert.equal(same.job.id, first.job.id);
+    assert.equal(same.alreadyRunning, true);
+    assert.equal(same.queued, false);
+    assert.equal(same.job.status, 'paused');
+    assert.equal(first.alreadyRunning, false);
+    // Other folders are another job: it waits for the first.
+    const second = await b.call('tag:start', { runId, folders: [elsewhere] });
     assert.equal(second.queued, true);
+    assert.equal(second.alreadyRunning, false);
+    // A double click on it: both requests arrive before either job exists; one job, and the queued one is returned as queued.
+    const [c1, c2] = await Promise.all([b.call('tag:start', { runId, folders: [elsewhere] }), b.call('tag:start', { runId, folders: [elsewhere] })]);
+    assert.equal(c1.job.id, second.job.id);
+    assert.equal(c2.job.id, second.job.id);
+    assert.equal(c2.queued, true);
+    assert.equal(b.jobs.list().filter((j) => j.kind === 'tag' && ['queued', 'running', 'paused'].includes(j.status)).length, 2, 'no duplicate job was queued');
     const libraryId = first.libraryIds[0];
     const count = async () => (await b.call('posters:queryPredicted', { libraryId, runId, predicted: true, limit: 1 })).total;
     await new Promise((r) => setTimeout(r, 300)); // a batch already inside the backbone may still land
@@ -166,7 +183,7 @@ test('pause holds the job between posters; a second tagging job waits for the fi
     b.jobs.resume(first.job.id);
     assert.equal((await waitForJob(b, first.job.id)).status, 'done');
     const again = await waitForJob(b, second.job.id);
-    assert.equal((again.result as TagSummary).tagged, 0);
+    assert.equal((again.result as TagSummary).tagged, 3);
     assert.equal(await count(), 24);
   } finally {
     delete process.env.POSTER_TAGGER_TAG_CHUNK;
