@@ -71,8 +71,10 @@ function pixelError(err: unknown, format: string): string {
   return `corrupt or truncated ${format ? `${format.toUpperCase()} ` : ''}image (its pixel data cannot be decoded)`;
 }
 
-/** libvips repeats a line per attempt ("VipsJpeg: Unsupported marker type 0x20" three times): each once. */
+/** libvips repeats a line per attempt ("VipsJpeg: Unsupported marker type 0x20" three times): each once, in one line. */
 export function distinctLines(err: unknown): string {
   const lines = String(err instanceof Error ? err.message : err).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  return [...new Set(lines)].join('; ');
+  const unique = [...new Set(lines)];
+  // "Input buffer has corrupt header: VipsJpeg: X" then "VipsJpeg: X" again: the longer line says it all.
+  return unique.filter((l) => !unique.some((m) => m !== l && m.includes(l))).join('; ');
 }

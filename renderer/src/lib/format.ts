@@ -70,7 +70,7 @@ export function visibleChips<T extends { pinned?: boolean }>(chips: readonly T[]
 
 /**
  * How many chips fit in `lines` wrapped lines of `width` px (as CSS flex-wrap lays them out), leaving
- * room for the "+N more" chip whenever some are left out; `short` when only its short form ("+N") fits.
+ * room for the "+N" chip whenever some are left out (`short`: always its short form, for one style on a screen).
  * Pinned chips always count as shown.
  */
 export function fitChipCount(
@@ -103,7 +103,7 @@ export function fitChipCount(
       if (fits(ws)) return { count: k, short: false };
       continue;
     }
-    if (fits([...ws, more.long])) return { count: k, short: false };
+    // Always the short "+N" (its title lists the rest), so every card on a screen reads the same.
     if (fits([...ws, more.short])) return { count: k, short: true };
   }
   return { count: 0, short: false };

@@ -1,5 +1,9 @@
 import { call, on } from '../api/client';
 import type { LibraryRow } from '../types';
+import { toasts } from './toasts.svelte';
+
+/** The toast scope of a library's messages: they go when another library is shown. */
+export const libraryScope = (id: number | undefined) => `library:${id ?? 'none'}`;
 
 /** The opened libraries and which one the gallery shows. */
 class LibrariesManager {
@@ -31,6 +35,7 @@ class LibrariesManager {
   }
 
   select(id: number | undefined) {
+    if (id !== this.#currentId) toasts.dismissScope(libraryScope(this.#currentId));
     this.#currentId = id;
     if (id !== undefined) localStorage.setItem('poster-tagger:library', String(id));
   }
@@ -64,7 +69,10 @@ class LibrariesManager {
 
   async remove(id: number) {
     await call('library:remove', { id });
-    if (this.#currentId === id) this.#currentId = undefined;
+    if (this.#currentId === id) {
+      toasts.dismissScope(libraryScope(id));
+      this.#currentId = undefined;
+    }
     await this.refresh();
   }
 }

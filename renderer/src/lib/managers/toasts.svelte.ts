@@ -4,6 +4,15 @@ export interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  /** What the toast is about ('library:3'): dismissScope removes them together (e.g. on a library switch). */
+  scope?: string;
+  /** A newer toast with the same key replaces this one (undo, redo: one toast, not a stack). */
+  key?: string;
+}
+
+export interface ToastOptions {
+  scope?: string;
+  key?: string;
 }
 
 const FADE_MS = 6000;
@@ -20,23 +29,29 @@ class ToastManager {
     return this.#list;
   }
 
-  show(kind: ToastKind, message: string): number {
-    // The same message twice in a row (a double click) is shown once.
-    const same = this.#list.find((t) => t.kind === kind && t.message === message);
-    if (same) this.dismiss(same.id);
+  show(kind: ToastKind, message: string, opts: ToastOptions = {}): number {
+    // The same message twice in a row (a double click) is shown once; a toast with the same key is replaced.
+    for (const t of this.#list.filter((t) => (t.kind === kind && t.message === message) || (opts.key !== undefined && t.key === opts.key))) this.dismiss(t.id);
     const id = this.#next++;
-    this.#list = [...this.#list, { id, kind, message }].slice(-5);
+    const toast: Toast = { id, kind, message };
+    if (opts.scope !== undefined) toast.scope = opts.scope;
+    if (opts.key !== undefined) toast.key = opts.key;
+    this.#list = [...this.#list, toast].slice(-5);
     if (kind !== 'error') setTimeout(() => this.dismiss(id), FADE_MS);
     return id;
   }
-  info(message: string) {
-    return this.show('info', message);
+  info(message: string, opts?: ToastOptions) {
+    return this.show('info', message, opts);
   }
-  success(message: string) {
-    return this.show('success', message);
+  success(message: string, opts?: ToastOptions) {
+    return this.show('success', message, opts);
   }
-  error(message: string) {
-    return this.show('error', message);
+  error(message: string, opts?: ToastOptions) {
+    return this.show('error', message, opts);
+  }
+  /** Removes every toast of a scope (a library that is no longer shown). */
+  dismissScope(scope: string) {
+    this.#list = this.#list.filter((t) => t.scope !== scope);
   }
   dismiss(id: number) {
     this.#list = this.#list.filter((t) => t.id !== id);

@@ -10,6 +10,8 @@ export interface UndoEntry {
 }
 
 const LIMIT = 100;
+/** The toast key of edits, undo and redo (bulk accept too): the newest replaces the previous one. */
+export const EDIT_TOAST = 'gallery-edit';
 
 /**
  * The gallery's undo and redo stacks (label edits, accept/reject of predictions, bulk accept). A new change
@@ -19,6 +21,8 @@ class UndoManager {
   #done = $state.raw<UndoEntry[]>([]);
   #undone = $state.raw<UndoEntry[]>([]);
   #busy = $state(false);
+  /** The toast scope of the library the entries belong to (its toasts go when another library is shown). */
+  scope: string | undefined;
   /** Called after an undo or redo, so views can refresh what they show. */
   onApplied: (() => void) | undefined;
 
@@ -68,11 +72,12 @@ class UndoManager {
         this.#undone = this.#undone.slice(0, -1);
         this.#done = [...this.#done, entry];
       }
-      toasts.info(`${way === 'undo' ? 'Undid' : 'Redid'}: ${entry.label}`);
+      // One toast for the latest edit, undo or redo: each replaces the one before instead of stacking.
+      toasts.info(`${way === 'undo' ? 'Undid' : 'Redid'}: ${entry.label}`, { scope: this.scope, key: EDIT_TOAST });
       this.onApplied?.();
     } catch (err) {
       // The entry stays where it was, so the user can try again.
-      toasts.error(`Could not ${way} “${entry.label}”: ${errorMessage(err)}`);
+      toasts.error(`Could not ${way} “${entry.label}”: ${errorMessage(err)}`, { scope: this.scope, key: EDIT_TOAST });
     } finally {
       this.#busy = false;
     }
