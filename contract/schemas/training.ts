@@ -204,7 +204,13 @@ export const TaggingResult = z.object({
 export const PreferRun = z.object({ runId: z.number().int().positive(), preferred: z.boolean().default(true) }).strict();
 
 /** runs:default — the model Tag and Try it use when none is picked, and why. */
-export const DefaultRunRequest = z.object({ libraryId: z.number().int().positive().optional() }).strict();
+export const DefaultRunRequest = z
+  .object({
+    libraryId: z.number().int().positive().optional(),
+    /** The default as it would be without this run (e.g. before deleting it: what takes over). */
+    without: z.number().int().positive().optional(),
+  })
+  .strict();
 export const DefaultRun = z
   .object({
     runId: z.number(),

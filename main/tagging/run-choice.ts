@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Db } from '../db/database';
 import { getRun, listRuns, type Run } from '../ml/runs-repo';
 import { preferredRunId } from '../ml/run-tagging-repo';
+import { ConflictError, NotFoundError } from '../core/errors';
 
 /** Why a run was chosen: named by the caller, marked as the default by the user, or the latest finished one. */
 export type ChoiceKind = 'given' | 'preferred' | 'same-genres' | 'latest';
@@ -16,6 +17,8 @@ export interface RunChoice {
 export interface ChoiceContext {
   /** The genres the model should predict (e.g. a library's vocabulary): the latest run on them wins. */
   genres?: readonly string[];
+  /** Choose as if this run were gone (what would take over after deleting it). */
+  without?: number;
 }
 
 export function usableRun(run: Run): boolean {
@@ -46,13 +49,14 @@ function finishedRuns(db: Db): Run[] {
 export function chooseRun(db: Db, runId?: number, context: ChoiceContext = {}): RunChoice {
   if (runId !== undefined) {
     const run = getRun(db, runId);
-    if (!run) throw new Error(`There is no run #${runId}.`);
-    if (!usableRun(run)) throw new Error(`Run #${runId} has no saved model (it is ${run.status}); pick a finished run.`);
+    if (!run) throw new NotFoundError(`There is no run #${runId}.`);
+    if (!usableRun(run)) throw new ConflictError(`Run #${runId} has no saved model (it is ${run.status}); pick a finished run.`);
     return { run, kind: 'given', reason: 'chosen by you' };
   }
-  const runs = finishedRuns(db);
-  if (runs.length === 0) throw new Error('There is no trained model yet: train one first (or name a run).');
-  const preferredId = preferredRunId(db);
+  const runs = finishedRuns(db).filter((r) => r.id !== context.without);
+  if (runs.length === 0) throw new NotFoundError('There is no trained model yet: train one first (or name a run).');
+  const markedId = preferredRunId(db);
+  const preferredId = markedId === context.without ? undefined : markedId;
   const preferred = preferredId === undefined ? undefined : getRun(db, preferredId);
   if (preferred && usableRun(preferred)) return { run: preferred, kind: 'preferred', reason: 'marked as default by you' };
 

@@ -65,7 +65,15 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   bus.emit('run:update', { runId, status: 'running' });
 
   const all = [...data.train, ...data.val];
-  const embed = await embedImages(db, all.map((p) => ({ path: p.path, hash: p.hash })), o.backbone, ctx, { views: ['original', 'flipped'] });
+  // The embedding pipeline ends on a phase "Done"; here training goes on, so the panel must not say so.
+  const embedCtx: JobContext = {
+    id: ctx.id,
+    signal: ctx.signal,
+    progress: (p) => ctx.progress(p.phase === 'Done' ? { ...p, phase: 'Embedded posters' } : p),
+    checkpoint: () => ctx.checkpoint(),
+    ...(ctx.isPaused ? { isPaused: () => ctx.isPaused!() } : {}),
+  };
+  const embed = await embedImages(db, all.map((p) => ({ path: p.path, hash: p.hash })), o.backbone, embedCtx, { views: ['original', 'flipped'] });
   const failedPaths = new Set(embed.failed.map((f) => f.path));
   const notes = [...data.notes];
   if (failedPaths.size) {
@@ -78,7 +86,10 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
 
   // The default head reports optimiser rounds, not epochs.
-  const epochsPlanned = o.config.head === 'default' ? linearRounds(resolveTrainConfig(o.config).iterations).rounds : Number(o.config.epochs);
+  const rounds = o.config.head === 'default';
+  const epochsPlanned = rounds ? linearRounds(resolveTrainConfig(o.config).iterations).rounds : Number(o.config.epochs);
+  // Until the first round or epoch ends (cross-validation prepares its folds first), say what is going on.
+  ctx.progress({ phase: rounds ? 'Fitting the head' : 'Training the head', message: rounds ? `preparing ${resolveTrainConfig(o.config).folds}-fold cross-validation` : 'starting', done: 0, failed: 0, total: rounds ? epochsPlanned : 0 });
   const dir = runModelDir(o.modelsDir, runId);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -96,8 +107,13 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
       },
       ctx,
       {
+        // The default head reports optimiser rounds (one "batch" each), the others batches of epochs.
         progress: (p) =>
-          ctx.progress({ phase: 'Training the head', message: `${o.config.head === 'default' ? 'cross-validation round' : 'epoch'} ${p.epoch} of ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches }),
+          ctx.progress(
+            rounds
+              ? { phase: 'Fitting the head', message: `round ${p.epoch} of ${p.epochs}`, done: p.epoch, failed: 0, total: p.epochs }
+              : { phase: 'Training the head', message: `epoch ${p.epoch} of at most ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches },
+          ),
         epoch: (e) => {
           addRunEpoch(db, runId, e);
           bus.emit('train:epoch', { runId, epoch: e, epochs: epochsPlanned });

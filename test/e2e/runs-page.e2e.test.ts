@@ -21,8 +21,8 @@ let runId: number;
 let secondRunId: number;
 let out: string;
 
-async function train(libraryId: number, head: 'default' | 'mlp' = 'default') {
-  const r = (await ctx.backend.gate.invoke('train:start', { libraryId, backbone: 'mobilenet_v2', head, epochs: 4 })) as { runId: number; job: { id: string } };
+async function train(libraryId: number, head: 'default' | 'mlp' = 'default', seed = 1) {
+  const r = (await ctx.backend.gate.invoke('train:start', { libraryId, backbone: 'mobilenet_v2', head, epochs: 4, seed })) as { runId: number; job: { id: string } };
   assert.equal((await waitForJob(ctx.backend, r.job.id)).status, 'done');
   return r.runId;
 }
@@ -209,13 +209,17 @@ test('delete a run, import a model: the import gets a new id, never the deleted 
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors = watch(page);
   const file = path.join(out, 'for-import.ptmodel');
-  await ctx.backend.gate.invoke('runs:export', { id: runId, file });
-  const doomed = await train(((await ctx.backend.gate.invoke('library:list', {})) as { id: number }[])[0].id);
+  // An MLP with another seed: the default head on the same posters fits the very same model as run #runId
+  // (its import would be refused as a duplicate).
+  const doomed = await train(((await ctx.backend.gate.invoke('library:list', {})) as { id: number }[])[0].id, 'mlp', 7);
+  // The deleted run's model, exported first: imported again it is a new run (the same model as a run that
+  // still exists would be refused as a duplicate).
+  await ctx.backend.gate.invoke('runs:export', { id: doomed, file });
 
   await open(page, `#/runs/${doomed}`);
   await page.getByTestId('run-detail').waitFor();
-  page.once('dialog', (d) => void d.accept());
   await page.getByTestId('run-delete').click();
+  await page.getByTestId('run-delete-confirm-ok').click();
   await page.getByTestId('runs-table').waitFor();
   await page.getByText(`Deleted run #${doomed}.`).waitFor();
   assert.equal(await page.locator(`[data-testid=run-row][data-run-id="${doomed}"]`).count(), 0);
@@ -223,6 +227,8 @@ test('delete a run, import a model: the import gets a new id, never the deleted 
   await page.getByTestId('import-path').fill(file);
   await page.getByTestId('import-model').click();
   const toast = page.getByText(/Imported as run #(\d+)/);
+  await page.locator('[data-testid=toast]').first().waitFor();
+  assert.match((await page.locator('[data-testid=toast]').last().textContent()) ?? '', /Imported as run/);
   await toast.waitFor();
   const imported = Number((await toast.textContent())?.match(/#(\d+)/)?.[1]);
   assert.ok(imported > doomed, `imported as #${imported}, after the deleted #${doomed}`);

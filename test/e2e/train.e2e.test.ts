@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestBridge } from '../helpers/bridge';
-import { launchBrowser, rendererDir, screenshot, watchPageErrors } from '../helpers/browser';
+import { launchBrowser, rendererDir, screenshot, watchConsole, watchPageErrors } from '../helpers/browser';
 import { makeTutorialLibrary } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { waitForJob } from '../helpers/backend';
@@ -62,13 +62,33 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
   await openTrain(page);
   assert.equal(await page.getByTestId('train-head').inputValue(), 'default');
   assert.deepEqual(await page.getByTestId('train-head').locator('option').allTextContents(), ['Linear, cross-validated (recommended)', 'MLP (previous default)', 'Tutorial linear head']);
-  // The cross-validated head has no epochs to set.
+  // The cross-validated head has no epochs to set, and the empty panel does not promise epochs (QA #11).
   assert.equal(await page.getByTestId('train-epochs').count(), 0);
+  assert.match((await page.getByTestId('train-empty').textContent()) ?? '', /as each optimiser round of the cross-validation ends/);
+  assert.doesNotMatch((await page.getByTestId('train-empty').textContent()) ?? '', /epoch/);
+  await page.getByTestId('train-head').selectOption('mlp');
+  assert.match((await page.getByTestId('train-empty').textContent()) ?? '', /as each epoch ends/);
+  await page.getByTestId('train-head').selectOption('default');
+  // Every phase line the panel shows while it trains.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { phases: string[] }).phases = seen;
+    // No named helper in here: the test's transpiler would wrap it in a helper the page lacks.
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid=train-phase]')?.textContent?.replace(/\s+/g, ' ').trim();
+      if (t && seen[seen.length - 1] !== t) seen.push(t);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await page.getByTestId('train-start').click();
 
   // The charts gain a point per optimiser round; once done they show every round of the run.
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 2, undefined, { timeout: 120_000 });
   await page.getByTestId('train-result').waitFor({ timeout: 120_000 });
+  // Truthful phases: embedding, then the head's rounds; never "Done" while the run is still going (QA #11).
+  const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases);
+  assert.ok(phases.some((t) => /^Embedding posters/.test(t)), phases.join(' | '));
+  assert.ok(phases.some((t) => /^Fitting the head: round \d+ of \d+/.test(t)), phases.join(' | '));
+  assert.ok(!phases.some((t) => /^Done/.test(t)), phases.join(' | '));
   const runId = Number((await page.getByRole('heading', { level: 3 }).textContent())?.match(/#(\d+)/)?.[1]);
   const detail = (await ctx.backend.gate.invoke('runs:get', { id: runId })) as { history: unknown[]; bestEpoch: number; evaluation: { kind: string; n: number; folds: number; curveF1: string; warnings: string[] } };
   assert.equal(detail.evaluation.kind, 'cross-validation');
@@ -79,8 +99,10 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
   assert.match(quality.caption, /Out-of-fold quality/);
   assert.match(quality.caption, /F1 at the best single out-of-fold threshold/);
   assert.equal(await page.getByTestId('chart-metrics-note').textContent(), detail.evaluation.curveF1.charAt(0).toUpperCase() + detail.evaluation.curveF1.slice(1));
-  assert.match(quality.axis, /Out-of-fold \(5-fold CV\) — optimiser rounds/);
-  assert.ok(quality.legend.some((l) => /^micro-F1 @best t$/.test(l)), quality.legend.join(', '));
+  // Plain words on the axis and in the legend (QA #26).
+  assert.equal(quality.axis, 'Optimiser round');
+  assert.ok(quality.legend.includes('micro-F1 (best single threshold)'), quality.legend.join(', '));
+  assert.ok(!quality.legend.some((l) => /@/.test(l)), quality.legend.join(', '));
   const loss = await chartWords(page, 'chart-loss');
   assert.ok(loss.legend.includes('in-sample') && loss.legend.includes('out-of-fold') && !loss.legend.includes('train'), loss.legend.join(', '));
 
@@ -174,8 +196,9 @@ test('a run on 8 posters warns next to its numbers and shows no green headline',
   await page.close();
 });
 
-test('cancel a run from the train panel and see it marked cancelled', { skip }, async () => {
+test('cancel a run from the train panel, after a reload mid-training too, and see it marked cancelled', { skip }, async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = watchConsole(page);
   await openTrain(page);
   await page.getByTestId('train-head').selectOption('mlp');
   await page.getByTestId('train-epochs').fill('500');
@@ -187,12 +210,26 @@ test('cancel a run from the train panel and see it marked cancelled', { skip }, 
   const quality = await chartWords(page, 'chart-metrics');
   assert.match(quality.caption, /Validation quality/);
   assert.match(quality.caption, /F1 at threshold 0\.5/);
-  assert.ok(quality.legend.includes('micro-F1 @0.5') && quality.legend.includes('macro-F1 @0.5'), quality.legend.join(', '));
+  assert.ok(quality.legend.includes('micro-F1 (threshold 0.5)') && quality.legend.includes('macro-F1 (threshold 0.5)'), quality.legend.join(', '));
   assert.ok((await chartWords(page, 'chart-loss')).legend.includes('train'));
+  // The kept epoch's dashed line is explained (QA #26).
+  assert.match((await page.getByTestId('chart-metrics-kept').textContent()) ?? '', /dashed line: the kept epoch \(\d+\)/);
+  assert.match((await page.getByTestId('train-phase').textContent())?.replace(/\s+/g, ' ') ?? '', /^Training the head: epoch \d+ of at most 500/);
+
+  // A reload mid-training: the panel shows the running job's progress, phase and Cancel as before (QA #10).
+  await page.reload();
+  await page.getByRole('button', { name: 'Train', exact: true }).first().click();
+  await page.getByTestId('train-phase').waitFor({ timeout: 10_000 });
+  assert.match((await page.getByTestId('train-phase').textContent())?.replace(/\s+/g, ' ') ?? '', /^Training the head: epoch \d+ of at most 500/);
+  assert.equal(await page.getByTestId('live-status').textContent(), 'running');
+  await page.locator('.live progress').waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 3);
+  await screenshot(page, 'train-after-reload');
   await page.getByTestId('train-cancel').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent === 'cancelled', undefined, { timeout: 5_000 }).catch(async (e) => { throw new Error(`status stayed "${await page.getByTestId('live-status').textContent()}": ${e.message}`); });
   await page.getByRole('button', { name: 'Runs' }).click();
   await page.locator('[data-testid=run-row][data-status=cancelled]').first().waitFor();
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

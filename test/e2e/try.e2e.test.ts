@@ -96,6 +96,8 @@ test('Try it with typed paths: preview, bars, tags in the card, readable errors,
     const toast = page.locator('[data-testid=toast][data-kind=error]');
     await toast.waitFor();
     assert.match((await toast.textContent()) ?? '', /"everything\.jpg" is not a full path\. Type a full path such as/);
+    // The previous result card does not stay as if it were this path's answer (QA #19).
+    assert.equal(await page.getByTestId('try-result').count(), 0);
     await screenshot(page, `try-relative-${size.label}-${size.theme}`);
     await toast.getByRole('button', { name: 'Dismiss' }).click();
 
@@ -107,4 +109,37 @@ test('Try it with typed paths: preview, bars, tags in the card, readable errors,
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
   }
+});
+
+test('Try it uses the default model as it loads and changes, and says why (QA #1)', { skip }, async () => {
+  const gate = ctx.backend.gate;
+  const lib = (await gate.invoke('library:list', {})) as { id: number }[];
+  const runs = (await gate.invoke('runs:list', {})) as { id: number; status: string }[];
+  const first = runs.find((r) => r.status === 'done')!.id;
+  // A newer run, and the older one marked as the default.
+  const newer = (await gate.invoke('train:start', { libraryId: lib[0].id, backbone: 'mobilenet_v2', head: 'mlp', epochs: 2 })) as { runId: number; job: { id: string } };
+  assert.equal((await waitForJob(ctx.backend, newer.job.id)).status, 'done');
+  await gate.invoke('runs:prefer', { runId: first, preferred: true });
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const messages = watchConsole(page);
+  await page.goto(`${ctx.bridge.loginUrl}#/try`);
+  const select = page.getByTestId('try-run');
+  await page.getByTestId('try-model-reason').waitFor();
+  assert.equal(await select.evaluate((e: HTMLSelectElement) => e.options[e.selectedIndex].text), `Default model (run #${first})`);
+  assert.equal((await page.getByTestId('try-model-reason').textContent())?.replace(/\s+/g, ' ').trim(), `Model: #${first} — marked as default by you`);
+  await screenshot(page, 'try-default-model');
+
+  // Unmarked in Runs: "Default model" follows, to the latest run trained here.
+  await gate.invoke('runs:prefer', { runId: first, preferred: false });
+  await page.waitForFunction((id) => document.querySelector('[data-testid=try-model-reason]')?.textContent?.includes(`#${id} — latest finished run`), newer.runId, { timeout: 10_000 });
+  assert.equal(await select.evaluate((e: HTMLSelectElement) => e.options[e.selectedIndex].text), `Default model (run #${newer.runId})`);
+
+  // A run picked by hand is used as it is.
+  await select.selectOption(String(first));
+  assert.equal((await page.getByTestId('try-model-reason').textContent())?.replace(/\s+/g, ' ').trim(), `Model: #${first} — chosen by you`);
+  await predictTyped(page, '~/Posters/everything.jpg');
+  await page.getByTestId('try-result').first().waitFor();
+  assert.deepEqual(messages, [], messages.join('\n'));
+  await page.close();
 });

@@ -248,9 +248,9 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       return { preferredRunId: preferredRunId(b.db) ?? null };
     },
 
-    'runs:default': ({ libraryId }) => {
+    'runs:default': ({ libraryId, without }) => {
       const genres = libraryId === undefined ? undefined : (b.db.prepare('SELECT name FROM genres WHERE library_id = ? ORDER BY position, id').pluck().all(libraryId) as string[]);
-      const choice = defaultRun(b.db, { genres });
+      const choice = defaultRun(b.db, { genres, without });
       if (!choice || choice.kind === 'given') return null;
       return { runId: choice.run.id, kind: choice.kind, reason: choice.reason };
     },

@@ -142,7 +142,7 @@ export interface CurveWording {
   heldOut: string;
   /** What the quality chart's F1 means. */
   f1: string;
-  /** Short form for legend labels ("@0.5"). */
+  /** Short form for legend labels ("(threshold 0.5)"). */
   f1Short: string;
   /** Whether the chart marks a kept epoch (only heads with early stopping have one). */
   keptEpoch: boolean;
@@ -155,16 +155,16 @@ export function curveWording(head: string, evaluation?: { kind: MeasuredOn['kind
   const crossValidated = evaluation ? evaluation.kind === 'cross-validation' : head === 'default';
   if (crossValidated) {
     return {
-      x: `Out-of-fold (${evaluation?.folds ?? 5}-fold CV) — optimiser rounds`,
+      x: 'Optimiser round',
       point: 'round',
       fitted: 'in-sample',
       heldOut: 'out-of-fold',
       f1: evaluation?.curveF1 ?? OUT_OF_FOLD_F1,
-      f1Short: '@best t',
+      f1Short: '(best single threshold)',
       keptEpoch: false,
     };
   }
-  return { x: 'epoch (validation posters)', point: 'epoch', fitted: 'train', heldOut: 'validation', f1: evaluation?.curveF1 ?? VALIDATION_F1, f1Short: '@0.5', keptEpoch: true };
+  return { x: 'Epoch', point: 'epoch', fitted: 'train', heldOut: 'validation', f1: evaluation?.curveF1 ?? VALIDATION_F1, f1Short: '(threshold 0.5)', keptEpoch: true };
 }
 
 /** Below this many evaluated posters a run's numbers are not shown as a headline ("100%" from a handful means nothing). */

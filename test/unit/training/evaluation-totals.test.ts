@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate } from '../../../main/ml/metrics';
-import { evaluationAt, truthMatrix } from '../../../renderer/src/lib/components/runs/evaluation-totals';
+import { evaluationAt, posterOutcome, truthMatrix } from '../../../renderer/src/lib/components/runs/evaluation-totals';
 
 function random(seed: number) {
   let s = seed >>> 0;
@@ -64,4 +64,14 @@ test('moving one threshold moves the totals', () => {
   assert.equal(strict.microF1, (2 * 1) / (1 + 3));
   assert.equal(loose.microF1, (2 * 3) / (4 + 3));
   assert.equal(loose.labelledPerPoster, 1);
+});
+
+test('the Evaluation poster grid never shows a suggestion-only genre as a predicted tag, even above its slider (QA #8)', () => {
+  const genres = ['Action', 'Western', 'Drama'];
+  const item = { scores: [0.9, 0.95, 0.2], truth: ['Western', 'Drama'] };
+  const thresholds = [0.5, 0.1, 0.5];
+  // Older models (no auto flags): every genre is tagged.
+  assert.deepEqual(posterOutcome(item, genres, thresholds), { predicted: ['Action', 'Western'], missed: ['Drama'], wrong: ['Action'] });
+  // Western is suggestion only: not a tag, so its true label is missed, as the totals count it.
+  assert.deepEqual(posterOutcome(item, genres, thresholds, [true, false, true]), { predicted: ['Action'], missed: ['Western', 'Drama'], wrong: ['Action'] });
 });

@@ -48,8 +48,15 @@ class TrainingManager {
     }
   }
 
+  /**
+   * The live run's job. After a reload the page knows the run (runs:list) before its job: the job is
+   * found by its title in the jobs list (a training job's result, which names the run, only comes at the end).
+   */
   get liveJob() {
-    return jobs.get(this.liveJobId);
+    const byId = jobs.get(this.liveJobId);
+    if (byId) return byId;
+    const title = this.liveRunId === undefined ? undefined : `Training run #${this.liveRunId}`;
+    return title ? jobs.all.find((j) => j.kind === 'train' && j.title === title) : undefined;
   }
   get liveRun() {
     return this.runs.find((r) => r.id === this.liveRunId);
@@ -61,7 +68,7 @@ class TrainingManager {
       this.runs = runs;
       this.defaultModel = defaultModel;
       // After a reload, adopt a run that is still training so its curves keep updating here.
-      const running = this.runs.find((r) => r.status === 'running');
+      const running = this.runs.find((r) => r.status === 'running') ?? this.runs.find((r) => r.status === 'queued');
       if (running && this.liveRunId === undefined) await this.watch(running.id);
     } catch (err) {
       toasts.error(`Could not load the runs: ${err instanceof Error ? err.message : String(err)}`);
@@ -73,7 +80,7 @@ class TrainingManager {
     const detail = await call('runs:get', { id: runId });
     this.liveHistory = detail.history;
     this.liveEpochs = Number(detail.config.epochs ?? detail.history.length);
-    this.liveJobId = jobs.all.find((j) => j.kind === 'train' && (j.result as { runId?: number } | undefined)?.runId === runId)?.id ?? this.liveJobId;
+    this.liveJobId = jobs.all.find((j) => j.kind === 'train' && ((j.result as { runId?: number } | undefined)?.runId === runId || j.title === `Training run #${runId}`))?.id;
   }
 
   async start(request: CallInput<'train:start'>) {
@@ -106,7 +113,8 @@ class TrainingManager {
   }
 
   async cancel() {
-    if (this.liveJobId) await call('jobs:cancel', { id: this.liveJobId });
+    const id = this.liveJob?.id;
+    if (id) await call('jobs:cancel', { id });
   }
 }
 

@@ -98,3 +98,17 @@ export function evaluationAt(
     },
   };
 }
+
+/**
+ * One poster's tags at the slider thresholds as the run would tag it: a suggestion-only genre (auto
+ * false) is never a tag, whatever its score, so a true one of those counts as missed, as in the totals.
+ */
+export function posterOutcome(
+  item: EvalItem,
+  genres: readonly string[],
+  thresholds: readonly number[],
+  auto?: readonly boolean[] | null,
+): { predicted: string[]; missed: string[]; wrong: string[] } {
+  const predicted = genres.filter((_, j) => (!auto || auto[j] !== false) && item.scores[j] >= thresholds[j]);
+  return { predicted, missed: item.truth.filter((g) => !predicted.includes(g)), wrong: predicted.filter((g) => !item.truth.includes(g)) };
+}
