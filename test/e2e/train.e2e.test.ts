@@ -80,6 +80,9 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
   await page.getByTestId('train-start').click();
+  // Before the first round the charts are empty but still charts (both with a y axis).
+  await page.getByTestId('chart-loss').locator('canvas').waitFor();
+  await screenshot(page, 'train-started');
 
   // The charts gain a point per optimiser round; once done they show every round of the run.
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 2, undefined, { timeout: 120_000 });
