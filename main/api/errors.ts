@@ -1,47 +1,29 @@
-/** Error codes the renderer can act on; messages are written for users. */
-export type ApiErrorCode =
-  | 'invalid_input'
-  | 'unknown_call'
-  | 'not_found'
-  | 'conflict'
-  | 'unsupported'
-  | 'cancelled'
-  | 'internal';
+// The edge: typed failures (core/errors) become the contract's error bodies, once, for every transport.
+import type { ApiErrorBody, ApiErrorCode, Envelope } from '../../contract/errors';
+import { AppError, InvalidError, type ErrorKind } from '../core/errors';
 
-export interface ApiErrorBody {
-  code: ApiErrorCode;
-  message: string;
-  /** Field-level problems, for invalid_input. */
-  issues?: { path: string; message: string }[];
-}
-
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly issues?: ApiErrorBody['issues'];
-  constructor(code: ApiErrorCode, message: string, issues?: ApiErrorBody['issues']) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    this.issues = issues;
-  }
-  toBody(): ApiErrorBody {
-    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
+/** A call name the contract does not have: a fault of the caller's program, not of its user. */
+export class UnknownCallError extends Error {
+  constructor(name: unknown) {
+    super(`Unknown call "${String(name).slice(0, 80)}".`);
+    this.name = 'UnknownCallError';
   }
 }
 
-/** A failure the user caused or can fix (bad path, missing model): shown as is. */
-export class UserError extends ApiError {
-  constructor(message: string, code: ApiErrorCode = 'invalid_input') {
-    super(code, message);
-  }
-}
-
-/** The one envelope every transport (IPC, HTTP) carries, so errors survive the trip intact. */
-export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ApiErrorBody };
+const CODE_OF: Record<ErrorKind, ApiErrorCode> = {
+  invalid: 'invalid_input',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  unsupported: 'unsupported',
+  cancelled: 'cancelled',
+};
 
 export function toErrorBody(err: unknown): ApiErrorBody {
-  if (err instanceof ApiError) return err.toBody();
-  if (err instanceof Error && err.name === 'CancelledError') return { code: 'cancelled', message: err.message };
+  if (err instanceof UnknownCallError) return { code: 'unknown_call', message: err.message };
+  if (err instanceof AppError) {
+    const issues = err instanceof InvalidError ? err.issues : undefined;
+    return { code: CODE_OF[err.kind], message: err.message, ...(issues ? { issues } : {}) };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal', message: message || 'Unexpected error' };
 }
@@ -56,18 +38,4 @@ export function httpStatusOf(envelope: Envelope<unknown>): number {
   if (envelope.error.code === 'unknown_call') return 404;
   if (envelope.error.code === 'internal') return 500;
   return 200;
-}
-
-/**
- * Runs a back-end call whose plain Errors carry user-readable messages (the library and tagging modules):
- * "No …" / "There is no run …" become not_found, everything else a user error.
- */
-export function userFacing<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw /^(No (library|poster|image)|There is no run)/i.test(message) ? new ApiError('not_found', message) : new UserError(message);
-  }
 }

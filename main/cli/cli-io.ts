@@ -2,7 +2,8 @@
  * What a CLI command talks to: output streams, whether stderr is a terminal, and Ctrl+C. Commands take
  * a CliIo instead of touching `process` so tests can run them in-process and read what they print.
  */
-import { ApiError } from '../api/errors';
+import { AppError, CancelledError } from '../core/errors';
+import { UnknownCallError } from '../api/errors';
 import { ModelFileError } from '../ml/model-io';
 
 export interface CliIo {
@@ -76,9 +77,9 @@ export function defineCommand(name: string, help: string, body: (args: string[],
 
 function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof CliError) return { message: err.message, code: err.exitCode };
-  if (err instanceof ApiError) return { message: err.message, code: err.code === 'internal' ? EXIT.failed : err.code === 'cancelled' ? EXIT.interrupted : EXIT.usage };
+  if (err instanceof CancelledError) return { message: 'cancelled', code: EXIT.interrupted };
+  if (err instanceof AppError || err instanceof UnknownCallError) return { message: err.message, code: EXIT.usage };
   if (err instanceof ModelFileError) return { message: err.message, code: EXIT.usage };
-  if (err instanceof Error && err.name === 'CancelledError') return { message: 'cancelled', code: EXIT.interrupted };
   // node:util parseArgs: unknown flag, missing value…
   const code = (err as { code?: string })?.code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return { message: `${(err as Error).message} (see --help)`, code: EXIT.usage };

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { JobSnapshot } from '../../contract';
-import { ApiError } from '../api/errors';
+import { CancelledError, ConflictError, NotFoundError, isCancellation } from '../core/errors';
 import type { EventBus } from '../core/event-bus';
-import { CancelledError, type JobContext, type JobKind, type JobProgress } from './types';
+import type { JobContext, JobKind, JobProgress } from './types';
 
 export interface JobSpec<T> {
   kind: JobKind;
@@ -81,7 +81,7 @@ export class JobManager {
           return result;
         },
         (err: unknown) => {
-          const cancelled = entry.abort.signal.aborted || (err instanceof Error && err.name === 'CancelledError');
+          const cancelled = isCancellation(err, entry.abort.signal);
           this.update(
             entry,
             cancelled
@@ -145,7 +145,7 @@ export class JobManager {
 
   pause(id: string): JobSnapshot {
     const e = this.entry(id);
-    if (e.snap.status !== 'running') throw new ApiError('conflict', `Only a running job can be paused (this one is ${e.snap.status}).`);
+    if (e.snap.status !== 'running') throw new ConflictError(`Only a running job can be paused (this one is ${e.snap.status}).`);
     e.paused = true;
     this.update(e, { status: 'paused', phase: 'Paused', rate: undefined, etaSeconds: undefined }, true);
     return { ...e.snap };
@@ -153,7 +153,7 @@ export class JobManager {
 
   resume(id: string): JobSnapshot {
     const e = this.entry(id);
-    if (e.snap.status !== 'paused') throw new ApiError('conflict', `Only a paused job can be resumed (this one is ${e.snap.status}).`);
+    if (e.snap.status !== 'paused') throw new ConflictError(`Only a paused job can be resumed (this one is ${e.snap.status}).`);
     e.paused = false;
     e.rateWindow = [];
     this.update(e, { status: 'running', phase: 'Resuming' }, true);
@@ -169,7 +169,7 @@ export class JobManager {
 
   private entry(id: string): Entry {
     const e = this.jobs.get(id);
-    if (!e) throw new ApiError('not_found', `No job with id ${id}.`);
+    if (!e) throw new NotFoundError(`No job with id ${id}.`);
     return e;
   }
 

@@ -1,3 +1,4 @@
+import { CancelledError } from '../core/errors';
 export type JobKind = 'index' | 'embed' | 'train' | 'tag';
 export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
@@ -23,12 +24,6 @@ export interface JobContext {
   isPaused?(): boolean;
 }
 
-export class CancelledError extends Error {
-  constructor(message = 'Cancelled by the user') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
 
 /** A JobContext for tests and the CLI that need no manager. */
 export function standaloneJobContext(opts: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void } = {}): JobContext {
@@ -42,3 +37,4 @@ export function standaloneJobContext(opts: { signal?: AbortSignal; onProgress?: 
     },
   };
 }
+

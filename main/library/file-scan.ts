@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isCandidateExtension, IMAGE_EXTENSIONS, sniffFile } from './image-format';
 import { ReportBuilder } from './import-report';
 import type { ImageFormat } from './types';
-import { CancelledError } from '../jobs/types';
+import { CancelledError } from '../core/errors';
 
 /** A file under the root, as found by the walk. `format` null: it promised to be an image but is not one. */
 export interface ScannedFile {

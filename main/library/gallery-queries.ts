@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Db } from '../db/database';
 import type { Split } from './types';
 import { SPLITS } from './types';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface PosterQuery {
   libraryId: number;
@@ -71,7 +72,7 @@ function genreIdsByName(db: Db, libraryId: number, names: readonly string[]): nu
   const byLower = new Map(rows.map((r) => [r.name.toLowerCase(), r.id]));
   return names.map((n) => {
     const id = byLower.get(n.trim().toLowerCase());
-    if (id === undefined) throw new Error(`Unknown genre "${n}" in this library (known: ${rows.map((r) => r.name).join(', ') || 'none'})`);
+    if (id === undefined) throw new InvalidError(`Unknown genre "${n}" in this library (known: ${rows.map((r) => r.name).join(', ') || 'none'})`);
     return id;
   });
 }
@@ -90,7 +91,7 @@ function posterFilter(db: Db, q: PosterQuery, extra?: ExtraFilter): { filter: st
   const params: Record<string, unknown> = { ...extra?.params, lib: q.libraryId };
   if (q.split === 'none') where.push('i.split IS NULL');
   else if (q.split !== undefined) {
-    if (!SPLITS.includes(q.split)) throw new Error(`Unknown split "${q.split}"`);
+    if (!SPLITS.includes(q.split)) throw new InvalidError(`Unknown split "${q.split}"`);
     where.push('i.split = @split');
     params.split = q.split;
   }
@@ -194,7 +195,7 @@ export function posterDetail(db: Db, imageId: number): PosterDetail {
       i.hash, i.thumb_status AS thumbStatus, i.error, i.labels_source AS labelsSource, i.size, i.mtime_ms AS mtimeMs, i.format,
       l.root
     FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`).get(imageId) as (Omit<PosterDetail, 'genres' | 'labels' | 'duplicates' | 'absPath'> & { root: string }) | undefined;
-  if (!r) throw new Error(`No poster with id ${imageId}`);
+  if (!r) throw new NotFoundError(`No poster with id ${imageId}`);
   const labels = db.prepare(`SELECT g.name AS genre, l.source FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position`)
     .all(imageId) as PosterDetail['labels'];
   const duplicates = db.prepare('SELECT rel_path FROM images WHERE duplicate_of = ? ORDER BY rel_path').pluck().all(imageId) as string[];
@@ -208,7 +209,7 @@ export function posterDetail(db: Db, imageId: number): PosterDetail {
  */
 export function setPosterLabels(db: Db, imageId: number, genres: readonly string[]): PosterDetail {
   const row = db.prepare('SELECT library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as { lib: number; dup: number | null } | undefined;
-  if (!row) throw new Error(`No poster with id ${imageId}`);
+  if (!row) throw new NotFoundError(`No poster with id ${imageId}`);
   const target = row.dup ?? imageId;
   const ids = [...new Set(genreIdsByName(db, row.lib, genres))];
   db.transaction(() => {

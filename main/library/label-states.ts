@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 /** A poster's labels exactly as stored (each label's source and the poster's), so an edit can be undone. */
 export interface LabelState {
@@ -10,7 +11,7 @@ export interface LabelState {
 /** The poster labels belong to: a duplicate file's primary (as setPosterLabels and accepting do). */
 function primaryId(db: Db, imageId: number): { id: number; libraryId: number } {
   const row = db.prepare('SELECT library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as { lib: number; dup: number | null } | undefined;
-  if (!row) throw new Error(`No poster with id ${imageId}`);
+  if (!row) throw new NotFoundError(`No poster with id ${imageId}`);
   return { id: row.dup ?? imageId, libraryId: row.lib };
 }
 
@@ -40,7 +41,7 @@ export function restoreLabelStates(db: Db, states: readonly LabelState[]): { res
       clear.run(id);
       for (const l of s.labels) {
         const g = genreId.get(libraryId, l.genre) as number | undefined;
-        if (g === undefined) throw new Error(`Unknown genre "${l.genre}" in this library`);
+        if (g === undefined) throw new InvalidError(`Unknown genre "${l.genre}" in this library`);
         add.run(id, g, l.source);
       }
       mark.run(s.labelsSource, id);

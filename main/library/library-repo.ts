@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Db } from '../db/database';
 import type { ImportReport } from './import-report';
 import type { LayoutSetting } from './types';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface LibraryRow {
   id: number;
@@ -35,7 +36,7 @@ export function listLibraries(db: Db): LibraryRow[] {
 
 export function getLibrary(db: Db, id: number): LibraryRow {
   const row = db.prepare(`${SELECT} WHERE l.id = ?`).get(id) as LibraryRow | undefined;
-  if (!row) throw new Error(`No library with id ${id}`);
+  if (!row) throw new NotFoundError(`No library with id ${id}`);
   return row;
 }
 
@@ -46,22 +47,22 @@ export function lastImportReport(db: Db, id: number): ImportReport | null {
 
 /** The folder's canonical path, or a clear error if it is missing or not a folder. */
 export function resolveLibraryRoot(folder: string): string {
-  if (typeof folder !== 'string' || folder.trim() === '') throw new Error('No folder given');
-  if (folder.includes('\0')) throw new Error('The folder path contains a NUL byte');
+  if (typeof folder !== 'string' || folder.trim() === '') throw new InvalidError('No folder given');
+  if (folder.includes('\0')) throw new InvalidError('The folder path contains a NUL byte');
   const abs = path.resolve(folder);
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`Folder not found: ${abs}`);
-    throw new Error(`Cannot open folder ${abs}: ${(err as Error).message}`);
+    if (code === 'ENOENT') throw new NotFoundError(`Folder not found: ${abs}`);
+    throw new InvalidError(`Cannot open folder ${abs}: ${(err as Error).message}`);
   }
-  if (!st.isDirectory()) throw new Error(`Not a folder: ${abs}`);
+  if (!st.isDirectory()) throw new InvalidError(`Not a folder: ${abs}`);
   try {
     fs.accessSync(abs, fs.constants.R_OK | fs.constants.X_OK);
   } catch {
-    throw new Error(`No permission to read folder: ${abs}`);
+    throw new InvalidError(`No permission to read folder: ${abs}`);
   }
   return fs.realpathSync.native(abs);
 }
@@ -76,7 +77,7 @@ export function openLibrary(db: Db, folder: string, opts: { name?: string; layou
   if (existing !== undefined) return getLibrary(db, existing);
   refuseOverlap(db, root);
   const layout = opts.layout ?? 'auto';
-  if (!LAYOUTS.includes(layout)) throw new Error(`Unknown layout "${layout}" (one of: ${LAYOUTS.join(', ')})`);
+  if (!LAYOUTS.includes(layout)) throw new InvalidError(`Unknown layout "${layout}" (one of: ${LAYOUTS.join(', ')})`);
   const name = opts.name?.trim() || path.basename(root) || root;
   const id = db.prepare('INSERT INTO libraries (root, name, layout) VALUES (?, ?, ?)').run(root, name, layout).lastInsertRowid;
   return getLibrary(db, Number(id));
@@ -94,18 +95,18 @@ function refuseOverlap(db: Db, root: string): void {
   };
   const parent = rows.find((r) => within(root, r.root));
   if (parent) {
-    throw new Error(`This folder is inside the library "${parent.name}" (${parent.root}), which is already open — open that one, or forget it first.`);
+    throw new InvalidError(`This folder is inside the library "${parent.name}" (${parent.root}), which is already open — open that one, or forget it first.`);
   }
   const child = rows.find((r) => within(r.root, root));
   if (child) {
-    throw new Error(`This folder contains the library "${child.name}" (${child.root}), which is already open — open that one, or forget it first.`);
+    throw new InvalidError(`This folder contains the library "${child.name}" (${child.root}), which is already open — open that one, or forget it first.`);
   }
 }
 
 export function updateLibrary(db: Db, id: number, patch: { name?: string; layout?: LayoutSetting }): LibraryRow {
   getLibrary(db, id);
   if (patch.layout !== undefined) {
-    if (!LAYOUTS.includes(patch.layout)) throw new Error(`Unknown layout "${patch.layout}"`);
+    if (!LAYOUTS.includes(patch.layout)) throw new InvalidError(`Unknown layout "${patch.layout}"`);
     db.prepare('UPDATE libraries SET layout = ? WHERE id = ?').run(patch.layout, id);
   }
   if (patch.name !== undefined && patch.name.trim()) db.prepare('UPDATE libraries SET name = ? WHERE id = ?').run(patch.name.trim(), id);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import { InvalidError } from '../core/errors';
 
 /**
  * Makes the library's genre table hold the layout's vocabulary in its order (positions 0..n-1). Genres not in
@@ -38,8 +39,8 @@ export function syncVocabulary(db: Db, libraryId: number, names: readonly string
 /** Adds a genre to a library's vocabulary (e.g. to label a plain folder); returns its id. */
 export function addGenre(db: Db, libraryId: number, name: string): number {
   const clean = name.trim();
-  if (!clean) throw new Error('A genre needs a name');
-  if (clean.length > 100) throw new Error('Genre name too long (100 characters at most)');
+  if (!clean) throw new InvalidError('A genre needs a name');
+  if (clean.length > 100) throw new InvalidError('Genre name too long (100 characters at most)');
   const found = db.prepare('SELECT id FROM genres WHERE library_id = ? AND lower(name) = lower(?)').pluck().get(libraryId, clean) as number | undefined;
   if (found !== undefined) return found;
   const pos = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM genres WHERE library_id = ?').pluck().get(libraryId) as number);

@@ -16,7 +16,7 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { OnnxGraphBuilder } from './onnx/onnx-writer';
-import { CancelledError } from '../jobs/types';
+import { CancelledError } from '../core/errors';
 import { deriveSeed, seededRandom, shuffleInPlace } from './random';
 import { averagePrecision } from './metrics';
 import { standardisation } from './head';

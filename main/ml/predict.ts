@@ -4,7 +4,7 @@
  */
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { loadTf } from './tf';
-import { CancelledError } from '../jobs/types';
+import { CancelledError } from '../core/errors';
 import { effectiveThresholds } from './thresholds';
 import { headShape } from './head';
 

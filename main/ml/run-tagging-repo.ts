@@ -7,6 +7,7 @@ import type { Db } from '../db/database';
 import { MODES, type Mode } from './decision-rule';
 import type { TagOptions } from './head-tags';
 import { getRun } from './runs-repo';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface RunTagging {
   mode: Mode;
@@ -69,10 +70,10 @@ export function allRunTagging(db: Db): Map<number, RunTagging> {
 export function normaliseOverrides(overrides: readonly (number | null)[] | null | undefined, genres: readonly string[]): (number | null)[] | null {
   if (overrides === null || overrides === undefined) return null;
   if (overrides.length !== genres.length) {
-    throw new Error(`Got ${overrides.length} thresholds for the run's ${genres.length} genres (${genres.join(', ')}); give one per genre, null to keep the model's.`);
+    throw new InvalidError(`Got ${overrides.length} thresholds for the run's ${genres.length} genres (${genres.join(', ')}); give one per genre, null to keep the model's.`);
   }
   overrides.forEach((t, j) => {
-    if (t !== null && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1)) throw new Error(`The threshold for ${genres[j]} must be between 0 and 1 (got ${String(t)}).`);
+    if (t !== null && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1)) throw new InvalidError(`The threshold for ${genres[j]} must be between 0 and 1 (got ${String(t)}).`);
   });
   return overrides.every((t) => t === null) ? null : [...overrides];
 }
@@ -80,10 +81,10 @@ export function normaliseOverrides(overrides: readonly (number | null)[] | null 
 /** Changes the given settings of a run (the others are kept) and returns them all. */
 export function setRunTagging(db: Db, runId: number, patch: RunTaggingPatch): RunTagging {
   const run = getRun(db, runId);
-  if (!run) throw new Error(`There is no run #${runId}.`);
-  if (patch.mode !== undefined && !MODES.includes(patch.mode)) throw new Error(`Unknown mode "${String(patch.mode)}" (use ${MODES.join(', ')}).`);
+  if (!run) throw new NotFoundError(`There is no run #${runId}.`);
+  if (patch.mode !== undefined && !MODES.includes(patch.mode)) throw new InvalidError(`Unknown mode "${String(patch.mode)}" (use ${MODES.join(', ')}).`);
   if (patch.maxTags !== undefined && patch.maxTags !== null && (!Number.isInteger(patch.maxTags) || patch.maxTags < 1 || patch.maxTags > MAX_TAGS_LIMIT)) {
-    throw new Error(`"At most N tags" must be a whole number from 1 to ${MAX_TAGS_LIMIT} (got ${patch.maxTags}).`);
+    throw new InvalidError(`"At most N tags" must be a whole number from 1 to ${MAX_TAGS_LIMIT} (got ${patch.maxTags}).`);
   }
   const overrides = patch.overrides === undefined ? undefined : normaliseOverrides(patch.overrides, run.genres);
   const current = getRunTagging(db, runId);
@@ -101,7 +102,7 @@ export function setRunTagging(db: Db, runId: number, patch: RunTaggingPatch): Ru
 
 /** Marks `runId` as the default model (unmarking any other), or unmarks it with `preferred: false`. */
 export function setPreferredRun(db: Db, runId: number, preferred = true): void {
-  if (!getRun(db, runId)) throw new Error(`There is no run #${runId}.`);
+  if (!getRun(db, runId)) throw new NotFoundError(`There is no run #${runId}.`);
   db.transaction(() => {
     if (preferred) {
       db.prepare(`UPDATE run_tagging SET preferred = 0, updated_at = ${NOW} WHERE preferred = 1 AND run_id <> ?`).run(runId);

@@ -6,7 +6,7 @@
  * posters and saved as a one-layer TF.js model that takes raw embeddings.
  */
 import { loadTf } from './tf';
-import { CancelledError } from '../jobs/types';
+import { CancelledError } from '../core/errors';
 import { checkEmbeddingSet, type EmbeddingSet } from './dataset';
 import { evaluate, summarize } from './metrics';
 import { trivialBaselines } from './baselines';

@@ -10,7 +10,8 @@
  */
 import type { LayersModel, Scalar, Tensor, Tensor1D } from '@tensorflow/tfjs';
 import { loadTf } from './tf';
-import { CancelledError, type JobContext } from '../jobs/types';
+import { CancelledError } from '../core/errors';
+import type { JobContext } from '../jobs/types';
 import { checkEmbeddingSet, subsetEmbeddingSet, type EmbeddingSet } from './dataset';
 import { evaluate, summarize, type EvalReport, type MetricSummary } from './metrics';
 import { tuneThresholds } from './thresholds';

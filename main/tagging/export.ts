@@ -10,6 +10,7 @@ import type { Db } from '../db/database';
 import { formatGenreList } from '../library/genre-list';
 import { writeFileAtomic } from './atomic-file';
 import { predictionsForImages, runGenres } from './predictions-repo';
+import { CancelledError, InvalidError, NotFoundError } from '../core/errors';
 
 export type ExportFormat = 'csv' | 'json' | 'metadata-csv' | 'xmp';
 
@@ -278,7 +279,7 @@ async function inLanes<T>(items: readonly T[], work: (item: T) => Promise<void>,
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
-      if (signal?.aborted) throw new Error('Export cancelled');
+      if (signal?.aborted) throw new CancelledError('Export cancelled');
       await work(items[next++]);
     }
   };
@@ -306,18 +307,18 @@ export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResu
 
   let file = req.file;
   if (req.format === 'metadata-csv') {
-    if (req.libraryIds.length !== 1) throw new Error('metadata.csv is written for one folder at a time');
+    if (req.libraryIds.length !== 1) throw new InvalidError('metadata.csv is written for one folder at a time');
     if (!file) {
       const root = db.prepare('SELECT root FROM libraries WHERE id = ?').pluck().get(req.libraryIds[0]) as string | undefined;
-      if (!root) throw new Error(`No library with id ${req.libraryIds[0]}`);
+      if (!root) throw new NotFoundError(`No library with id ${req.libraryIds[0]}`);
       file = path.join(root, 'metadata.csv');
     }
   }
-  if (!file) throw new Error(`Exporting ${req.format.toUpperCase()} needs a file name`);
+  if (!file) throw new InvalidError(`Exporting ${req.format.toUpperCase()} needs a file name`);
   file = path.resolve(file);
   const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new Error(`Folder not found: ${dir}`);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder`);
+  if (!fs.existsSync(dir)) throw new NotFoundError(`Folder not found: ${dir}`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InvalidError(`${file} is a folder`);
   const content = req.format === 'csv' ? toCsv(genres, posters) : req.format === 'json' ? toJson(req.runId, genres, posters) : toMetadataCsv(genres, posters);
   if (fs.existsSync(file)) {
     // The same export again: nothing to replace, so nothing to ask and nothing to rewrite.

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Db } from '../db/database';
 import { getRun } from '../ml/runs-repo';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface StoredPrediction {
   hash: string;
@@ -24,7 +25,7 @@ export interface PredictionView {
 /** The run's genre list; a clear error when the run is gone. */
 export function runGenres(db: Db, runId: number): string[] {
   const run = getRun(db, runId);
-  if (!run) throw new Error(`There is no run #${runId}.`);
+  if (!run) throw new NotFoundError(`There is no run #${runId}.`);
   return run.genres;
 }
 
@@ -134,7 +135,7 @@ export function countPredictions(db: Db, runId: number, libraryIds?: readonly nu
 /** The run's genre name for a user-typed one (case-insensitive), or an error listing them. */
 export function resolveRunGenre(genres: readonly string[], name: string): { name: string; index: number } {
   const index = genres.findIndex((g) => g.toLowerCase() === name.trim().toLowerCase());
-  if (index < 0) throw new Error(`The model does not predict "${name}" (it knows: ${genres.join(', ')})`);
+  if (index < 0) throw new InvalidError(`The model does not predict "${name}" (it knows: ${genres.join(', ')})`);
   return { name: genres[index], index };
 }
 
@@ -160,7 +161,7 @@ export function predictionFilterSql(db: Db, f: PredictionFilter): { where: strin
     where.push(`${f.predicted ? '' : 'NOT '}EXISTS (SELECT 1 FROM predictions pp WHERE pp.run_id = @pfRun AND pp.hash = i.hash)`);
   }
   if (f.genre === undefined) {
-    if (f.minConfidence !== undefined || f.maxConfidence !== undefined) throw new Error('A confidence range needs a genre to apply to');
+    if (f.minConfidence !== undefined || f.maxConfidence !== undefined) throw new InvalidError('A confidence range needs a genre to apply to');
     return { where, params };
   }
   const g = resolveRunGenre(runGenres(db, f.runId), f.genre);
@@ -175,7 +176,7 @@ export function predictionFilterSql(db: Db, f: PredictionFilter): { where: strin
 /** The poster a label or review belongs to: a duplicate file's primary (as setPosterLabels does). */
 function primaryOf(db: Db, imageId: number): { id: number; libraryId: number } {
   const row = db.prepare('SELECT id, library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as { id: number; lib: number; dup: number | null } | undefined;
-  if (!row) throw new Error(`No poster with id ${imageId}`);
+  if (!row) throw new NotFoundError(`No poster with id ${imageId}`);
   return { id: row.dup ?? row.id, libraryId: row.lib };
 }
 

@@ -5,7 +5,6 @@
  * baselines. The folder is never added to the library.
  */
 import type { Db } from '../db/database';
-import { UserError } from '../api/errors';
 import type { JobContext } from '../jobs/types';
 import { displayThresholds, headThresholds } from '../ml/head-tags';
 import type { Mode } from '../ml/decision-rule';
@@ -15,6 +14,7 @@ import { getRun } from '../ml/runs-repo';
 import type { Predictor } from './predictor';
 import { readLabelledFolder } from './labelled-folder';
 import { targets, trainingData } from './training-data';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface FolderEvaluation {
   runId: number;
@@ -62,15 +62,15 @@ function trainingTargets(db: Db, libraryId: number | null, genres: string[]): { 
 
 export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: number, folder: string, opts: EvaluateFolderOptions = {}): Promise<FolderEvaluation> {
   const run = getRun(db, runId);
-  if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
+  if (!run) throw new NotFoundError(`There is no run #${runId}.`);
   const head = await predictor.head(runId);
   const labelled = await readLabelledFolder(folder, { labels: opts.labels, signal: opts.ctx?.signal });
   const byLower = new Map(labelled.genres.map((g) => [g.toLowerCase(), g]));
   const absent = head.genres.filter((g) => !byLower.has(g.toLowerCase()));
   if (absent.length && labelled.genreColumns) {
-    throw new UserError(`${labelled.labelsFile} has no column or label for ${absent.map((g) => `"${g}"`).join(', ')}, which run #${runId} predicts; its labels cannot be checked.`);
+    throw new InvalidError(`${labelled.labelsFile} has no column or label for ${absent.map((g) => `"${g}"`).join(', ')}, which run #${runId} predicts; its labels cannot be checked.`);
   }
-  if (labelled.items.length === 0) throw new UserError(`No labelled image of ${labelled.labelsFile} was found in ${labelled.folder}.`);
+  if (labelled.items.length === 0) throw new InvalidError(`No labelled image of ${labelled.labelsFile} was found in ${labelled.folder}.`);
 
   const predictions = await predictor.predictFiles(runId, labelled.items.map((i) => i.path), { ctx: opts.ctx });
   const skipped = [...labelled.broken];
@@ -81,7 +81,7 @@ export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: n
     if (p.error) skipped.push({ path: p.path, reason: p.error });
     else kept.push({ genres: labelled.items[i].genres.map((x) => x.toLowerCase()), scores: genres.map((x) => p.probabilities[x]) });
   });
-  if (kept.length === 0) throw new UserError(`None of the ${labelled.items.length} labelled images could be read.`);
+  if (kept.length === 0) throw new InvalidError(`None of the ${labelled.items.length} labelled images could be read.`);
 
   const n = kept.length;
   const scores = new Float32Array(n * g);

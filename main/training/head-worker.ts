@@ -1,7 +1,8 @@
 // Worker thread entry (scripts/workers.mjs: head): trains one head off the back end's event loop, so IPC,
 // the bridge and the gallery stay responsive while TF.js computes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { CancelledError, type JobContext } from '../jobs/types';
+import { CancelledError } from '../core/errors';
+import type { JobContext } from '../jobs/types';
 import { trainHead } from '../ml/train';
 import { predictScores } from '../ml/predict';
 import { headInfoFromTraining, saveHead } from '../ml/model-io';
@@ -68,6 +69,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  const cancelled = abort.signal.aborted || (err instanceof Error && err.name === 'CancelledError');
+  const cancelled = abort.signal.aborted || err instanceof CancelledError;
   send({ type: 'error', message: err instanceof Error ? err.message : String(err), cancelled });
 });

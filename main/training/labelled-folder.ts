@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../api/errors';
 import { scanLibraryFiles } from '../library/file-scan';
 import { readCsvTable } from '../library/csv-table';
 import { interpretLabelCsv } from '../library/label-csv';
 import { ReportBuilder } from '../library/import-report';
 import { FileIndex, stemOf } from '../library/layouts/file-index';
+import { InvalidError } from '../core/errors';
 
 export interface LabelledFile {
   path: string;
@@ -49,11 +49,11 @@ export function defaultLabelsFile(folder: string): string | undefined {
 export async function readLabelledFolder(folder: string, opts: { labels?: string; signal?: AbortSignal } = {}): Promise<LabelledFolder> {
   const root = path.resolve(folder);
   const st = fs.statSync(root, { throwIfNoEntry: false });
-  if (!st) throw new UserError(`Folder not found: ${root}`);
-  if (!st.isDirectory()) throw new UserError(`Not a folder: ${root}`);
+  if (!st) throw new InvalidError(`Folder not found: ${root}`);
+  if (!st.isDirectory()) throw new InvalidError(`Not a folder: ${root}`);
   const labelsFile = opts.labels ? path.resolve(opts.labels) : defaultLabelsFile(root);
-  if (!labelsFile) throw new UserError(`${root} has no metadata.csv: give the labels CSV of these posters.`);
-  if (!fs.statSync(labelsFile, { throwIfNoEntry: false })?.isFile()) throw new UserError(`Labels file not found: ${labelsFile}`);
+  if (!labelsFile) throw new InvalidError(`${root} has no metadata.csv: give the labels CSV of these posters.`);
+  if (!fs.statSync(labelsFile, { throwIfNoEntry: false })?.isFile()) throw new InvalidError(`Labels file not found: ${labelsFile}`);
 
   const scan = await scanLibraryFiles(root, { signal: opts.signal });
   const report = new ReportBuilder();
@@ -63,9 +63,9 @@ export async function readLabelledFolder(folder: string, opts: { labels?: string
   const content = table && interpretLabelCsv(table, path.basename(labelsFile), report);
   if (!content) {
     const why = report.issues[0]?.message ?? 'no usable rows';
-    throw new UserError(`Cannot read the labels in ${labelsFile}: ${why}`);
+    throw new InvalidError(`Cannot read the labels in ${labelsFile}: ${why}`);
   }
-  if (content.genres.length === 0) throw new UserError(`${labelsFile} names no genres.`);
+  if (content.genres.length === 0) throw new InvalidError(`${labelsFile} names no genres.`);
 
   const index = new FileIndex(scan.files);
   const csvDir = inside ? path.posix.dirname(relCsv).replace(/^\.$/, '') : '';

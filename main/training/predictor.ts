@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db/database';
-import { UserError } from '../api/errors';
 import { hashBuffer, hashFile } from '../core/content-hash';
 import { standaloneJobContext, type JobContext } from '../jobs/types';
 import { availableBackbones, findBackbone } from '../ml/backbones/registry';
@@ -11,6 +10,7 @@ import { loadHead, type LoadedHead } from '../ml/model-io';
 import { headScores, headTags, type TagOptions } from '../ml/head-tags';
 import { getRun } from '../ml/runs-repo';
 import { mergeTagOptions, runTagOptions, type TagChoice } from '../ml/run-tagging-repo';
+import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface FilePrediction {
   path: string;
@@ -26,11 +26,11 @@ export interface FilePrediction {
 export function checkBackboneFor(head: LoadedHead): void {
   const id = head.metadata.backbone.id;
   const entry = findBackbone(id);
-  if (!entry) throw new UserError(`This model needs the backbone "${id}", which this version of Poster Tagger does not know.`);
+  if (!entry) throw new InvalidError(`This model needs the backbone "${id}", which this version of Poster Tagger does not know.`);
   const avail = availableBackbones().find((b) => b.id === id);
-  if (!avail?.installed) throw new UserError(`This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`);
+  if (!avail?.installed) throw new InvalidError(`This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`);
   for (const [file, sha] of Object.entries(head.metadata.backbone.sha256)) {
-    if (entry.sha256[file] !== sha) throw new UserError(`This model was trained on a different build of "${id}" (${file} differs); its predictions would be wrong here.`);
+    if (entry.sha256[file] !== sha) throw new InvalidError(`This model was trained on a different build of "${id}" (${file} differs); its predictions would be wrong here.`);
   }
 }
 
@@ -61,8 +61,8 @@ export class Predictor {
 
   private async loadRunHead(runId: number): Promise<LoadedHead> {
     const run = getRun(this.db, runId);
-    if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
-    if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new UserError(`Run #${runId} has no saved model (it is ${run.status}).`);
+    if (!run) throw new NotFoundError(`There is no run #${runId}.`);
+    if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new InvalidError(`Run #${runId} has no saved model (it is ${run.status}).`);
     const head = await loadHead(run.modelPath);
     checkBackboneFor(head);
     return head;

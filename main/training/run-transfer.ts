@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db/database';
-import { UserError } from '../api/errors';
 import { EvalReport } from '../../contract/schemas/training';
 import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata, type LoadedHead } from '../ml/model-io';
 import { createRun, deleteRun, findImportedRun, getRun, IMPORTED_PREFIX, listRuns, setRunStatus, type Run } from '../ml/runs-repo';
 import { checkBackboneFor } from './predictor';
 import { runModelDir, type RunOutcome } from './train-run';
 import { evaluationFromMetadata, evaluationOf } from './run-evaluation';
+import { ConflictError, InvalidError, NotFoundError } from '../core/errors';
 
 export interface ExportResult {
   file: string;
@@ -22,23 +22,24 @@ export interface ExportResult {
   exists?: string;
 }
 
-function asUserError(err: unknown): never {
-  if (err instanceof ModelFileError) throw new UserError(err.message);
+/** A damaged or foreign model file is the user's to fix; anything else is ours. */
+function asInvalidFile(err: unknown): never {
+  if (err instanceof ModelFileError) throw new InvalidError(err.message);
   throw err;
 }
 
 /** Writes run `runId`'s model to `file` (one JSON file); an existing file is only replaced with `overwrite`. */
 export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
   const run = getRun(db, runId);
-  if (!run) throw new UserError(`There is no run #${runId}.`, 'not_found');
-  if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new UserError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
+  if (!run) throw new NotFoundError(`There is no run #${runId}.`);
+  if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new InvalidError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
   const target = path.resolve(file);
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${target} is a folder; give a file name such as ${path.join(target, 'model.ptmodel')}.`);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidError(`${target} is a folder; give a file name such as ${path.join(target, 'model.ptmodel')}.`);
   // A mistyped folder is not created: the model would land somewhere the user does not expect.
   const folder = path.dirname(target);
   const folderStat = fs.statSync(folder, { throwIfNoEntry: false });
-  if (!folderStat) throw new UserError(`The folder ${folder} does not exist.`);
-  if (!folderStat.isDirectory()) throw new UserError(`${folder} is a file, not a folder.`);
+  if (!folderStat) throw new InvalidError(`The folder ${folder} does not exist.`);
+  if (!folderStat.isDirectory()) throw new InvalidError(`${folder} is a file, not a folder.`);
   // An existing file is an answer, not an error: the UI asks "Replace <file>?" and calls again with overwrite.
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
   // The file carries how the run was measured, so an import on another computer says the same.
@@ -52,7 +53,7 @@ export function exportRun(db: Db, runId: number, file: string, opts: { overwrite
   try {
     exportHead(run.modelPath, target, { evaluation });
   } catch (err) {
-    asUserError(err);
+    asInvalidFile(err);
   }
   return { file: target, bytes: fs.statSync(target).size };
 }
@@ -75,17 +76,17 @@ function outcomeOf(metadata: HeadMetadata, file: string): Partial<RunOutcome> {
 export async function importRun(db: Db, modelsDir: string, file: string): Promise<Run> {
   const source = path.resolve(file);
   const stat = fs.statSync(source, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) throw new UserError(`${source} is a folder, not a model file: give the path of an exported model file (such as model.ptmodel).`);
-  if (!stat?.isFile()) throw new UserError(`File not found: ${source}`);
+  if (stat?.isDirectory()) throw new InvalidError(`${source} is a folder, not a model file: give the path of an exported model file (such as model.ptmodel).`);
+  if (!stat?.isFile()) throw new InvalidError(`File not found: ${source}`);
   let metadata: HeadMetadata;
   let sha256: string;
   try {
     ({ metadata, sha256 } = readHeadExport(source));
   } catch (err) {
-    asUserError(err);
+    asInvalidFile(err);
   }
   const same = sameModel(db, sha256, metadata);
-  if (same) throw new UserError(`This model is already run #${same.id}.`, 'conflict');
+  if (same) throw new ConflictError(`This model is already run #${same.id}.`);
   checkBackboneFor({ metadata } as LoadedHead); // only the metadata is looked at
   const outcome = outcomeOf(metadata, source);
   const seed = Number(metadata.config.seed);
@@ -105,7 +106,7 @@ export async function importRun(db: Db, modelsDir: string, file: string): Promis
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     deleteRun(db, run.id);
-    asUserError(err);
+    asInvalidFile(err);
   }
   // Without a full report the run shows no metrics rather than half-filled ones.
   setRunStatus(db, run.id, 'done', { metrics: outcome.metrics ? outcome : null, modelPath: dir });

@@ -1,5 +1,6 @@
 import { spawnWorker } from '../core/spawn-worker';
-import { CancelledError, type JobContext } from '../jobs/types';
+import { CancelledError } from '../core/errors';
+import type { JobContext } from '../jobs/types';
 import type { EpochMetrics, TrainProgress } from '../ml/train';
 import type { FromHeadWorker, HeadJob, HeadOutcome } from './head-worker-protocol';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Db } from '../db/database';
-import { UserError } from '../api/errors';
 import { getLibrary } from '../library/library-repo';
+import { InvalidError } from '../core/errors';
 
 /** The tutorial's five genres (its `genres=` example). */
 export const TUTORIAL_GENRES = ['Action', 'Romance', 'Crime', 'Thriller', 'Adventure'];
@@ -55,7 +55,7 @@ export function trainingData(db: Db, libraryId: number, choice: GenreChoice): Tr
   const train = posters.filter((p) => p.split === 'train');
   const val = posters.filter((p) => p.split === 'val');
   if (train.length === 0) {
-    throw new UserError(`"${lib.name}" has no labelled posters in a train split. Open a dataset with train/ (and val/) folders and a metadata.csv.`);
+    throw new InvalidError(`"${lib.name}" has no labelled posters in a train split. Open a dataset with train/ (and val/) folders and a metadata.csv.`);
   }
 
   const vocabulary = db.prepare('SELECT name FROM genres WHERE library_id = ? ORDER BY position, name').pluck().all(libraryId) as string[];
@@ -69,12 +69,12 @@ export function trainingData(db: Db, libraryId: number, choice: GenreChoice): Tr
     const wanted = choice.mode === 'tutorial' ? TUTORIAL_GENRES : choice.names;
     const byLower = new Map(vocabulary.map((g) => [g.toLowerCase(), g]));
     const unknown = wanted.filter((g) => !byLower.has(g.toLowerCase()));
-    if (unknown.length) throw new UserError(`This library has no genre ${unknown.map((g) => `"${g}"`).join(', ')} (it has: ${vocabulary.join(', ') || 'none'}).`);
+    if (unknown.length) throw new InvalidError(`This library has no genre ${unknown.map((g) => `"${g}"`).join(', ')} (it has: ${vocabulary.join(', ') || 'none'}).`);
     genres = [...new Set(wanted.map((g) => byLower.get(g.toLowerCase())!))];
     const empty = genres.filter((g) => !present.has(g));
-    if (empty.length) throw new UserError(`No training poster has the genre ${empty.join(', ')}; choose genres that occur in train/.`);
+    if (empty.length) throw new InvalidError(`No training poster has the genre ${empty.join(', ')}; choose genres that occur in train/.`);
   }
-  if (genres.length === 0) throw new UserError('There is no genre to learn: no training poster has a label.');
+  if (genres.length === 0) throw new InvalidError('There is no genre to learn: no training poster has a label.');
   if (val.length === 0) notes.push('No val split: a seeded, label-stratified part of train is held out for validation.');
   return { libraryName: lib.name, genres, train, val, notes };
 }

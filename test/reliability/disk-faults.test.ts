@@ -19,6 +19,7 @@ import { createRun, setRunStatus } from '../../main/ml/runs-repo';
 import { syntheticTask } from '../unit/ml/synthetic';
 import { injectWriteFault, makeReadOnly, tinyDisk } from './faults';
 import { LONG, record } from './stats';
+import { toErrorBody } from '../../main/api/errors';
 
 const SUITE = 'disk faults';
 const FAKE_MODULE = path.resolve(__dirname, '../../main/ml/features/fake-backbone.ts');
@@ -122,8 +123,8 @@ test('disk full or read-only on model export and tag export: clear error, no par
     const fault = injectWriteFault(outDir, code);
     try {
       // Through the API, as the UI exports a run.
-      await assert.rejects(b.call('runs:export', { id: run.id, file: path.join(outDir, 'model.json') }), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'invalid_input', `a user-facing error, not "${err.code}": ${err.message}`);
+      await assert.rejects(b.call('runs:export', { id: run.id, file: path.join(outDir, 'model.json') }), (err: Error) => {
+        assert.equal(toErrorBody(err).code, 'invalid_input', `a user-facing error, not "${toErrorBody(err).code}": ${err.message}`);
         assert.match(err.message, code === 'ENOSPC' ? /disk is full/ : /read-only/);
         return true;
       });

@@ -1,7 +1,7 @@
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
 import { appVersion } from '../../core/project-root';
-import { ApiError } from '../errors';
+import { UnsupportedError } from '../../core/errors';
 import { PRODUCT_NAME } from '../../core/data-dir';
 
 export function appHandlers(b: Backend): Pick<Handlers, 'app:info' | 'dialog:pickFolder'> {
@@ -22,7 +22,7 @@ export function appHandlers(b: Backend): Pick<Handlers, 'app:info' | 'dialog:pic
       };
     },
     'dialog:pickFolder': async ({ title }) => {
-      if (!b.shell) throw new ApiError('unsupported', 'Folder picking needs the desktop app; type the folder path instead.');
+      if (!b.shell) throw new UnsupportedError('Folder picking needs the desktop app; type the folder path instead.');
       return { path: await b.shell.pickFolder(title) };
     },
   };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
-import { UserError } from '../errors';
+import { ConflictError, InvalidError, NotFoundError } from '../../core/errors';
 import { availableBackbones, BACKBONES, DEFAULT_BACKBONE, type BackboneAvailability } from '../../ml/backbones/registry';
 import { downloadBackbone, findDownloadable } from '../../ml/backbones/downloadable';
 import { importBackboneFolder } from '../../ml/backbones/user-backbones';
@@ -35,7 +35,7 @@ export function backboneHandlers(b: Backend): Pick<Handlers, BackboneCalls> {
   return {
     'backbones:download': ({ id }) => {
       const d = findDownloadable(id);
-      if (!d) throw new UserError(`"${id}" is not a backbone that can be downloaded.`, 'not_found');
+      if (!d) throw new NotFoundError(`"${id}" is not a backbone that can be downloaded.`);
       const { snapshot } = b.jobs.start({
         kind: 'embed',
         title: `Downloading backbone ${d.label}`,
@@ -57,17 +57,17 @@ export function backboneHandlers(b: Backend): Pick<Handlers, BackboneCalls> {
 
     'backbones:import': async ({ folder, label, inputSize }) => {
       const src = path.resolve(folder);
-      if (!fs.existsSync(src) || !fs.statSync(src).isDirectory()) throw new UserError(`${src} is not a folder.`, 'not_found');
+      if (!fs.existsSync(src) || !fs.statSync(src).isDirectory()) throw new NotFoundError(`${src} is not a folder.`);
       const id = path.basename(src).toLowerCase().replace(/[^a-z0-9_-]+/g, '_').replace(/^[^a-z0-9]+/, '') || 'imported';
-      if (BACKBONES.some((x) => x.id === id) || findDownloadable(id)) throw new UserError(`A built-in backbone is called "${id}"; rename the folder first.`, 'conflict');
+      if (BACKBONES.some((x) => x.id === id) || findDownloadable(id)) throw new ConflictError(`A built-in backbone is called "${id}"; rename the folder first.`);
       let entryId: string;
       try {
         entryId = (await importBackboneFolder(src, { id, label, inputSize, backbonesDir: b.paths.backbones })).id;
       } catch (err) {
-        throw new UserError((err as Error).message);
+        throw new InvalidError((err as Error).message);
       }
       const a = availableBackbones().find((x) => x.id === entryId);
-      if (!a) throw new UserError(`The backbone "${entryId}" was imported but cannot be listed (is the data folder's backbones dir writable?).`);
+      if (!a) throw new InvalidError(`The backbone "${entryId}" was imported but cannot be listed (is the data folder's backbones dir writable?).`);
       return backboneOption(a);
     },
   };

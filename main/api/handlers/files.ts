@@ -4,20 +4,20 @@ import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
 import { hashFile } from '../../core/content-hash';
 import { ensureThumbnail } from '../../library/thumbnails';
-import { UserError } from '../errors';
+import { InvalidError, NotFoundError } from '../../core/errors';
 
 export function fileHandlers(b: Backend): Pick<Handlers, 'files:preview'> {
   return {
     'files:preview': async ({ path: file }) => {
       const st = await fs.promises.stat(file).catch(() => undefined);
-      if (!st) throw new UserError(`File not found: ${file}`, 'not_found');
-      if (!st.isFile()) throw new UserError(`${file} is a folder; give an image file (JPEG, PNG or WebP).`);
+      if (!st) throw new NotFoundError(`File not found: ${file}`);
+      if (!st.isFile()) throw new InvalidError(`${file} is a folder; give an image file (JPEG, PNG or WebP).`);
       try {
         // The same content-addressed thumbnail cache as the gallery's: a second look costs nothing.
         const thumb = await ensureThumbnail(b.paths.thumbnails, await hashFile(file), file);
         return { mime: 'image/jpeg', dataBase64: (await fs.promises.readFile(thumb)).toString('base64') };
       } catch {
-        throw new UserError(`${file} could not be read as an image (JPEG, PNG or WebP).`);
+        throw new InvalidError(`${file} could not be read as an image (JPEG, PNG or WebP).`);
       }
     },
   };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
-import { ApiError, UserError, userFacing } from '../errors';
+import { AppError, InvalidError, NotFoundError } from '../../core/errors';
 import { getLibrary, openLibrary, resolveLibraryRoot } from '../../library/library-repo';
 import { queryPosters } from '../../library/gallery-queries';
 import { chooseRun } from '../../tagging/run-choice';
@@ -74,14 +74,14 @@ function exportsDir(b: Backend): string {
 export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
   return {
     'tag:start': async ({ runId, folders, force }) => {
-      const { run, reason } = userFacing(() => chooseRun(b.db, runId));
+      const { run, reason } = chooseRun(b.db, runId);
       // Every folder is checked before anything starts: a typo fails the call, not the job.
-      const roots = folders.map((f) => userFacing(() => resolveLibraryRoot(f)));
+      const roots = folders.map((f) => resolveLibraryRoot(f));
       // Load the model now (cached for the job): a missing backbone or damaged model fails the call, not the job.
       await b.predictor.head(run.id).catch((err: unknown) => {
-        throw err instanceof ApiError ? err : new UserError(`Run #${run.id}'s model cannot be used: ${(err as Error).message}`);
+        throw err instanceof AppError ? err : new InvalidError(`Run #${run.id}'s model cannot be used: ${(err as Error).message}`);
       });
-      const libraryIds = [...new Set(roots.map((root) => userFacing(() => openLibrary(b.db, root)).id))];
+      const libraryIds = [...new Set(roots.map((root) => openLibrary(b.db, root).id))];
       b.media?.refreshRoots();
       // Synchronous from the check to the start: a double click's second request finds the first job.
       const { job, queued, alreadyRunning } = startTagging(b, run.id, libraryIds, Boolean(force));
@@ -89,45 +89,43 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
     },
 
     'predictions:forImages': ({ runId, imageIds }) => {
-      const views = userFacing(() => predictionsForImages(b.db, runId, imageIds));
+      const views = predictionsForImages(b.db, runId, imageIds);
       return imageIds.map((imageId) => ({ imageId, prediction: views.get(imageId) ?? null }));
     },
 
     'posters:queryPredicted': (q) => {
       const { runId, genre, minConfidence, maxConfidence, predicted, ...base } = q;
       if (minConfidence !== undefined && maxConfidence !== undefined && minConfidence > maxConfidence) {
-        throw new UserError('The minimum confidence is above the maximum.');
+        throw new InvalidError('The minimum confidence is above the maximum.');
       }
-      return userFacing(() => {
-        runGenres(b.db, runId); // "There is no run #…" even when the page is empty
-        const page = queryPosters(b.db, base, predictionFilterSql(b.db, { runId, genre, minConfidence, maxConfidence, predicted }));
-        const views = predictionsForImages(b.db, runId, page.items.map((i) => i.id));
-        return { ...page, items: page.items.map((i) => ({ ...i, prediction: views.get(i.id) ?? null })) };
-      });
+      runGenres(b.db, runId); // "There is no run #…" even when the page is empty
+      const page = queryPosters(b.db, base, predictionFilterSql(b.db, { runId, genre, minConfidence, maxConfidence, predicted }));
+      const views = predictionsForImages(b.db, runId, page.items.map((i) => i.id));
+      return { ...page, items: page.items.map((i) => ({ ...i, prediction: views.get(i.id) ?? null })) };
     },
 
     'predictions:accept': ({ runId, imageIds, genres }) => {
-      const r = userFacing(() => acceptPredictions(b.db, runId, imageIds, genres));
+      const r = acceptPredictions(b.db, runId, imageIds, genres);
       for (const libraryId of r.libraryIds) b.bus.emit('library:changed', { libraryId, reason: 'labels' });
       return r;
     },
 
     'predictions:reject': ({ runId, imageId, genre, undo }) => {
-      const { libraryId } = userFacing(() => rejectPrediction(b.db, runId, imageId, genre, Boolean(undo)));
+      const { libraryId } = rejectPrediction(b.db, runId, imageId, genre, Boolean(undo));
       b.bus.emit('library:changed', { libraryId, reason: 'predictions' });
       return { imageId, prediction: predictionsForImages(b.db, runId, [imageId]).get(imageId) ?? null };
     },
 
     'tag:export': async ({ runId, libraryIds, folder, format, file, overwrite, keepExisting }) => {
-      userFacing(() => runGenres(b.db, runId)); // predictions are enough: the model files are not needed
+      runGenres(b.db, runId); // predictions are enough: the model files are not needed
       let ids = libraryIds ?? [];
       if (folder) {
-        const root = userFacing(() => resolveLibraryRoot(folder));
+        const root = resolveLibraryRoot(folder);
         const id = b.db.prepare('SELECT id FROM libraries WHERE root = ?').pluck().get(root) as number | undefined;
-        if (id === undefined) throw new UserError(`${root} is not an opened folder; tag it first.`, 'not_found');
+        if (id === undefined) throw new NotFoundError(`${root} is not an opened folder; tag it first.`);
         ids = [id];
       }
-      ids.forEach((id) => userFacing(() => getLibrary(b.db, id)));
+      ids.forEach((id) => getLibrary(b.db, id));
       let target = file;
       if (!target && (format === 'csv' || format === 'json')) {
         target = path.join(exportsDir(b), `run-${runId}-tags-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`);
@@ -135,7 +133,7 @@ export function taggingHandlers(b: Backend): Pick<Handlers, TaggingCalls> {
       try {
         return await exportTags(b.db, { runId, libraryIds: ids, format, file: target, overwrite, keepExisting });
       } catch (err) {
-        throw err instanceof ApiError ? err : new UserError(`Export failed: ${(err as Error).message}`);
+        throw err instanceof AppError ? err : new InvalidError(`Export failed: ${(err as Error).message}`);
       }
     },
   };

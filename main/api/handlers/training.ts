@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
-import { UserError, userFacing } from '../errors';
 import type { z } from 'zod';
 import type * as T from '../../../contract/schemas/training';
 import { availableBackbones, DEFAULT_BACKBONE } from '../../ml/backbones/registry';
@@ -18,6 +17,7 @@ import { displayThresholds, type HeadRules } from '../../ml/head-tags';
 import { rederiveRunTags } from '../../tagging/retag';
 import { defaultRun, usableRun } from '../../tagging/run-choice';
 import { trainingJobKey } from '../../jobs/duplicate-jobs';
+import { CancelledError, ConflictError, InvalidError, NotFoundError } from '../../core/errors';
 
 type TrainingCalls =
   | 'train:options'
@@ -83,14 +83,17 @@ function summary(b: Backend, run: Run, tagging: RunTagging = getRunTagging(b.db,
 
 function findRun(b: Backend, id: number): Run {
   const run = getRun(b.db, id);
-  if (!run) throw new UserError(`There is no run #${id}.`, 'not_found');
+  if (!run) throw new NotFoundError(`There is no run #${id}.`);
   return run;
 }
 
 /** The model's tagging rules, or a message for the user when the run has no model to tag with. */
 function rulesOf(run: Run): HeadRules {
   const rules = runHeadRules(run);
-  if (!rules) throw new UserError(`Run #${run.id} has no saved model (it is ${run.status}); its tagging settings cannot be changed.`, run.status === 'done' ? 'not_found' : 'conflict');
+  if (!rules) {
+    const message = `Run #${run.id} has no saved model (it is ${run.status}); its tagging settings cannot be changed.`;
+    throw run.status === 'done' ? new NotFoundError(message) : new ConflictError(message);
+  }
   return rules;
 }
 
@@ -101,7 +104,7 @@ function rulesOf(run: Run): HeadRules {
 function changeTagging(b: Backend, runId: number, patch: RunTaggingPatch): z.infer<typeof T.TaggingResult> {
   const run = findRun(b, runId);
   const rules = rulesOf(run);
-  const tagging = userFacing(() => setRunTagging(b.db, runId, patch));
+  const tagging = setRunTagging(b.db, runId, patch);
   const retagged = rederiveRunTags(b.db, runId, rules, tagOptionsOf(tagging));
   if (retagged.changed) {
     const libraries = b.db
@@ -134,14 +137,14 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
       const backbones = availableBackbones();
       const backbone = req.backbone ?? (backbones.find((x) => x.id === DEFAULT_BACKBONE && x.installed) ?? backbones.find((x) => x.installed))?.id;
       const chosen = backbones.find((x) => x.id === backbone);
-      if (!backbone || !chosen) throw new UserError(req.backbone ? `Unknown backbone "${req.backbone}".` : 'No backbone is installed: run "npm run postinstall" to fetch the models.');
-      if (!chosen.installed) throw new UserError(`The backbone "${backbone}" is not installed (${chosen.problem}).`);
+      if (!backbone || !chosen) throw new InvalidError(req.backbone ? `Unknown backbone "${req.backbone}".` : 'No backbone is installed: run "npm run postinstall" to fetch the models.');
+      if (!chosen.installed) throw new InvalidError(`The backbone "${backbone}" is not installed (${chosen.problem}).`);
       const data = trainingData(b.db, req.libraryId, req.genres);
       let config: Record<string, unknown>;
       try {
         config = resolveTrainConfig({ head: req.head, epochs: req.epochs, learningRate: req.learningRate, seed: req.seed, batchSize: req.batchSize, patience: req.patience });
       } catch (err) {
-        throw new UserError((err as Error).message);
+        throw new InvalidError((err as Error).message);
       }
       // Train pressed again with the same settings: that training, not a second identical run.
       const key = trainingJobKey({ libraryId: req.libraryId, genres: data.genres, backbone, config });
@@ -166,7 +169,7 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
           try {
             return await runTraining(ctx, { runId: run.id, data, backbone, config, modelsDir: b.paths.models, db: b.db, bus: b.bus });
           } catch (err) {
-            const cancelled = ctx.signal.aborted || (err instanceof Error && err.name === 'CancelledError');
+            const cancelled = ctx.signal.aborted || err instanceof CancelledError;
             setRunStatus(b.db, run.id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'Cancelled by the user' : (err as Error).message });
             b.bus.emit('run:update', { runId: run.id, status: cancelled ? 'cancelled' : 'failed' });
             throw err;
@@ -213,7 +216,7 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
 
     'runs:delete': ({ id }) => {
       const run = findRun(b, id);
-      if (run.status === 'running' || run.status === 'queued') throw new UserError(`Run #${id} is ${run.status}; cancel it first.`, 'conflict');
+      if (run.status === 'running' || run.status === 'queued') throw new ConflictError(`Run #${id} is ${run.status}; cancel it first.`);
       b.predictor.forget(id);
       deleteRun(b.db, id);
       fs.rmSync(run.modelPath ?? runModelDir(b.paths.models, id), { recursive: true, force: true });
@@ -224,7 +227,7 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
     'runs:evaluation': ({ id }) => {
       const run = findRun(b, id);
       const file = run.modelPath ? `${run.modelPath}/${EVALUATION_FILE}` : '';
-      if (!file || !fs.existsSync(file)) throw new UserError(`Run #${id} has no validation predictions to show.`, 'not_found');
+      if (!file || !fs.existsSync(file)) throw new NotFoundError(`Run #${id} has no validation predictions to show.`);
       return JSON.parse(fs.readFileSync(file, 'utf8'));
     },
 
@@ -242,8 +245,8 @@ export function trainingHandlers(b: Backend): Pick<Handlers, TrainingCalls> {
 
     'runs:prefer': ({ runId, preferred }) => {
       const run = findRun(b, runId);
-      if (preferred && !usableRun(run)) throw new UserError(`Run #${runId} has no saved model (it is ${run.status}); only a finished run can be the default model.`, 'conflict');
-      userFacing(() => setPreferredRun(b.db, runId, preferred));
+      if (preferred && !usableRun(run)) throw new ConflictError(`Run #${runId} has no saved model (it is ${run.status}); only a finished run can be the default model.`);
+      setPreferredRun(b.db, runId, preferred);
       b.bus.emit('run:update', { runId, status: run.status });
       return { preferredRunId: preferredRunId(b.db) ?? null };
     },

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CancelledError } from '../../jobs/types';
+import { CancelledError } from '../../core/errors';
 import type { BackboneEntry } from './registry';
 import type { Preprocessing } from './types';
 import { expectedGroupBytes, finishInstall, makeTempInstallDir, parseModelJson, readManifest, userBackbonesDir } from './user-backbones';

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../core/spawn-worker';
-import { CancelledError } from '../../jobs/types';
+import { CancelledError } from '../../core/errors';
 import type { BackboneSpec, EngineName } from '../backbones/types';
 
 /** Given to the worker at start. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBackend } from '../../../main/backend';
-import { ApiError } from '../../../main/api/errors';
+import { UnknownCallError } from '../../../main/api/errors';
+import { InvalidError, UnsupportedError } from '../../../main/core/errors';
 import { tempDir } from '../../helpers/temp';
 
 test('app:info reports version, data folder and TF.js backend', async (t) => {
@@ -18,10 +19,10 @@ test('app:info reports version, data folder and TF.js backend', async (t) => {
 test('unknown call names and invalid inputs are rejected before any handler runs', async (t) => {
   const backend = createBackend({ dataDir: tempDir() });
   t.after(() => backend.close());
-  await assert.rejects(backend.gate.invoke('app:nope', {}), (e: ApiError) => e.code === 'unknown_call' && /Unknown call "app:nope"/.test(e.message));
-  await assert.rejects(backend.gate.invoke('__proto__', {}), (e: ApiError) => e.code === 'unknown_call');
-  await assert.rejects(backend.gate.invoke('jobs:cancel', { id: 42 }), (e: ApiError) => e.code === 'invalid_input' && e.issues?.[0]?.path === 'id');
-  await assert.rejects(backend.gate.invoke('app:info', { extra: true }), (e: ApiError) => e.code === 'invalid_input');
+  await assert.rejects(backend.gate.invoke('app:nope', {}), (e: Error) => e instanceof UnknownCallError && /Unknown call "app:nope"/.test(e.message));
+  await assert.rejects(backend.gate.invoke('__proto__', {}), (e: Error) => e instanceof UnknownCallError);
+  await assert.rejects(backend.gate.invoke('jobs:cancel', { id: 42 }), (e: Error) => e instanceof InvalidError && e.issues?.[0]?.path === 'id');
+  await assert.rejects(backend.gate.invoke('app:info', { extra: true }), (e: Error) => e instanceof InvalidError);
   const env = await backend.gate.invokeEnvelope('jobs:cancel', {});
   assert.equal(env.ok, false);
   if (!env.ok) assert.match(env.error.message, /Invalid input for "jobs:cancel": id:/);
@@ -30,5 +31,5 @@ test('unknown call names and invalid inputs are rejected before any handler runs
 test('desktop-only calls explain themselves in browser mode', async (t) => {
   const backend = createBackend({ dataDir: tempDir() });
   t.after(() => backend.close());
-  await assert.rejects(backend.gate.invoke('dialog:pickFolder', {}), (e: ApiError) => e.code === 'unsupported' && /type the folder path/.test(e.message));
+  await assert.rejects(backend.gate.invoke('dialog:pickFolder', {}), (e: Error) => e instanceof UnsupportedError && /type the folder path/.test(e.message));
 });

