@@ -6,7 +6,8 @@ import { JobManager } from './jobs/job-manager';
 import { createGate, type Gate } from './api/gate';
 import { createHandlers } from './api/handlers';
 import { loadTf, type TfRuntime } from './ml/tf';
-import { createMediaResolver } from './library/media';
+import { createMediaResolver, type MediaResolver } from './library/media';
+import { createServices, type Services } from './services';
 import { Predictor } from './training/predictor';
 import { shutdownEmbeddingWorkers } from './ml/features/worker-pool';
 import { markInterruptedRuns } from './ml/runs-repo';
@@ -18,13 +19,6 @@ export interface ShellAdapter {
   kind: 'electron';
   electronVersion: string;
   pickFolder(title?: string): Promise<string | null>;
-}
-
-export interface MediaResolver {
-  /** `what` is the path after /media/ (e.g. `thumb/12`); undefined when missing or not allowed. */
-  resolve(what: string, query: URLSearchParams): Promise<{ file: string; contentType: string } | undefined>;
-  /** Re-reads the set of library roots files may be served from. */
-  refreshRoots(): void;
 }
 
 export interface BackendOptions {
@@ -44,6 +38,8 @@ export interface Backend {
   /** Poster images and thumbnails for the bridge route and the Electron protocol (set by the library module). */
   media?: MediaResolver;
   predictor: Predictor;
+  /** The use cases; handlers and CLI commands call these. */
+  services: Services;
   tf(): Promise<TfRuntime>;
   close(): Promise<void>;
 }
@@ -58,14 +54,18 @@ export function createBackend(opts: BackendOptions): Backend {
   markInterruptedRuns(db);
   const bus = new EventBus();
   const jobs = new JobManager(bus);
+  const media = createMediaResolver(db, paths.thumbnails);
+  const predictor = new Predictor(db, path.join(paths.cache, 'uploads'));
+  const services = createServices({ db, bus, jobs, paths, media, predictor });
   const backend = {
     paths,
     db,
     bus,
     jobs,
     shell: opts.shell,
-    media: createMediaResolver(db, paths.thumbnails),
-    predictor: new Predictor(db, path.join(paths.cache, 'uploads')),
+    media,
+    predictor,
+    services,
     tf: () => loadTf(),
     async close() {
       await jobs.shutdown();

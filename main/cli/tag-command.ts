@@ -82,7 +82,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       const saved = await call(b, 'runs:setTagging', { runId: chosen, mode: choice.mode, maxTags: choice.maxTags === undefined ? undefined : choice.maxTags || null });
       const retagged = saved.retagged.changed ? `; re-tagged ${plural(saved.retagged.changed, 'stored prediction')}` : '';
       io.err(`Run #${chosen} now tags with ${describeTagging(saved.tagging)} (saved with the run${retagged})\n`);
-      if (choice.mode && !saved.tagging.hasModes) io.err(`Note: run #${chosen} was trained before decision modes; --mode has no effect on it.\n`);
+      if (choice.mode && !saved.tagging.hasModes) io.err(`Note: --mode has no effect on run #${chosen}: ${saved.tagging.noModes ?? 'it has no decision modes.'}\n`);
     }
     // The same call as the app's: folders and run are checked before anything starts.
     const started = await call(b, 'tag:start', { runId: chosen, folders: folders.map((f) => path.resolve(f)), force: values.force });

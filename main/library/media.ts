@@ -1,6 +1,12 @@
 import type { Db } from '../db/database';
-import type { MediaResolver } from '../backend';
 import { PathGuard } from './path-guard';
+
+export interface MediaResolver {
+  /** `what` is the path after /media/ (e.g. `thumb/12`); undefined when missing or not allowed. */
+  resolve(what: string, query: URLSearchParams): Promise<{ file: string; contentType: string } | undefined>;
+  /** Re-reads the set of library roots files may be served from. */
+  refreshRoots(): void;
+}
 import { libraryRoots } from './library-repo';
 import { ensureThumbnail } from './thumbnails';
 

@@ -1,0 +1,27 @@
+// The use cases of the app, one service per area. Each takes only the parts of the back end it uses;
+// the API handlers and the CLI commands are thin callers of these.
+import type { Db } from './db/database';
+import type { DataPaths } from './core/data-dir';
+import type { EventBus } from './core/event-bus';
+import type { JobManager } from './jobs/job-manager';
+import type { MediaResolver } from './library/media';
+import type { Predictor } from './training/predictor';
+
+/** Everything a service may take from; a service's factory names the subset it needs. */
+export interface ServiceDeps {
+  db: Db;
+  bus: EventBus;
+  jobs: JobManager;
+  paths: DataPaths;
+  media: MediaResolver;
+  predictor: Predictor;
+}
+
+export function createServices(deps: ServiceDeps) {
+  void deps;
+  return {
+    // One line per area, e.g. library: createLibraryService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
