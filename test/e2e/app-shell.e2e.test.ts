@@ -35,7 +35,7 @@ test('the app opens through the bridge and shows app.info', async () => {
 test('job progress pushed by the back end appears live and can be cancelled from the page', async () => {
   const page = await browser.newPage();
   await page.goto(ctx.bridge.loginUrl);
-  await page.getByText(/^TF\.js: /).waitFor();
+  await page.getByTestId('theme-switch').waitFor();
   const { done } = ctx.backend.jobs.start({
     kind: 'index',
     title: 'E2E job',
