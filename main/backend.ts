@@ -8,9 +8,9 @@ import { createHandlers } from './api/handlers';
 import { loadTf, type TfRuntime } from './ml/tf';
 import { createMediaResolver, type MediaResolver } from './library/media';
 import { createServices, type Services } from './services';
-import { Predictor } from './training/predictor';
+import { Predictor } from './runs/predictor';
 import { shutdownEmbeddingWorkers } from './ml/features/worker-pool';
-import { markInterruptedRuns } from './ml/runs-repo';
+import { markInterruptedRuns } from './runs/runs-repo';
 import path from 'node:path';
 import { setUserBackbonesDir } from './ml/backbones/user-backbones';
 

@@ -5,7 +5,7 @@ import type { DataPaths } from './core/data-dir';
 import type { EventBus } from './core/event-bus';
 import type { JobManager } from './jobs/job-manager';
 import type { MediaResolver } from './library/media';
-import type { Predictor } from './training/predictor';
+import type { Predictor } from './runs/predictor';
 
 /** Everything a service may take from; a service's factory names the subset it needs. */
 export interface ServiceDeps {

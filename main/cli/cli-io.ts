@@ -4,7 +4,7 @@
  */
 import { AppError, CancelledError } from '../core/errors';
 import { UnknownCallError } from '../api/errors';
-import { ModelFileError } from '../ml/model-io';
+import { ModelFileError } from '../runs/model-io';
 
 export interface CliIo {
   /** Results (tables, CSV, JSON): stdout. */

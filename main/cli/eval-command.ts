@@ -5,7 +5,7 @@ import { CliError, defineCommand, EXIT, type CliIo } from './cli-io';
 import { DATA_DIR, parseCommand, parseNumber, parseRunId } from './cli-flags';
 import { withBackend, withProgress } from './cli-session';
 import { num, perGenreTable, summaryTable, type SummaryRow } from './cli-report';
-import { evaluateRunOnFolder, type FolderEvaluation } from '../training/evaluate-folder';
+import { evaluateRunOnFolder, type FolderEvaluation } from '../runs/evaluate-folder';
 
 const HELP = `Usage: poster-tagger eval <run> <folder> [options]
 

@@ -6,7 +6,7 @@ import { CliError, defineCommand, EXIT } from './cli-io';
 import { DATA_DIR, describeTagging, parseChoice, parseCommand, parseNumber, parseRunId, parseTagFlags, TAG_FLAGS } from './cli-flags';
 import { withBackend, withProgress } from './cli-session';
 import { scanLibraryFiles } from '../library/file-scan';
-import type { FilePrediction } from '../training/predictor';
+import type { FilePrediction } from '../runs/predictor';
 
 const HELP = `Usage: poster-tagger predict <run> <files or folders…> [options]
 

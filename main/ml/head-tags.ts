@@ -5,7 +5,7 @@
  */
 import { findBackbone } from './backbones/registry';
 import { applyDecisionRule, thresholdsForMode, type Mode, type ThresholdOverrides } from './decision-rule';
-import { headColumns, selectColumns, type LoadedHead } from './model-io';
+import { headColumns, selectColumns, type LoadedHead } from '../runs/model-io';
 import { predictScores, tagsFromScores } from './predict';
 
 export interface TagOptions {

@@ -1,7 +1,7 @@
 /** Reads and writes batch-tagging predictions and their review state (tables from migration 004_predictions). */
 import path from 'node:path';
 import type { Db } from '../db/database';
-import { getRun } from '../ml/runs-repo';
+import { getRun } from '../runs/runs-repo';
 import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface StoredPrediction {

@@ -5,7 +5,7 @@ import { indexLibrary } from '../library/indexer';
 import { getLibrary, openLibrary } from '../library/library-repo';
 import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
-import type { LoadedHead } from '../ml/model-io';
+import type { LoadedHead } from '../runs/model-io';
 import { headScores, headTags, type TagOptions } from '../ml/head-tags';
 import { tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
 

@@ -5,7 +5,7 @@ import { CancelledError } from '../core/errors';
 import type { JobContext } from '../jobs/types';
 import { trainHead } from '../ml/train';
 import { predictScores } from '../ml/predict';
-import { headInfoFromTraining, saveHead } from '../ml/model-io';
+import { headInfoFromTraining, saveHead } from '../runs/model-io';
 import { subsetEmbeddingSet } from '../ml/dataset';
 import type { Preprocessing } from '../ml/backbones/types';
 import type { FromHeadWorker, HeadJob, ToHeadWorker } from './head-worker-protocol';

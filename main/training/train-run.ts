@@ -10,7 +10,7 @@ import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
 import { linearRounds } from '../ml/train-linear';
 import { resolveTrainConfig } from '../ml/head';
-import { addRunEpoch, setRunStatus } from '../ml/runs-repo';
+import { addRunEpoch, setRunStatus } from '../runs/runs-repo';
 import type { EmbeddingSet } from '../ml/dataset';
 import { targets, type LabelledPoster, type TrainingData } from './training-data';
 

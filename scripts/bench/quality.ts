@@ -25,7 +25,7 @@ import { genreFrequencies } from '../../main/ml/baselines';
 import { tuneThresholds } from '../../main/ml/thresholds';
 import { fitDecisionRule, thresholdsForMode } from '../../main/ml/decision-rule';
 import { bootstrapIntervals, type Interval, type MetricIntervals } from '../../main/ml/intervals';
-import { headColumns, selectColumns } from '../../main/ml/model-io';
+import { headColumns, selectColumns } from '../../main/runs/model-io';
 import { findBackbone } from '../../main/ml/backbones/registry';
 import { loadTf } from '../../main/ml/tf';
 import type { EmbeddingSet } from '../../main/ml/dataset';

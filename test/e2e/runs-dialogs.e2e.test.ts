@@ -12,7 +12,7 @@ import { makeTutorialLibrary } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { waitForJob } from '../helpers/backend';
 import { availableBackbones } from '../../main/ml/backbones/registry';
-import { createRun, setRunStatus } from '../../main/ml/runs-repo';
+import { createRun, setRunStatus } from '../../main/runs/runs-repo';
 
 const skip = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed) ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
 

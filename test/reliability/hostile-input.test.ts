@@ -12,7 +12,7 @@ import { indexLibrary } from '../../main/library/indexer';
 import { standaloneJobContext } from '../../main/jobs/types';
 import { embedImages } from '../../main/ml/features/pipeline';
 import { trainHead } from '../../main/ml/train';
-import { exportHead, headInfoFromTraining, importHead, loadHead, ModelFileError, saveHead } from '../../main/ml/model-io';
+import { exportHead, headInfoFromTraining, importHead, loadHead, ModelFileError, saveHead } from '../../main/runs/model-io';
 import { hashBuffer } from '../../main/core/content-hash';
 import { syntheticTask } from '../unit/ml/synthetic';
 import { posterJpeg } from '../helpers/posters';

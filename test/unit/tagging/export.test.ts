@@ -10,7 +10,7 @@ import { standaloneJobContext } from '../../../main/jobs/types';
 import { indexLibrary } from '../../../main/library/indexer';
 import { openLibrary } from '../../../main/library/library-repo';
 import { posterDetail } from '../../../main/library/gallery-queries';
-import { createRun } from '../../../main/ml/runs-repo';
+import { createRun } from '../../../main/runs/runs-repo';
 import { exportTags, isOurSidecar } from '../../../main/tagging/export';
 import { rejectPrediction, writePredictions } from '../../../main/tagging/predictions-repo';
 import { posterJpeg } from '../../helpers/posters';

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../../main/db/database';
-import { createRun, deleteRun, setRunStatus } from '../../../main/ml/runs-repo';
-import { getRunTagging, mergeTagOptions, preferredRunId, runTagOptions, setPreferredRun, setRunTagging } from '../../../main/ml/run-tagging-repo';
+import { createRun, deleteRun, setRunStatus } from '../../../main/runs/runs-repo';
+import { getRunTagging, mergeTagOptions, preferredRunId, runTagOptions, setPreferredRun, setRunTagging } from '../../../main/runs/run-tagging-repo';
 import { chooseRun, defaultRun } from '../../../main/tagging/run-choice';
 import { tempDir } from '../../helpers/temp';
 

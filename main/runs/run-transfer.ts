@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db/database';
 import { EvalReport } from '../../contract/schemas/training';
-import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata, type LoadedHead } from '../ml/model-io';
-import { createRun, deleteRun, findImportedRun, getRun, IMPORTED_PREFIX, listRuns, setRunStatus, type Run } from '../ml/runs-repo';
+import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata, type LoadedHead } from './model-io';
+import { createRun, deleteRun, findImportedRun, getRun, IMPORTED_PREFIX, listRuns, setRunStatus, type Run } from './runs-repo';
 import { checkBackboneFor } from './predictor';
-import { runModelDir, type RunOutcome } from './train-run';
+import { runModelDir, type RunOutcome } from '../training/train-run';
 import { evaluationFromMetadata, evaluationOf } from './run-evaluation';
 import { ConflictError, InvalidError, NotFoundError } from '../core/errors';
 

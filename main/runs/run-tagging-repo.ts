@@ -4,8 +4,8 @@
  * A run without a row tags with its model's balanced rule and no limit.
  */
 import type { Db } from '../db/database';
-import { MODES, type Mode } from './decision-rule';
-import type { TagOptions } from './head-tags';
+import { MODES, type Mode } from '../ml/decision-rule';
+import type { TagOptions } from '../ml/head-tags';
 import { getRun } from './runs-repo';
 import { InvalidError, NotFoundError } from '../core/errors';
 

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { trainHead, type TrainResult } from '../../../main/ml/train';
-import { exportHead, headInfoFromTraining, importHead, loadHead, ModelFileError, readHeadExport, saveHead } from '../../../main/ml/model-io';
+import { exportHead, headInfoFromTraining, importHead, loadHead, ModelFileError, readHeadExport, saveHead } from '../../../main/runs/model-io';
 import { predictScores, predictTags } from '../../../main/ml/predict';
-import { syntheticTask } from './synthetic';
+import { syntheticTask } from '../ml/synthetic';
 
 const backbone = {
   id: 'test-backbone',

@@ -10,10 +10,10 @@ import { displayThresholds, headThresholds } from '../ml/head-tags';
 import type { Mode } from '../ml/decision-rule';
 import { evaluate, type EvalReport } from '../ml/metrics';
 import { trivialBaselines, type Baselines } from '../ml/baselines';
-import { getRun } from '../ml/runs-repo';
+import { getRun } from './runs-repo';
 import type { Predictor } from './predictor';
-import { readLabelledFolder } from './labelled-folder';
-import { targets, trainingData } from './training-data';
+import { readLabelledFolder } from '../training/labelled-folder';
+import { targets, trainingData } from '../training/training-data';
 import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface FolderEvaluation {

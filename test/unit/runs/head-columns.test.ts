@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { headColumns, selectColumns } from '../../../main/ml/model-io';
+import { headColumns, selectColumns } from '../../../main/runs/model-io';
 import { getBackbone } from '../../../main/ml/backbones/registry';
 
 test('a model trained before the taps reads the last tap (the former embedding) out of the new vectors', () => {

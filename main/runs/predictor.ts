@@ -6,10 +6,10 @@ import { standaloneJobContext, type JobContext } from '../jobs/types';
 import { availableBackbones, findBackbone } from '../ml/backbones/registry';
 import { embedImages } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
-import { loadHead, type LoadedHead } from '../ml/model-io';
+import { loadHead, type LoadedHead } from './model-io';
 import { headScores, headTags, type TagOptions } from '../ml/head-tags';
-import { getRun } from '../ml/runs-repo';
-import { mergeTagOptions, runTagOptions, type TagChoice } from '../ml/run-tagging-repo';
+import { getRun } from './runs-repo';
+import { mergeTagOptions, runTagOptions, type TagChoice } from './run-tagging-repo';
 import { InvalidError, NotFoundError } from '../core/errors';
 
 export interface FilePrediction {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../../main/db/database';
 import { migrations } from '../../../main/db/migrations';
-import { createRun, deleteRun, getRunEpochs, listRuns } from '../../../main/ml/runs-repo';
+import { createRun, deleteRun, getRunEpochs, listRuns } from '../../../main/runs/runs-repo';
 
 const newRun = () => ({ dataset: 'posters', backbone: 'mobilenet_v2', genres: ['Action', 'Drama'], config: { head: 'default' }, seed: 1 });
 

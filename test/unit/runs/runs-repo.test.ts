@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase } from '../../../main/db/database';
-import { addRunEpoch, createRun, deleteRun, getRun, getRunEpochs, listRuns, markInterruptedRuns, setRunStatus } from '../../../main/ml/runs-repo';
+import { addRunEpoch, createRun, deleteRun, getRun, getRunEpochs, listRuns, markInterruptedRuns, setRunStatus } from '../../../main/runs/runs-repo';
 
 const newRun = (libraryId: number | null, dataset = 'movie posters: train 3000 / val 750') => ({
   libraryId,

@@ -1,6 +1,6 @@
 /** Queries on training runs and their epochs (tables from migration 003_runs). */
 import type { Db } from '../db/database';
-import type { EpochMetrics } from './train';
+import type { EpochMetrics } from '../ml/train';
 
 export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { testBackend } from '../../helpers/backend';
 import { syntheticTask } from '../ml/synthetic';
 import { trainHead } from '../../../main/ml/train';
-import { saveHead, headInfoFromTraining } from '../../../main/ml/model-io';
-import { createRun, setRunStatus } from '../../../main/ml/runs-repo';
+import { saveHead, headInfoFromTraining } from '../../../main/runs/model-io';
+import { createRun, setRunStatus } from '../../../main/runs/runs-repo';
 import { noModesReason } from '../../../main/api/handlers/training';
 
 test('runs: an MLP run has no modes because of its head, not its age; a default-head run has modes', async () => {

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HeadRules } from '../ml/head-tags';
-import { readHeadMetadata } from '../ml/model-io';
-import type { Run } from '../ml/runs-repo';
+import { readHeadMetadata } from './model-io';
+import type { Run } from './runs-repo';
 
 const cache = new Map<string, { mtimeMs: number; rules: HeadRules }>();
 

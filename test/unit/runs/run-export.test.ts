@@ -8,8 +8,8 @@ import { testBackend } from '../../helpers/backend';
 import { tempDir } from '../../helpers/temp';
 import { syntheticTask } from '../ml/synthetic';
 import { trainHead } from '../../../main/ml/train';
-import { saveHead, headInfoFromTraining } from '../../../main/ml/model-io';
-import { createRun, setRunStatus } from '../../../main/ml/runs-repo';
+import { saveHead, headInfoFromTraining } from '../../../main/runs/model-io';
+import { createRun, setRunStatus } from '../../../main/runs/runs-repo';
 
 test('runs:export answers `exists` for an existing file and writes nothing; overwrite replaces it', async () => {
   const b = testBackend();

@@ -6,8 +6,8 @@
 import type { z } from 'zod';
 import { RunEvaluation } from '../../contract/schemas/training';
 import { reliabilityWarnings } from '../ml/intervals';
-import type { HeadMetadata } from '../ml/model-io';
-import type { RunOutcome } from './train-run';
+import type { HeadMetadata } from './model-io';
+import type { RunOutcome } from '../training/train-run';
 
 export type RunEvaluationSummary = z.infer<typeof RunEvaluation>;
 

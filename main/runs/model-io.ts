@@ -14,13 +14,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LayersModel, io } from '@tensorflow/tfjs';
-import { loadTf } from './tf';
+import { loadTf } from '../ml/tf';
 import { hashBuffer } from '../core/content-hash';
 import { describeWriteError } from '../core/write-error';
-import { headShape, HEAD_KINDS } from './head';
-import { decisionRuleSchema } from './decision-rule';
-import type { BackboneSpec } from './backbones/types';
-import type { TrainResult } from './train';
+import { headShape, HEAD_KINDS } from '../ml/head';
+import { decisionRuleSchema } from '../ml/decision-rule';
+import type { BackboneSpec } from '../ml/backbones/types';
+import type { TrainResult } from '../ml/train';
 import packageJson from '../../package.json';
 
 export const HEAD_FORMAT_VERSION = 1;
