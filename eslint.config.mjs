@@ -28,6 +28,11 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'error',
+      // Collections live in $state.raw and are replaced whole, never mutated in place: Svelte's reactive
+      // Map/Set would track what nothing reads.
+      'svelte/prefer-svelte-reactivity': 'off',
+      // {' '} keeps a deliberate space between inline elements, where markup would lose or double it.
+      'svelte/no-useless-mustaches': 'off',
     },
   },
   {

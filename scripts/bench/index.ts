@@ -12,6 +12,7 @@ async function run() {
       process.exit(2);
     }
     console.log(`\n== bench: ${n} ==`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- benches load by name, synchronously, under tsx's CJS loader
     const mod = require(path.join(__dirname, n)) as { main(argv: string[]): Promise<void> };
     await mod.main(argv);
   }
