@@ -9,7 +9,7 @@ import { loadTf, type TfRuntime } from './ml/tf';
 import { createMediaResolver, type MediaResolver } from './library/media';
 import { createServices, type Services } from './services';
 import { Predictor } from './runs/predictor';
-import { shutdownEmbeddingWorkers } from './ml/features/worker-pool';
+import { retainEmbeddingWorkers } from './ml/features/worker-pool';
 import { markInterruptedRuns } from './runs/runs-repo';
 import path from 'node:path';
 import { setUserBackbonesDir } from './ml/backbones/user-backbones';
@@ -54,6 +54,7 @@ export function createBackend(opts: BackendOptions): Backend {
   markInterruptedRuns(db);
   const bus = new EventBus();
   const jobs = new JobManager(bus);
+  const releaseWorkers = retainEmbeddingWorkers();
   const media = createMediaResolver(db, paths.thumbnails);
   const predictor = new Predictor(db, path.join(paths.cache, 'uploads'));
   const services = createServices({ db, bus, jobs, paths, media, predictor });
@@ -69,7 +70,7 @@ export function createBackend(opts: BackendOptions): Backend {
     tf: () => loadTf(),
     async close() {
       await jobs.shutdown();
-      await shutdownEmbeddingWorkers();
+      await releaseWorkers();
       db.close();
     },
   } as Backend;

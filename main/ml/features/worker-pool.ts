@@ -56,3 +56,19 @@ export async function shutdownEmbeddingWorkers(timeoutMs?: number): Promise<void
   await closeIdleWorkers();
   await waitForEmbeddingThreads(timeoutMs);
 }
+
+let holders = 0;
+
+/**
+ * A back end's share of the pool: the pool is per process (threads are), so two back ends in one
+ * process (tests, a CLI command inside the app) share it, and it shuts down when the last one lets go.
+ */
+export function retainEmbeddingWorkers(): () => Promise<void> {
+  holders++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) await shutdownEmbeddingWorkers();
+  };
+}
