@@ -1,5 +1,5 @@
-// Shapes of the library and gallery calls. The back-end modules have matching TypeScript interfaces;
-// test/unit/api/schema-types.test.ts proves at compile time that the two never drift apart.
+// Shapes of the library and gallery calls: the one definition of each. The back-end modules (main/library)
+// take their types from these with z.infer, so the contract and the code cannot drift apart.
 import { z } from 'zod';
 
 export const Split = z.enum(['train', 'val', 'test', 'predict']);
@@ -9,28 +9,66 @@ export const LibraryRow = z.object({
   id: z.number(),
   root: z.string(),
   name: z.string(),
+  /** The layout setting ('auto' = detected at each index; the report says which one was used). */
   layout: LayoutSetting,
   createdAt: z.string(),
   indexedAt: z.string().nullable(),
   imageCount: z.number(),
   labelledCount: z.number(),
   errorCount: z.number(),
+  /** Labels edited in the app and not yet written back to a CSV. */
   pendingEdits: z.number(),
 });
 
+export const IssueKind = z.enum([
+  'csv-unreadable',
+  'malformed-row',
+  'missing-id',
+  'duplicate-id',
+  'missing-image',
+  'unlisted-image',
+  'unknown-genre',
+  'bad-label-value',
+  'genre-mismatch',
+  'ignored-column',
+  'unreadable-file',
+  'not-an-image',
+  'decode-failed',
+  'image-too-large',
+  'removed-with-user-labels',
+]);
+
 export const ImportIssue = z.object({
-  kind: z.string(),
+  kind: IssueKind,
+  /** Relative to the library root. */
   file: z.string(),
+  /** 1-based line in `file` (CSV issues). */
   line: z.number().optional(),
   message: z.string(),
 });
 
+/** A CSV that holds labels, described well enough to write edited labels back into it. */
+export const LabelCsv = z.object({
+  /** Relative to the library root. */
+  relPath: z.string(),
+  idColumn: z.string(),
+  /** Column holding a genre list such as `['Horror', 'Thriller']` (tutorial `Genre`, or the csv layout's). */
+  listColumn: z.string().nullable(),
+  /** genre name → its 0/1 column name. */
+  flagColumns: z.record(z.string(), z.string()),
+  /** Split of the rows (tutorial layout), or null. */
+  split: Split.nullable(),
+});
+
 export const ImportReport = z.object({
   layout: z.string(),
-  counts: z.record(z.string(), z.number()),
+  counts: z.partialRecord(IssueKind, z.number()),
   issues: z.array(ImportIssue),
+  /** True when more issues were counted than listed. */
   truncated: z.boolean(),
   totals: z.object({ images: z.number(), labelled: z.number(), genres: z.number() }),
+  /** The CSVs labels were read from (what write-back writes to). */
+  labelCsvs: z.array(LabelCsv).optional(),
 });
 
 const LibraryId = z.number().int().positive();
@@ -38,14 +76,22 @@ const LibraryId = z.number().int().positive();
 export const PosterQuery = z
   .object({
     libraryId: LibraryId,
+    /** Genre names (case-insensitive). */
     genres: z.array(z.string().min(1).max(100)).max(100).optional(),
+    /** 'any' (default): at least one of `genres`; 'all': every one of them. */
     genreMode: z.enum(['any', 'all']).optional(),
+    /** A split, 'none' for images without one, or undefined for all. */
     split: z.union([Split, z.literal('none')]).optional(),
+    /** true: only posters with labels (imported or set by the user); false: only unlabelled ones. */
     labelled: z.boolean().optional(),
+    /** true: only files that failed to read; false: only good ones. */
     broken: z.boolean().optional(),
+    /** Part of the poster id or the relative path (case-insensitive). */
     search: z.string().max(500).optional(),
+    /** Keyset paging: rows after this relPath (from `nextCursor`); takes precedence over offset. */
     after: z.string().max(4096).optional(),
     offset: z.number().int().min(0).optional(),
+    /** Default 100, at most 1000. */
     limit: z.number().int().min(1).max(1000).optional(),
   })
   .strict();
@@ -61,12 +107,15 @@ export const PosterSummary = z.object({
   thumbStatus: z.enum(['pending', 'ready', 'failed']),
   error: z.string().nullable(),
   labelsSource: z.enum(['import', 'user']).nullable(),
+  /** Genre names in vocabulary order. */
   genres: z.array(z.string()),
 });
 
 export const PosterPage = z.object({
+  /** Rows matching the filters (all pages). */
   total: z.number(),
   items: z.array(PosterSummary),
+  /** Pass as `after` for the next page; null at the end. */
   nextCursor: z.string().nullable(),
 });
 
@@ -85,6 +134,7 @@ export const PosterDetail = PosterSummary.extend({
   mtimeMs: z.number(),
   format: z.string().nullable(),
   labels: z.array(z.object({ genre: z.string(), source: z.enum(['import', 'user']) })),
+  /** Other files of the same poster (genre-folder layout). */
   duplicates: z.array(z.string()),
 });
 

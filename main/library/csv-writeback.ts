@@ -242,7 +242,7 @@ async function keepBackup(file: string, bytes: Buffer): Promise<void> {
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     await fs.promises.writeFile(file, bytes, { flag: 'wx' });
   } catch (err) {
-    throw new Error(`could not keep a backup at ${file} (${writeErrorReason(err)}); the file was not changed`);
+    throw new Error(`could not keep a backup at ${file} (${writeErrorReason(err)}); the file was not changed`, { cause: err });
   }
 }
 
@@ -251,7 +251,7 @@ async function atomicWrite(file: string, content: string, mode: number): Promise
     await replaceFile(file, content, mode);
   } catch (err) {
     // Read-only folder, full disk: the file is unchanged (temp + rename); say so in plain words.
-    throw new Error(`${writeErrorReason(err)}; the file was not changed`);
+    throw new Error(`${writeErrorReason(err)}; the file was not changed`, { cause: err });
   }
 }
 

@@ -57,7 +57,7 @@ export async function scanLibraryFiles(
     try {
       entries = await fs.promises.readdir(dir, { withFileTypes: true });
     } catch (err) {
-      if (dir === root) throw new Error(`Cannot read the library folder ${root}: ${(err as Error).message}`);
+      if (dir === root) throw new Error(`Cannot read the library folder ${root}: ${(err as Error).message}`, { cause: err });
       report.add('unreadable-file', toRel(root, dir), `cannot read folder: ${(err as Error).message}`);
       continue;
     }

@@ -1,71 +1,16 @@
 import path from 'node:path';
+import type { z } from 'zod';
+import type * as L from '../../contract/schemas/library';
 import type { Db } from '../db/database';
 import type { Split } from './types';
 import { SPLITS } from './types';
 import { InvalidError, NotFoundError } from '../core/errors';
 
-export interface PosterQuery {
-  libraryId: number;
-  /** Genre names (case-insensitive). */
-  genres?: string[];
-  /** 'any' (default): at least one of `genres`; 'all': every one of them. */
-  genreMode?: 'any' | 'all';
-  /** A split, 'none' for images without one, or undefined for all. */
-  split?: Split | 'none';
-  /** true: only posters with labels (imported or set by the user); false: only unlabelled ones. */
-  labelled?: boolean;
-  /** true: only files that failed to read; false: only good ones. */
-  broken?: boolean;
-  /** Part of the poster id or the relative path (case-insensitive). */
-  search?: string;
-  /** Keyset paging: rows after this relPath (from `nextCursor`); takes precedence over offset. */
-  after?: string;
-  offset?: number;
-  /** Default 100, at most 1000. */
-  limit?: number;
-}
-
-export interface PosterSummary {
-  id: number;
-  relPath: string;
-  posterId: string;
-  split: Split | null;
-  width: number | null;
-  height: number | null;
-  hash: string | null;
-  thumbStatus: 'pending' | 'ready' | 'failed';
-  error: string | null;
-  labelsSource: 'import' | 'user' | null;
-  /** Genre names in vocabulary order. */
-  genres: string[];
-}
-
-export interface PosterPage {
-  /** Rows matching the filters (all pages). */
-  total: number;
-  items: PosterSummary[];
-  /** Pass as `after` for the next page; null at the end. */
-  nextCursor: string | null;
-}
-
-export interface GenreCount {
-  id: number;
-  name: string;
-  position: number;
-  total: number;
-  bySplit: Record<Split | 'none', number>;
-}
-
-export interface PosterDetail extends PosterSummary {
-  libraryId: number;
-  absPath: string;
-  size: number;
-  mtimeMs: number;
-  format: string | null;
-  labels: { genre: string; source: 'import' | 'user' }[];
-  /** Other files of the same poster (genre-folder layout). */
-  duplicates: string[];
-}
+export type PosterQuery = z.infer<typeof L.PosterQuery>;
+export type PosterSummary = z.infer<typeof L.PosterSummary>;
+export type PosterPage = z.infer<typeof L.PosterPage>;
+export type GenreCount = z.infer<typeof L.GenreCount>;
+export type PosterDetail = z.infer<typeof L.PosterDetail>;
 
 function genreIdsByName(db: Db, libraryId: number, names: readonly string[]): number[] {
   const rows = db.prepare('SELECT id, name FROM genres WHERE library_id = ?').all(libraryId) as { id: number; name: string }[];

@@ -27,9 +27,9 @@ export async function processImage(file: string, thumbnailsDir: string): Promise
   }
   if (buf.length === 0) return failed(null, null, null, 'not-an-image', 'empty file (0 bytes)');
   const hash = hashBuffer(buf);
-  let width: number | null = null;
-  let height: number | null = null;
-  let format = '';
+  let width: number | null;
+  let height: number | null;
+  let format: string;
   try {
     const meta = await sharp(buf, { limitInputPixels: false }).metadata();
     format = meta.format ?? '';

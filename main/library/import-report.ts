@@ -2,44 +2,12 @@
  * What went wrong (and right) while reading a library. Bad input never stops an import: each problem is
  * counted and (up to a cap, so a broken 100k-row CSV does not bloat the database) listed with file and line.
  */
-import type { LabelCsv } from './types';
+import type { z } from 'zod';
+import type { ImportIssue as ImportIssueSchema, ImportReport as ImportReportSchema, IssueKind as IssueKindSchema } from '../../contract/schemas/library';
 
-export type IssueKind =
-  | 'csv-unreadable'
-  | 'malformed-row'
-  | 'missing-id'
-  | 'duplicate-id'
-  | 'missing-image'
-  | 'unlisted-image'
-  | 'unknown-genre'
-  | 'bad-label-value'
-  | 'genre-mismatch'
-  | 'ignored-column'
-  | 'unreadable-file'
-  | 'not-an-image'
-  | 'decode-failed'
-  | 'image-too-large'
-  | 'removed-with-user-labels';
-
-export interface ImportIssue {
-  kind: IssueKind;
-  /** Relative to the library root. */
-  file: string;
-  /** 1-based line in `file` (CSV issues). */
-  line?: number;
-  message: string;
-}
-
-export interface ImportReport {
-  layout: string;
-  counts: Partial<Record<IssueKind, number>>;
-  issues: ImportIssue[];
-  /** True when more issues were counted than listed. */
-  truncated: boolean;
-  totals: { images: number; labelled: number; genres: number };
-  /** The CSVs labels were read from (what write-back writes to). */
-  labelCsvs?: LabelCsv[];
-}
+export type IssueKind = z.infer<typeof IssueKindSchema>;
+export type ImportIssue = z.infer<typeof ImportIssueSchema>;
+export type ImportReport = z.infer<typeof ImportReportSchema>;
 
 export const MAX_LISTED_ISSUES = 2000;
 

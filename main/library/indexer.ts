@@ -8,9 +8,10 @@ import { scanLibraryFiles, type KnownFile } from './file-scan';
 import { ReportBuilder, type ImportReport } from './import-report';
 import { errorKindOf, processImage, type ProcessedImage } from './image-processor';
 import { readLayout } from './layouts';
-import { getLibrary } from './library-repo';
+import { getLibrary, saveImportReport, type LibraryRow } from './library-repo';
+import { createImagesRepo, type ImagesRepo, type PrevRow } from './images-repo';
 import { syncVocabulary } from './vocabulary';
-import type { ImageFormat, LayoutImage, Split } from './types';
+import type { LayoutImage, LayoutResult } from './types';
 
 export interface IndexOptions {
   /** The data folder's thumbnails dir (dataPaths(root).thumbnails). */
@@ -37,20 +38,10 @@ export interface IndexResult {
   ms: number;
 }
 
-interface PrevRow {
-  id: number;
-  rel_path: string;
-  size: number;
-  mtime_ms: number;
-  format: ImageFormat | null;
-  error: string | null;
-  hash: string | null;
-  poster_id: string;
-  split: Split | null;
-  labels_source: 'import' | 'user' | null;
-}
-
 const FLUSH_MS = 250;
+
+/** Genre ids of an image's layout genres, ascending; null for an unlabelled image. */
+type LabelsOf = (img: LayoutImage) => number[] | null;
 
 /**
  * Job body: brings a library's rows up to date with its folder. Only new or changed files (size/mtime) are
@@ -64,36 +55,59 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
     throw new Error(`The library folder is missing: ${lib.root} (moved, deleted, or a drive not mounted)`);
   }
   ctx.progress({ phase: 'Scanning folder', done: 0, failed: 0, total: 0 });
-
-  const prevRows = db.prepare(`SELECT id, rel_path, size, mtime_ms, format, error, hash, poster_id, split, labels_source
-    FROM images WHERE library_id = ?`).all(libraryId) as PrevRow[];
-  const prev = new Map(prevRows.map((r) => [r.rel_path, r]));
-  const known = new Map<string, KnownFile>(prevRows.map((r) => [r.rel_path, { size: r.size, mtimeMs: r.mtime_ms, format: r.format, problem: r.error }]));
-
-  const scan = await scanLibraryFiles(lib.root, { known, signal: ctx.signal });
-  await ctx.checkpoint();
-  const layout = readLayout(lib.root, scan, lib.layout);
+  const repo = createImagesRepo(db, libraryId);
+  const prevRows = repo.previousRows();
+  const layout = await scanLayout(lib, prevRows, ctx);
   const genreIds = syncVocabulary(db, libraryId, layout.genres);
+  const labelsOf: LabelsOf = (img) =>
+    img.genres === null ? null : [...new Set(img.genres.map((g) => genreIds.get(g.toLowerCase())).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
   const report = new ReportBuilder();
   report.merge(layout.report);
 
-  const labelsOf = (img: LayoutImage): number[] | null =>
-    img.genres === null ? null : [...new Set(img.genres.map((g) => genreIds.get(g.toLowerCase())).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
+  const prev = new Map(prevRows.map((r) => [r.rel_path, r]));
+  const { work, unchanged } = updateUnchanged(repo, layout.images, prev, labelsOf, report);
+  const { done, failed } = await readChanged(repo, lib, work, ctx, opts, labelsOf, report);
 
-  const stmts = prepare(db);
+  ctx.progress({ phase: 'Finishing', done, failed, total: work.length });
+  const present = new Set(layout.images.map((i) => i.relPath));
+  const removedRows = prevRows.filter((r) => !present.has(r.rel_path));
+  repo.transaction(() => {
+    for (const r of removedRows) {
+      if (r.labels_source === 'user') rescueUserLabels(repo, r, report);
+      repo.deleteImage(r.id);
+    }
+    groupPosters(repo, layout.groupPosters ? layout.images : null, labelsOf);
+  });
+
+  const finalReport = { ...report.build(layout.layout, layout.report.totals), labelCsvs: layout.labelCsvs };
+  saveImportReport(db, libraryId, finalReport);
+  ctx.progress({ phase: 'Done', done, failed, total: work.length });
+  return {
+    layout: layout.layout, files: layout.images.length, processed: work.length, unchanged, removed: removedRows.length,
+    failed, report: finalReport, ms: performance.now() - t0,
+  };
+}
+
+/** Scans the folder (reading only what changed since `prevRows`) and reads its layout. */
+async function scanLayout(lib: LibraryRow, prevRows: PrevRow[], ctx: JobContext): Promise<LayoutResult> {
+  const known = new Map<string, KnownFile>(prevRows.map((r) => [r.rel_path, { size: r.size, mtimeMs: r.mtime_ms, format: r.format, problem: r.error }]));
+  const scan = await scanLibraryFiles(lib.root, { known, signal: ctx.signal });
+  await ctx.checkpoint();
+  return readLayout(lib.root, scan, lib.layout);
+}
+
+/**
+ * Unchanged files (same size and mtime) are not read again: only their poster id, split and imported labels
+ * can have moved (a CSV edit). Returns the new and changed files, in gallery order (relative path, as the
+ * gallery sorts; a layout lists them in its own order, e.g. the CSV's rows), so the first screenful is the
+ * first batch and later ones append below it.
+ */
+function updateUnchanged(repo: ImagesRepo, images: LayoutImage[], prev: Map<string, PrevRow>, labelsOf: LabelsOf, report: ReportBuilder) {
   const work: LayoutImage[] = [];
   let unchanged = 0;
-
-  // Unchanged files: only their poster id, split and imported labels can have moved (a CSV edit).
-  const currentLabels = new Map<number, number[]>();
-  for (const r of db.prepare(`SELECT l.image_id AS i, l.genre_id AS g FROM labels l JOIN images im ON im.id = l.image_id
-      WHERE im.library_id = ? ORDER BY l.image_id, l.genre_id`).all(libraryId) as { i: number; g: number }[]) {
-    const list = currentLabels.get(r.i);
-    if (list) list.push(r.g);
-    else currentLabels.set(r.i, [r.g]);
-  }
-  db.transaction(() => {
-    for (const img of layout.images) {
+  const currentLabels = repo.labelsByImage();
+  repo.transaction(() => {
+    for (const img of images) {
       const p = prev.get(img.relPath);
       if (!p || p.size !== img.size || p.mtime_ms !== img.mtimeMs) {
         work.push(img);
@@ -101,50 +115,83 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
       }
       unchanged++;
       if (p.error && p.format !== null) report.add(errorKindOf(p.error), img.relPath, p.error);
-      if (p.poster_id !== img.posterId || p.split !== img.split) stmts.setIdentity.run(img.posterId, img.split, p.id);
+      if (p.poster_id !== img.posterId || p.split !== img.split) repo.setIdentity(p.id, img.posterId, img.split);
       if (p.labels_source === 'user') continue;
       const want = labelsOf(img);
       const have = currentLabels.get(p.id) ?? [];
       const source = want === null ? null : 'import';
-      if (p.labels_source !== source || !sameList(want ?? [], have)) writeImportLabels(stmts, p.id, want);
+      if (p.labels_source !== source || !sameList(want ?? [], have)) repo.writeImportLabels(p.id, want);
     }
-  })();
-
-  // New and changed files, in gallery order (relative path, as the gallery sorts; a layout lists them in its
-  // own order, e.g. the CSV's rows), so the first screenful is the first batch and later ones append below it.
+  });
   work.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-  const total = work.length;
-  let done = 0;
-  let failed = 0;
-  let written = 0;
-  let pending: { img: LayoutImage; res: ProcessedImage }[] = [];
-  let lastFlush = performance.now();
+  return { work, unchanged };
+}
+
+/** Writes read files in batched transactions: a small first one (a first screenful at once), then larger ones. */
+function createBatchWriter(repo: ImagesRepo, libraryId: number, labelsOf: LabelsOf, opts: IndexOptions) {
   const batchSize = opts.batchSize ?? 250;
   const firstBatch = opts.firstBatchSize ?? 48;
-  fs.mkdirSync(opts.thumbnailsDir, { recursive: true });
-
+  let pending: { img: LayoutImage; res: ProcessedImage }[] = [];
+  let written = 0;
+  let lastFlush = performance.now();
   const flush = () => {
     if (pending.length === 0) return;
     const rows = pending;
     pending = [];
-    db.transaction(() => {
+    repo.transaction(() => {
       for (const { img, res } of rows) {
-        const format = img.format;
-        const out = stmts.upsert.get({
+        const out = repo.upsert({
           library_id: libraryId, rel_path: img.relPath, poster_id: img.posterId, split: img.split,
-          hash: res.hash, format, size: img.size, mtime_ms: img.mtimeMs, width: res.width, height: res.height,
+          hash: res.hash, format: img.format, size: img.size, mtime_ms: img.mtimeMs, width: res.width, height: res.height,
           thumb_status: res.thumbStatus, error: res.error, labels_source: img.genres === null ? null : 'import',
-        }) as { id: number; labels_source: string | null };
-        if (out.labels_source !== 'user') writeImportLabels(stmts, out.id, labelsOf(img));
+        });
+        if (out.labels_source !== 'user') repo.writeImportLabels(out.id, labelsOf(img));
       }
-    })();
+    });
     written += rows.length;
     lastFlush = performance.now();
     opts.onBatch?.(written);
   };
+  return {
+    flush,
+    /** Queues a row; true if that filled a batch and it was written. */
+    add(img: LayoutImage, res: ProcessedImage): boolean {
+      pending.push({ img, res });
+      if (pending.length < (written === 0 ? firstBatch : batchSize)) return false;
+      flush();
+      return true;
+    },
+    /** Writes what is queued if the last write is a while ago (slow decodes still show up); true if it wrote. */
+    flushIfStale(): boolean {
+      if (performance.now() - lastFlush <= FLUSH_MS) return false;
+      flush();
+      return true;
+    },
+  };
+}
 
+/** Decodes one new or changed file (hash, size, thumbnail); null if it vanished meanwhile. */
+async function readOne(img: LayoutImage, root: string, thumbnailsDir: string, report: ReportBuilder): Promise<ProcessedImage | null> {
+  // Already known not to be an image (reported by the scan): a row with the error, nothing to decode.
+  if (img.format === null) return { hash: null, width: null, height: null, thumbStatus: 'failed', error: img.problem ?? 'not an image', errorKind: null };
+  const res = await processImage(path.join(root, img.relPath), thumbnailsDir);
+  if (res?.error && res.errorKind) report.add(res.errorKind, img.relPath, res.error);
+  return res;
+}
+
+/**
+ * Reads the new and changed files a few at a time and writes them in gallery order, whatever order the decodes
+ * finish in: each batch lands after the posters a gallery already shows, so the grid grows at the end instead
+ * of shifting while indexing runs. What was read before a cancel is kept: those rows are complete.
+ */
+async function readChanged(repo: ImagesRepo, lib: LibraryRow, work: LayoutImage[], ctx: JobContext, opts: IndexOptions, labelsOf: LabelsOf, report: ReportBuilder) {
+  fs.mkdirSync(opts.thumbnailsDir, { recursive: true });
+  const writer = createBatchWriter(repo, lib.id, labelsOf, opts);
+  const total = work.length;
   const concurrency = Math.max(1, opts.concurrency ?? Math.max(2, os.availableParallelism()) * 2);
   let next = 0;
+  let done = 0;
+  let failed = 0;
   /** Read but not yet queued for writing (waiting for an earlier file); `ready` is the next one in order. */
   const finished: (ProcessedImage | null | undefined)[] = new Array(work.length);
   let ready = 0;
@@ -158,87 +205,26 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
         return;
       }
       const at = next++;
-      const img = work[at];
-      let res: ProcessedImage | null;
-      if (img.format === null) {
-        // Already known not to be an image (reported by the scan): a row with the error, nothing to decode.
-        res = { hash: null, width: null, height: null, thumbStatus: 'failed', error: img.problem ?? 'not an image', errorKind: null };
-      } else {
-        res = await processImage(path.join(lib.root, img.relPath), opts.thumbnailsDir);
-        if (res?.error && res.errorKind) report.add(res.errorKind, img.relPath, res.error);
-      }
+      const res = await readOne(work[at], lib.root, opts.thumbnailsDir, report);
       done++;
       if (res?.error) failed++;
-      // Written in gallery order, whatever order the decodes finish in: each batch lands after the posters a
-      // gallery already shows, so the grid grows at the end instead of shifting while indexing runs.
       finished[at] = res; // null: vanished while we worked (the next index drops it)
       let flushed = false;
       while (ready < work.length && finished[ready] !== undefined) {
         const r = finished[ready];
-        if (r) pending.push({ img: work[ready], res: r });
+        if (r && writer.add(work[ready], r)) flushed = true;
         finished[ready++] = undefined;
-        if (pending.length >= (written === 0 ? firstBatch : batchSize)) {
-          flush();
-          flushed = true;
-        }
       }
-      if (!flushed && performance.now() - lastFlush > FLUSH_MS) {
-        flush();
-        flushed = true;
-      }
-      if (flushed) ctx.progress({ phase: 'Reading posters', done, failed, total, message: img.relPath });
+      if (!flushed) flushed = writer.flushIfStale();
+      if (flushed) ctx.progress({ phase: 'Reading posters', done, failed, total, message: work[at].relPath });
     }
   };
   ctx.progress({ phase: 'Reading posters', done: 0, failed: 0, total });
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, work.length)) }, worker));
-  flush(); // what was read before a cancel is kept: those rows are complete
+  writer.flush();
   if (stop !== null) throw stop instanceof Error ? stop : new CancelledError();
   if (ctx.signal.aborted) throw new CancelledError();
-
-  ctx.progress({ phase: 'Finishing', done, failed, total });
-  const present = new Set(layout.images.map((i) => i.relPath));
-  const removedRows = prevRows.filter((r) => !present.has(r.rel_path));
-  db.transaction(() => {
-    for (const r of removedRows) {
-      if (r.labels_source === 'user') rescueUserLabels(db, stmts, libraryId, r, report);
-      stmts.deleteImage.run(r.id);
-    }
-    groupPosters(db, libraryId, layout.groupPosters ? layout.images : null, labelsOf);
-  })();
-
-  const finalReport = { ...report.build(layout.layout, layout.report.totals), labelCsvs: layout.labelCsvs };
-  db.prepare(`UPDATE libraries SET indexed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), last_import_report = ? WHERE id = ?`)
-    .run(JSON.stringify(finalReport), libraryId);
-  ctx.progress({ phase: 'Done', done, failed, total });
-  return {
-    layout: layout.layout, files: layout.images.length, processed: total, unchanged, removed: removedRows.length,
-    failed, report: finalReport, ms: performance.now() - t0,
-  };
-}
-
-type Stmts = ReturnType<typeof prepare>;
-
-function prepare(db: Db) {
-  return {
-    upsert: db.prepare(`INSERT INTO images (library_id, rel_path, poster_id, split, hash, format, size, mtime_ms, width, height, thumb_status, error, labels_source)
-      VALUES (@library_id, @rel_path, @poster_id, @split, @hash, @format, @size, @mtime_ms, @width, @height, @thumb_status, @error, @labels_source)
-      ON CONFLICT (library_id, rel_path) DO UPDATE SET poster_id = excluded.poster_id, split = excluded.split, hash = excluded.hash,
-        format = excluded.format, size = excluded.size, mtime_ms = excluded.mtime_ms, width = excluded.width, height = excluded.height,
-        thumb_status = excluded.thumb_status, error = excluded.error,
-        labels_source = CASE WHEN images.labels_source = 'user' THEN 'user' ELSE excluded.labels_source END
-      RETURNING id, labels_source`),
-    setIdentity: db.prepare('UPDATE images SET poster_id = ?, split = ? WHERE id = ?'),
-    setSource: db.prepare('UPDATE images SET labels_source = ? WHERE id = ?'),
-    clearLabels: db.prepare('DELETE FROM labels WHERE image_id = ?'),
-    addLabel: db.prepare('INSERT OR IGNORE INTO labels (image_id, genre_id, source) VALUES (?, ?, ?)'),
-    deleteImage: db.prepare('DELETE FROM images WHERE id = ?'),
-  };
-}
-
-function writeImportLabels(s: Stmts, imageId: number, genreIds: number[] | null): void {
-  s.clearLabels.run(imageId);
-  for (const g of genreIds ?? []) s.addLabel.run(imageId, g, 'import');
-  s.setSource.run(genreIds === null ? null : 'import', imageId);
+  return { done, failed };
 }
 
 function sameList(a: number[], b: number[]): boolean {
@@ -246,16 +232,11 @@ function sameList(a: number[], b: number[]): boolean {
 }
 
 /** A removed file's user labels go to a present file with the same content (a move or rename), else into the report. */
-function rescueUserLabels(db: Db, s: Stmts, libraryId: number, r: PrevRow, report: ReportBuilder): void {
-  const genres = db.prepare(`SELECT g.id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position`)
-    .all(r.id) as { id: number; name: string }[];
-  const heir = r.hash === null ? undefined : (db.prepare(`SELECT id, rel_path FROM images
-      WHERE library_id = ? AND hash = ? AND id <> ? AND (labels_source IS NULL OR labels_source <> 'user') ORDER BY rel_path LIMIT 1`)
-    .get(libraryId, r.hash, r.id) as { id: number; rel_path: string } | undefined);
+function rescueUserLabels(repo: ImagesRepo, r: PrevRow, report: ReportBuilder): void {
+  const genres = repo.userLabelsOf(r.id);
+  const heir = r.hash === null ? undefined : repo.sameContentHeir(r.hash, r.id);
   if (heir) {
-    s.clearLabels.run(heir.id);
-    for (const g of genres) s.addLabel.run(heir.id, g.id, 'user');
-    s.setSource.run('user', heir.id);
+    repo.writeUserLabels(heir.id, genres.map((g) => g.id));
     return;
   }
   report.add('removed-with-user-labels', r.rel_path,
@@ -266,13 +247,34 @@ function rescueUserLabels(db: Db, s: Stmts, libraryId: number, r: PrevRow, repor
  * Genre-folder layout: files with the same poster id or the same content are one poster. The first file
  * (user-labelled first, then by path) stays visible with the union of genres; the others point to it.
  */
-function groupPosters(db: Db, libraryId: number, images: LayoutImage[] | null, labelsOf: (i: LayoutImage) => number[] | null): void {
+function groupPosters(repo: ImagesRepo, images: LayoutImage[] | null, labelsOf: LabelsOf): void {
   if (images === null) {
-    db.prepare('UPDATE images SET duplicate_of = NULL WHERE library_id = ? AND duplicate_of IS NOT NULL').run(libraryId);
+    repo.clearDuplicates();
     return;
   }
-  const rows = db.prepare(`SELECT id, rel_path, poster_id, hash, labels_source, error, duplicate_of FROM images WHERE library_id = ? ORDER BY rel_path`)
-    .all(libraryId) as { id: number; rel_path: string; poster_id: string; hash: string | null; labels_source: string | null; error: string | null; duplicate_of: number | null }[];
+  const layoutByPath = new Map(images.map((i) => [i.relPath, i]));
+  for (const members of posterGroups(repo.groupingRows())) {
+    if (members.length === 1) {
+      if (members[0].duplicate_of !== null) repo.setDuplicateOf(members[0].id, null);
+      continue;
+    }
+    const primary = members.find((m) => m.labels_source === 'user') ?? members[0];
+    const genreIds = new Set<number>();
+    for (const m of members) for (const g of labelsOf(layoutByPath.get(m.rel_path)!) ?? []) genreIds.add(g);
+    for (const m of members) {
+      if (m.id === primary.id) {
+        if (m.duplicate_of !== null) repo.setDuplicateOf(m.id, null);
+        if (m.labels_source !== 'user') repo.writeImportLabels(m.id, [...genreIds].sort((a, b) => a - b));
+      } else {
+        if (m.duplicate_of !== primary.id) repo.setDuplicateOf(m.id, primary.id);
+        repo.unlabel(m.id);
+      }
+    }
+  }
+}
+
+/** Rows joined by poster id or content hash (union-find), each group in path order. */
+function posterGroups<R extends { id: number; poster_id: string; hash: string | null; error: string | null }>(rows: R[]): R[][] {
   const parent = new Map<number, number>();
   const find = (x: number): number => {
     let r = x;
@@ -292,33 +294,12 @@ function groupPosters(db: Db, libraryId: number, images: LayoutImage[] | null, l
       else union(r.id, other);
     }
   }
-  const groups = new Map<number, typeof rows>();
+  const groups = new Map<number, R[]>();
   for (const r of rows) {
     const g = find(r.id);
     const list = groups.get(g);
     if (list) list.push(r);
     else groups.set(g, [r]);
   }
-  const layoutByPath = new Map(images.map((i) => [i.relPath, i]));
-  const setDup = db.prepare('UPDATE images SET duplicate_of = ? WHERE id = ?');
-  const s = prepare(db);
-  for (const members of groups.values()) {
-    if (members.length === 1) {
-      if (members[0].duplicate_of !== null) setDup.run(null, members[0].id);
-      continue;
-    }
-    const primary = members.find((m) => m.labels_source === 'user') ?? members[0];
-    const genreIds = new Set<number>();
-    for (const m of members) for (const g of labelsOf(layoutByPath.get(m.rel_path)!) ?? []) genreIds.add(g);
-    for (const m of members) {
-      if (m.id === primary.id) {
-        if (m.duplicate_of !== null) setDup.run(null, m.id);
-        if (m.labels_source !== 'user') writeImportLabels(s, m.id, [...genreIds].sort((a, b) => a - b));
-      } else {
-        if (m.duplicate_of !== primary.id) setDup.run(primary.id, m.id);
-        s.clearLabels.run(m.id);
-        s.setSource.run(null, m.id);
-      }
-    }
-  }
+  return [...groups.values()];
 }

@@ -57,25 +57,7 @@ export function interpretLabelCsv(table: CsvTable, relPath: string, report: Repo
   const idIdx = header.indexOf(idColumn);
   const listIdx = listColumn === null ? -1 : header.indexOf(listColumn);
 
-  // A column is a genre flag column when most of its non-empty cells are 0/1.
-  const flagIdx: number[] = [];
-  header.forEach((name, i) => {
-    if (i === idIdx || i === listIdx || name === '') return;
-    if (NOT_FLAGS.has(name.toLowerCase())) {
-      report.add('ignored-column', relPath, `column "${name}" is not a genre column`, 1);
-      return;
-    }
-    let filled = 0;
-    let binary = 0;
-    for (const r of rows) {
-      const v = r.cells[i].trim().toLowerCase();
-      if (v === '') continue;
-      filled++;
-      if (TRUE_VALUES.has(v) || FALSE_VALUES.has(v)) binary++;
-    }
-    if (filled === 0 || binary * 2 >= filled) flagIdx.push(i);
-    else report.add('ignored-column', relPath, `column "${name}" does not hold 0/1 values; not used as a genre`, 1);
-  });
+  const flagIdx = flagColumnsOf(table, [idIdx, listIdx], relPath, report);
   const flagColumns: Record<string, string> = {};
   for (const i of flagIdx) flagColumns[header[i]] = header[i];
   const byLower = new Map(flagIdx.map((i) => [header[i].toLowerCase(), header[i]]));
@@ -139,4 +121,27 @@ export function interpretLabelCsv(table: CsvTable, relPath: string, report: Repo
   }
   const genres = flagIdx.length > 0 ? flagIdx.map((i) => header[i]) : listNames.sort((a, b) => a.localeCompare(b));
   return { idColumn, listColumn, flagColumns, genres, rows: out };
+}
+
+/** A column is a genre flag column when most of its non-empty cells are 0/1; others are reported as ignored. */
+function flagColumnsOf({ header, rows }: CsvTable, skip: readonly number[], relPath: string, report: ReportBuilder): number[] {
+  const flagIdx: number[] = [];
+  header.forEach((name, i) => {
+    if (skip.includes(i) || name === '') return;
+    if (NOT_FLAGS.has(name.toLowerCase())) {
+      report.add('ignored-column', relPath, `column "${name}" is not a genre column`, 1);
+      return;
+    }
+    let filled = 0;
+    let binary = 0;
+    for (const r of rows) {
+      const v = r.cells[i].trim().toLowerCase();
+      if (v === '') continue;
+      filled++;
+      if (TRUE_VALUES.has(v) || FALSE_VALUES.has(v)) binary++;
+    }
+    if (filled === 0 || binary * 2 >= filled) flagIdx.push(i);
+    else report.add('ignored-column', relPath, `column "${name}" does not hold 0/1 values; not used as a genre`, 1);
+  });
+  return flagIdx;
 }

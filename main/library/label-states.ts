@@ -1,12 +1,10 @@
+import type { z } from 'zod';
+import type { LabelState as LabelStateSchema } from '../../contract/schemas/library';
 import type { Db } from '../db/database';
 import { InvalidError, NotFoundError } from '../core/errors';
 
 /** A poster's labels exactly as stored (each label's source and the poster's), so an edit can be undone. */
-export interface LabelState {
-  id: number;
-  labelsSource: 'import' | 'user' | null;
-  labels: { genre: string; source: 'import' | 'user' }[];
-}
+export type LabelState = z.infer<typeof LabelStateSchema>;
 
 /** The poster labels belong to: a duplicate file's primary (as setPosterLabels and accepting do). */
 function primaryId(db: Db, imageId: number): { id: number; libraryId: number } {

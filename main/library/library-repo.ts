@@ -1,26 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
+import { LayoutSetting as LayoutSettingSchema, type LibraryRow as LibraryRowSchema } from '../../contract/schemas/library';
 import type { Db } from '../db/database';
 import type { ImportReport } from './import-report';
 import type { LayoutSetting } from './types';
 import { InvalidError, NotFoundError } from '../core/errors';
 
-export interface LibraryRow {
-  id: number;
-  root: string;
-  name: string;
-  /** The layout setting ('auto' = detected at each index; the report says which one was used). */
-  layout: LayoutSetting;
-  createdAt: string;
-  indexedAt: string | null;
-  imageCount: number;
-  labelledCount: number;
-  errorCount: number;
-  /** Labels edited in the app and not yet written back to a CSV. */
-  pendingEdits: number;
-}
+export type LibraryRow = z.infer<typeof LibraryRowSchema>;
 
-const LAYOUTS: readonly LayoutSetting[] = ['auto', 'tutorial', 'genre-folders', 'csv', 'plain'];
+const LAYOUTS: readonly LayoutSetting[] = LayoutSettingSchema.options;
 
 const SELECT = `
   SELECT l.id, l.root, l.name, l.layout, l.created_at AS createdAt, l.indexed_at AS indexedAt,
@@ -103,14 +92,10 @@ function refuseOverlap(db: Db, root: string): void {
   }
 }
 
-export function updateLibrary(db: Db, id: number, patch: { name?: string; layout?: LayoutSetting }): LibraryRow {
-  getLibrary(db, id);
-  if (patch.layout !== undefined) {
-    if (!LAYOUTS.includes(patch.layout)) throw new InvalidError(`Unknown layout "${patch.layout}"`);
-    db.prepare('UPDATE libraries SET layout = ? WHERE id = ?').run(patch.layout, id);
-  }
-  if (patch.name !== undefined && patch.name.trim()) db.prepare('UPDATE libraries SET name = ? WHERE id = ?').run(patch.name.trim(), id);
-  return getLibrary(db, id);
+/** Marks a library indexed now, with the report of that index (what library:report answers). */
+export function saveImportReport(db: Db, id: number, report: ImportReport): void {
+  db.prepare(`UPDATE libraries SET indexed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), last_import_report = ? WHERE id = ?`)
+    .run(JSON.stringify(report), id);
 }
 
 /** Forgets a library (its images, genres and labels go with it; the folder itself is not touched). */

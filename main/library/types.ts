@@ -1,13 +1,15 @@
 /** Shapes shared by the layout readers, the indexer and the queries. */
+import type { z } from 'zod';
+import { Split as SplitSchema, type LayoutSetting as LayoutSettingSchema, type LabelCsv as LabelCsvSchema } from '../../contract/schemas/library';
 import type { ScannedFile } from './file-scan';
 import type { ImportReport } from './import-report';
 
-export type Split = 'train' | 'val' | 'test' | 'predict';
-export const SPLITS: readonly Split[] = ['train', 'val', 'test', 'predict'];
+export type Split = z.infer<typeof SplitSchema>;
+export const SPLITS: readonly Split[] = SplitSchema.options;
 
-export type LayoutKind = 'tutorial' | 'genre-folders' | 'csv' | 'plain';
 /** What a library row stores: a fixed layout, or 'auto' to detect it on every index. */
-export type LayoutSetting = LayoutKind | 'auto';
+export type LayoutSetting = z.infer<typeof LayoutSettingSchema>;
+export type LayoutKind = Exclude<LayoutSetting, 'auto'>;
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
@@ -20,17 +22,7 @@ export interface LayoutImage extends ScannedFile {
 }
 
 /** A CSV that holds labels, described well enough to write edited labels back into it. */
-export interface LabelCsv {
-  /** Relative to the library root. */
-  relPath: string;
-  idColumn: string;
-  /** Column holding a genre list such as `['Horror', 'Thriller']` (tutorial `Genre`, or the csv layout's). */
-  listColumn: string | null;
-  /** genre name → its 0/1 column name. */
-  flagColumns: Record<string, string>;
-  /** Split of the rows (tutorial layout), or null. */
-  split: Split | null;
-}
+export type LabelCsv = z.infer<typeof LabelCsvSchema>;
 
 export interface LayoutResult {
   layout: LayoutKind;

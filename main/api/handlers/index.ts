@@ -13,7 +13,7 @@ export function createHandlers(b: Backend): Handlers {
   return {
     ...appHandlers(b),
     ...jobHandlers(b),
-    ...libraryHandlers(b),
+    ...libraryHandlers({ library: b.services.library }),
     ...trainingHandlers(b),
     ...backboneHandlers(b),
     ...taggingHandlers(b),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../../main/db/database';
 import { migrations } from '../../../main/db/migrations';
-import { tempDir } from './helpers';
+import { tempDir } from '../library/helpers';
 
 const latest = Math.max(...migrations.map((m) => m.version));
 const tables = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];

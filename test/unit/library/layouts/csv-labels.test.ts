@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { scanLibraryFiles } from '../../../main/library/file-scan';
-import { readLayout } from '../../../main/library/layouts';
-import { parseCsvTable } from '../../../main/library/csv-table';
-import { ReportBuilder } from '../../../main/library/import-report';
-import { tempDir, writeImage, writeText } from './helpers';
+import { scanLibraryFiles } from '../../../../main/library/file-scan';
+import { readLayout } from '../../../../main/library/layouts';
+import { parseCsvTable } from '../../../../main/library/csv-table';
+import { ReportBuilder } from '../../../../main/library/import-report';
+import { tempDir, writeImage, writeText } from '../helpers';
 
 test('csv layout: a label CSV anywhere, ids as names, files or paths, three list styles', async () => {
   const t = tempDir();

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { scanLibraryFiles } from '../../../main/library/file-scan';
-import { readLayout, detectLayout } from '../../../main/library/layouts';
-import { parseGenreList, detectListStyle, formatGenreList } from '../../../main/library/genre-list';
-import { imageBytes, tempDir, writeImage, writeText } from './helpers';
+import { scanLibraryFiles } from '../../../../main/library/file-scan';
+import { readLayout, detectLayout } from '../../../../main/library/layouts';
+import { parseGenreList, detectListStyle, formatGenreList } from '../../../../main/library/genre-list';
+import { imageBytes, tempDir, writeImage, writeText } from '../helpers';
 
 test('genre folders: one folder per genre, the same file name in several is one poster', async () => {
   const t = tempDir();

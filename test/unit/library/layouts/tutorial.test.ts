@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { scanLibraryFiles } from '../../../main/library/file-scan';
-import { readLayout } from '../../../main/library/layouts';
-import { tempDir, writeImage, writeText } from './helpers';
+import { scanLibraryFiles } from '../../../../main/library/file-scan';
+import { readLayout } from '../../../../main/library/layouts';
+import { tempDir, writeImage, writeText } from '../helpers';
 
 const byPath = <T extends { relPath: string }>(images: T[]) => new Map(images.map((i) => [i.relPath, i]));
 
