@@ -5,6 +5,7 @@ import type { DataPaths } from './core/data-dir';
 import type { EventBus } from './core/event-bus';
 import type { JobManager } from './jobs/job-manager';
 import type { MediaResolver } from './library/media';
+import { createLibraryService } from './library/library-service';
 import type { Predictor } from './runs/predictor';
 
 /** Everything a service may take from; a service's factory names the subset it needs. */
@@ -21,6 +22,7 @@ export function createServices(deps: ServiceDeps) {
   void deps;
   return {
     // One line per area, e.g. library: createLibraryService(deps),
+    library: createLibraryService(deps),
   };
 }
 
