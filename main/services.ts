@@ -7,6 +7,7 @@ import type { JobManager } from './jobs/job-manager';
 import type { MediaResolver } from './library/media';
 import { createLibraryService } from './library/library-service';
 import type { Predictor } from './runs/predictor';
+import { createTaggingService } from './tagging/tagging-service';
 
 /** Everything a service may take from; a service's factory names the subset it needs. */
 export interface ServiceDeps {
@@ -23,6 +24,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     // One line per area, e.g. library: createLibraryService(deps),
     library: createLibraryService(deps),
+    tagging: createTaggingService(deps),
   };
 }
 

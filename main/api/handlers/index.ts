@@ -12,11 +12,11 @@ import { fileHandlers } from './files';
 export function createHandlers(b: Backend): Handlers {
   return {
     ...appHandlers(b),
-    ...jobHandlers(b),
+    ...jobHandlers(b.jobs),
     ...libraryHandlers({ library: b.services.library }),
     ...trainingHandlers(b),
     ...backboneHandlers(b),
-    ...taggingHandlers(b),
-    ...fileHandlers(b),
+    ...taggingHandlers(b.services),
+    ...fileHandlers(b.paths),
   };
 }
