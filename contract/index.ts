@@ -13,10 +13,22 @@ const Empty = z.object({}).strict();
 
 export const JobKind = z.enum(['index', 'embed', 'train', 'tag']);
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
+export type JobKind = z.infer<typeof JobKind>;
+export type JobStatus = z.infer<typeof JobStatus>;
 
-export const JobSnapshot = z.object({
+/** What a finished job reports (JobSnapshot.result), by kind; every kind has one. */
+export const JobResults = {
+  index: z.object({ files: z.number(), processed: z.number(), unchanged: z.number(), removed: z.number(), failed: z.number(), layout: z.string() }),
+  /** A backbone download. */
+  embed: z.object({ backbone: z.string() }),
+  train: z.object({ runId: z.number() }),
+  tag: G.TagSummary,
+} satisfies Record<JobKind, z.ZodType>;
+export type JobResult<K extends JobKind = JobKind> = z.infer<(typeof JobResults)[K]>;
+export type TagSummary = JobResult<'tag'>;
+
+const JobFields = z.object({
   id: z.string(),
-  kind: JobKind,
   title: z.string(),
   status: JobStatus,
   phase: z.string(),
@@ -30,9 +42,11 @@ export const JobSnapshot = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   error: z.string().optional(),
-  /** Free-form result summary (kind-specific), present once done. */
-  result: z.unknown().optional(),
 });
+const jobOf = <K extends JobKind>(kind: K) => JobFields.extend({ kind: z.literal(kind), /** Present once done. */ result: z.optional(JobResults[kind]) });
+
+/** A job as the UI shows it; narrowing on `kind` types its `result`. */
+export const JobSnapshot = z.discriminatedUnion('kind', [jobOf('index'), jobOf('embed'), jobOf('train'), jobOf('tag')]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
 export const AppInfo = z.object({

@@ -24,10 +24,14 @@ export const TagStart = z
 export const TagSummary = z.object({
   runId: z.number(),
   libraryIds: z.array(z.number()),
+  /** Distinct posters (by content) in the libraries, readable or not. */
   posters: z.number(),
+  /** Predicted and stored in this job. */
   tagged: z.number(),
+  /** Had a prediction of this run already (unchanged files). */
   alreadyTagged: z.number(),
   failed: z.number(),
+  /** The first failures with their reasons (all are counted in `failed`). */
   failures: z.array(z.object({ path: z.string(), reason: z.string() })),
   seconds: z.number(),
 });

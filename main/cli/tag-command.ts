@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TagSummary } from '../tagging/tag-job';
 import { CliError, defineCommand, EXIT } from './cli-io';
 import { describeTagging, parseTagFlags } from './cli-flags';
 import { call, followJob, withBackend } from './cli-session';
@@ -93,7 +92,8 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       return EXIT.interrupted;
     }
     if (final.status === 'failed') throw new CliError(final.error ?? 'tagging failed', EXIT.failed);
-    const r = final.result as TagSummary;
+    if (final.kind !== 'tag' || !final.result) throw new CliError(`tagging ended ${final.status} without a summary`, EXIT.failed);
+    const r = final.result;
     io.err(
       `Tagged ${plural(r.tagged, 'poster')}${r.alreadyTagged ? ` (${r.alreadyTagged} already tagged)` : ''}` +
         `${r.failed ? `, ${r.failed} could not be read` : ''} in ${r.seconds.toFixed(1)} s with run #${r.runId}.\n`,

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
-import type { JobSnapshot } from '../../contract';
+import type { JobResult, JobSnapshot } from '../../contract';
 import { CancelledError, ConflictError, NotFoundError, isCancellation } from '../core/errors';
 import type { EventBus } from '../core/event-bus';
 import type { JobContext, JobKind, JobProgress } from './types';
 
-export interface JobSpec<T> {
-  kind: JobKind;
+export interface JobSpec<T, K extends JobKind = JobKind> {
+  kind: K;
   title: string;
   /** Jobs with the same lane run one at a time, in order (e.g. one training at a time). */
   lane?: string;
@@ -17,8 +17,8 @@ export interface JobSpec<T> {
   /** Facts the caller needs back when an identical request finds this job (e.g. its run id). */
   meta?: unknown;
   run(ctx: JobContext): Promise<T>;
-  /** Turns the job's result into the summary shown to the user. */
-  summarize?(result: T): unknown;
+  /** Turns the job's result into the summary shown to the user (the contract's result of its kind). */
+  summarize?(result: T): JobResult<K>;
 }
 
 interface Entry {
@@ -33,6 +33,9 @@ interface Entry {
   promise: Promise<unknown>;
 }
 
+/** Any change of a job's snapshot except its id and kind. */
+type JobPatch = Partial<Omit<JobSnapshot, 'id' | 'kind' | 'result'>> & { result?: JobResult };
+
 const EMIT_EVERY_MS = 200;
 
 /** Runs long jobs in the background, pushes throttled `job:update` events, and handles cancel/pause. */
@@ -42,7 +45,7 @@ export class JobManager {
 
   constructor(private readonly bus: EventBus) {}
 
-  start<T>(spec: JobSpec<T>): { snapshot: JobSnapshot; done: Promise<T> } {
+  start<T, K extends JobKind>(spec: JobSpec<T, K>): { snapshot: JobSnapshot; done: Promise<T> } {
     const id = crypto.randomUUID();
     const entry: Entry = {
       snap: {
@@ -208,8 +211,9 @@ export class JobManager {
     this.update(e, { ...p, message: p.message, rate, etaSeconds }, changedPhase || p.done + p.failed >= p.total);
   }
 
-  private update(e: Entry, patch: Partial<JobSnapshot>, force: boolean) {
-    e.snap = { ...e.snap, ...patch };
+  private update(e: Entry, patch: JobPatch, force: boolean) {
+    // A patch never changes the kind, and its result is the one summarize gave for that kind.
+    e.snap = { ...e.snap, ...patch } as JobSnapshot;
     const now = Date.now();
     if (force || now - e.lastEmit >= EMIT_EVERY_MS) this.emit(e);
   }

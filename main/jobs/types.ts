@@ -1,6 +1,6 @@
 import { CancelledError } from '../core/errors';
-export type JobKind = 'index' | 'embed' | 'train' | 'tag';
-export type JobStatus = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+// One definition of the kinds and states, the contract's.
+export type { JobKind, JobStatus, JobResult } from '../../contract';
 
 export interface JobProgress {
   /** What the job is doing now, in words a user understands ("Embedding posters"). */

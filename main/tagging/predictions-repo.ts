@@ -243,3 +243,8 @@ export function acceptPredictions(db: Db, runId: number, imageIds: readonly numb
   result.libraryIds = [...libs];
   return result;
 }
+
+/** The id of the opened library at exactly this root, if any (exports never open a folder). */
+export function libraryIdAtRoot(db: Db, root: string): number | undefined {
+  return db.prepare('SELECT id FROM libraries WHERE root = ?').pluck().get(root) as number | undefined;
+}

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/database';
+import type { TagSummary } from '../../contract';
+export type { TagSummary };
 import type { JobContext, JobProgress } from '../jobs/types';
 import { indexLibrary } from '../library/indexer';
-import { getLibrary, openLibrary } from '../library/library-repo';
+import { getLibrary } from '../library/library-repo';
 import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import type { LoadedHead } from '../runs/model-io';
@@ -44,21 +46,6 @@ export interface TagRequest {
   tagOptions?: TagOptions | (() => TagOptions);
 }
 
-export interface TagSummary {
-  runId: number;
-  libraryIds: number[];
-  /** Distinct posters (by content) in the libraries, readable or not. */
-  posters: number;
-  /** Predicted and stored in this job. */
-  tagged: number;
-  /** Had a prediction of this run already (unchanged files). */
-  alreadyTagged: number;
-  failed: number;
-  /** The first failures with their reasons (all are counted in `failed`). */
-  failures: { path: string; reason: string }[];
-  seconds: number;
-}
-
 const MAX_LISTED_FAILURES = 100;
 
 /**
@@ -68,12 +55,6 @@ const MAX_LISTED_FAILURES = 100;
  * with decoding.
  */
 const EMBED_DEFAULTS: Omit<EmbedOptions, 'views'> = { threads: 1 };
-
-/** Opens each folder as a library (layout detected as usual), then tags them: see tagLibraries. */
-export async function tagFolders(deps: TagDeps, req: Omit<TagRequest, 'libraryIds'> & { folders: string[] }, ctx: JobContext): Promise<TagSummary> {
-  const libraryIds = req.folders.map((f) => openLibrary(deps.db, f).id);
-  return tagLibraries(deps, { ...req, libraryIds: [...new Set(libraryIds)] }, ctx);
-}
 
 /**
  * Job body of batch tagging. Indexes each library (only new or changed files are read) and, at the same
@@ -93,114 +74,161 @@ export async function tagLibraries(deps: TagDeps, req: TagRequest, ctx: JobConte
   const libraryIds = [...new Set(req.libraryIds)];
   // POSTER_TAGGER_TAG_CHUNK: smaller chunks for tests that kill the process mid-job.
   const chunkSize = Math.max(1, req.chunkSize ?? (Number(process.env.POSTER_TAGGER_TAG_CHUNK) || 1000));
-  const phase = 'Tagging posters';
-
-  // Indexing in the background; each committed batch wakes the tagging loop up.
-  let indexing = !req.skipIndex;
-  let indexError: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  let indexingNow = '';
-  const indexer = req.skipIndex
-    ? Promise.resolve()
-    : (async () => {
-        // The indexer's own progress is not shown: the job shows tagging, with indexing as its message.
-        const quiet: JobContext = { ...ctx, progress: (p: JobProgress) => (indexingNow = p.phase === 'Done' ? '' : p.phase.toLowerCase()) };
-        for (const id of libraryIds) {
-          const lib = getLibrary(db, id);
-          indexingNow = `reading ${lib.name}`;
-          await indexLibrary(db, id, quiet, { thumbnailsDir: deps.thumbnailsDir, onBatch: notify });
-          deps.onIndexed?.(id);
-        }
-      })().then(
-        () => {
-          indexing = false;
-          notify();
-        },
-        (err: unknown) => {
-          indexError = err;
-          indexing = false;
-          notify();
-        },
-      );
-
-  const failures: TagSummary['failures'] = [];
-  let embedFailed = 0;
-  const addFailure = (f: { path: string; reason: string }) => {
-    embedFailed++;
-    if (failures.length < MAX_LISTED_FAILURES) failures.push(f);
-  };
+  const indexer = req.skipIndex ? finishedIndexer() : startIndexer(deps, libraryIds, ctx);
+  const failures = failureList();
   const attempted = new Set<string>();
   let tagged = 0;
   let head: LoadedHead | undefined;
   try {
     for (;;) {
       await ctx.checkpoint();
-      if (indexError) throw indexError;
-      const stillIndexing = indexing;
+      if (indexer.error) throw indexer.error;
+      const stillIndexing = indexer.running;
       const work = tagWork(db, runId, libraryIds, force, attempted);
-      const failed = embedFailed + work.broken.length;
-      const total = tagged + embedFailed + work.todo.length + work.broken.length;
-      const message = stillIndexing ? `indexing: ${indexingNow || 'scanning'}` : undefined;
-      ctx.progress({ phase, done: tagged, failed, total, message });
+      const failed = failures.count + work.broken.length;
+      const total = tagged + failures.count + work.todo.length + work.broken.length;
+      ctx.progress({ phase: PHASE, done: tagged, failed, total, message: stillIndexing ? `indexing: ${indexer.now || 'scanning'}` : undefined });
       if (work.todo.length < chunkSize && stillIndexing) {
         // Not a full chunk yet: wait for the indexer's next batch (or its end).
-        await new Promise<void>((resolve) => (wake = resolve));
+        await indexer.nextBatch();
         continue;
       }
       if (work.todo.length === 0) break;
-
       head ??= await deps.predictor.head(runId); // only when there is something to tag: a re-run stays instant
-      const backbone = head.metadata.backbone.id;
       const chunk = work.todo.slice(0, chunkSize);
       for (const c of chunk) attempted.add(c.hash);
-      const doneBefore = tagged;
-      const totalNow = total;
       // embedImages counts within the chunk; the job shows one phase over all chunks so rate and ETA hold.
       const inner: JobContext = {
         ...ctx,
-        progress: (p) => ctx.progress({ phase, done: doneBefore + Math.max(0, p.done), failed: failed + p.failed, total: totalNow, message: indexing ? `indexing: ${indexingNow}` : p.phase }),
+        progress: (p) => ctx.progress({ phase: PHASE, done: tagged + Math.max(0, p.done), failed: failed + p.failed, total, message: indexer.running ? `indexing: ${indexer.now}` : p.phase }),
       };
-      let embedded;
-      try {
-        embedded = await embedImages(db, chunk, backbone, inner, { ...EMBED_DEFAULTS, ...req.embed, views: ['original', 'flipped'] });
-      } catch (err) {
-        // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
-        const salvaged = await predictAndStore(db, head, runId, chunk, { strict: false, tagOptions: req.tagOptions }).catch(() => ({ stored: 0 }));
-        if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
-        throw err;
-      }
-      const bad = new Set(embedded.failed.map((f) => f.path));
-      for (const f of embedded.failed) addFailure(f);
-      const result = await predictAndStore(db, head, runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal, tagOptions: req.tagOptions });
-      // Should not happen after a successful embed; never predict from zeros.
-      for (const c of result.missing) addFailure({ path: c.path, reason: 'embedding missing from the cache' });
-      tagged += result.stored;
-      if (result.stored) deps.onStored?.(libraryIds, result.stored);
+      const stored = await tagChunk(deps, { head, req, libraryIds, chunk, failures }, inner);
+      tagged += stored;
     }
   } finally {
     // A cancel stops the indexer at its next file too; never leave it writing after the job ended.
-    await indexer;
+    await indexer.done;
   }
+  return summarizeTagging(db, { runId, libraryIds, force, tagged, failures, t0 }, ctx);
+}
 
-  const end = tagWork(db, runId, libraryIds, false);
-  for (const b of end.broken) addFailure(b);
-  const failed = embedFailed;
-  const total = tagged + failed;
-  ctx.progress({ phase: 'Done', done: tagged, failed, total });
+const PHASE = 'Tagging posters';
+
+/** Failures of a job: all are counted, the first MAX_LISTED_FAILURES listed with their reasons. */
+function failureList() {
+  const listed: TagSummary['failures'] = [];
+  let count = 0;
   return {
-    runId,
-    libraryIds,
+    listed,
+    get count() {
+      return count;
+    },
+    add(f: { path: string; reason: string }) {
+      count++;
+      if (listed.length < MAX_LISTED_FAILURES) listed.push(f);
+    },
+  };
+}
+type FailureList = ReturnType<typeof failureList>;
+
+interface Indexer {
+  readonly running: boolean;
+  readonly error: unknown;
+  /** What it reads now, for the job's message. */
+  readonly now: string;
+  /** Resolves at its next committed batch or its end. */
+  nextBatch(): Promise<void>;
+  /** Settles (never rejects) when it has stopped. */
+  done: Promise<void>;
+}
+
+function finishedIndexer(): Indexer {
+  return { running: false, error: null, now: '', nextBatch: () => Promise.resolve(), done: Promise.resolve() };
+}
+
+/** Indexes the libraries in the background; each committed batch wakes the tagging loop up. */
+function startIndexer(deps: TagDeps, libraryIds: readonly number[], ctx: JobContext): Indexer {
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const state = {
+    running: true,
+    error: null as unknown,
+    now: '',
+    nextBatch: () => new Promise<void>((resolve) => (wake = resolve)),
+    done: Promise.resolve(),
+  };
+  // The indexer's own progress is not shown: the job shows tagging, with indexing as its message.
+  const quiet: JobContext = { ...ctx, progress: (p: JobProgress) => (state.now = p.phase === 'Done' ? '' : p.phase.toLowerCase()) };
+  state.done = (async () => {
+    for (const id of libraryIds) {
+      const lib = getLibrary(deps.db, id);
+      state.now = `reading ${lib.name}`;
+      await indexLibrary(deps.db, id, quiet, { thumbnailsDir: deps.thumbnailsDir, onBatch: notify });
+      deps.onIndexed?.(id);
+    }
+  })().then(
+    () => {
+      state.running = false;
+      notify();
+    },
+    (err: unknown) => {
+      state.error = err;
+      state.running = false;
+      notify();
+    },
+  );
+  return state;
+}
+
+/** Embeds one chunk (both views), predicts and stores it; returns how many were stored. */
+async function tagChunk(
+  deps: TagDeps,
+  w: { head: LoadedHead; req: TagRequest; libraryIds: readonly number[]; chunk: { hash: string; path: string }[]; failures: FailureList },
+  ctx: JobContext,
+): Promise<number> {
+  const { db } = deps;
+  const { head, req, libraryIds, chunk, failures } = w;
+  let embedded;
+  try {
+    embedded = await embedImages(db, chunk, head.metadata.backbone.id, ctx, { ...EMBED_DEFAULTS, ...req.embed, views: ['original', 'flipped'] });
+  } catch (err) {
+    // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
+    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions }).catch(() => ({ stored: 0 }));
+    if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
+    throw err;
+  }
+  const bad = new Set(embedded.failed.map((f) => f.path));
+  for (const f of embedded.failed) failures.add(f);
+  const result = await predictAndStore(db, head, req.runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal, tagOptions: req.tagOptions });
+  // Should not happen after a successful embed; never predict from zeros.
+  for (const c of result.missing) failures.add({ path: c.path, reason: 'embedding missing from the cache' });
+  if (result.stored) deps.onStored?.(libraryIds, result.stored);
+  return result.stored;
+}
+
+/** The job's final counts, read again from the database (posters the indexer could not read count as failed). */
+function summarizeTagging(
+  db: Db,
+  s: { runId: number; libraryIds: number[]; force: boolean; tagged: number; failures: FailureList; t0: number },
+  ctx: JobContext,
+): TagSummary {
+  const end = tagWork(db, s.runId, s.libraryIds, false);
+  for (const b of end.broken) s.failures.add(b);
+  const failed = s.failures.count;
+  ctx.progress({ phase: 'Done', done: s.tagged, failed, total: s.tagged + failed });
+  return {
+    runId: s.runId,
+    libraryIds: s.libraryIds,
     posters: end.todo.length + end.alreadyTagged + end.broken.length,
-    tagged,
-    alreadyTagged: force ? 0 : end.alreadyTagged - tagged,
+    tagged: s.tagged,
+    alreadyTagged: s.force ? 0 : end.alreadyTagged - s.tagged,
     failed,
-    failures,
-    seconds: (performance.now() - t0) / 1000,
+    failures: s.failures.listed,
+    seconds: (performance.now() - s.t0) / 1000,
   };
 }
 

@@ -4,7 +4,8 @@ import { appVersion } from '../../core/project-root';
 import { UnsupportedError } from '../../core/errors';
 import { PRODUCT_NAME } from '../../core/data-dir';
 
-export function appHandlers(b: Backend): Pick<Handlers, 'app:info' | 'dialog:pickFolder'> {
+/** Needs the data folder, the shell (absent in browser mode) and the TF.js loader. */
+export function appHandlers(b: Pick<Backend, 'paths' | 'shell' | 'tf'>): Pick<Handlers, 'app:info' | 'dialog:pickFolder'> {
   return {
     'app:info': async () => {
       const tf = await b.tf();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend } from '../../backend';
+import type { DataPaths } from '../../core/data-dir';
+import type { JobManager } from '../../jobs/job-manager';
 import type { Handlers } from '../gate';
 import { ConflictError, InvalidError, NotFoundError } from '../../core/errors';
 import { availableBackbones, BACKBONES, DEFAULT_BACKBONE, type BackboneAvailability } from '../../ml/backbones/registry';
@@ -31,7 +32,7 @@ export function backboneOption(a: BackboneAvailability) {
   };
 }
 
-export function backboneHandlers(b: Backend): Pick<Handlers, BackboneCalls> {
+export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, 'backbones'> }): Pick<Handlers, BackboneCalls> {
   return {
     'backbones:download': ({ id }) => {
       const d = findDownloadable(id);

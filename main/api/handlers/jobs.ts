@@ -1,11 +1,11 @@
-import type { Backend } from '../../backend';
 import type { Handlers } from '../gate';
+import type { JobManager } from '../../jobs/job-manager';
 
-export function jobHandlers(b: Backend): Pick<Handlers, 'jobs:list' | 'jobs:cancel' | 'jobs:pause' | 'jobs:resume'> {
+export function jobHandlers(jobs: JobManager): Pick<Handlers, 'jobs:list' | 'jobs:cancel' | 'jobs:pause' | 'jobs:resume'> {
   return {
-    'jobs:list': () => b.jobs.list(),
-    'jobs:cancel': ({ id }) => b.jobs.cancel(id),
-    'jobs:pause': ({ id }) => b.jobs.pause(id),
-    'jobs:resume': ({ id }) => b.jobs.resume(id),
+    'jobs:list': () => jobs.list(),
+    'jobs:cancel': ({ id }) => jobs.cancel(id),
+    'jobs:pause': ({ id }) => jobs.pause(id),
+    'jobs:resume': ({ id }) => jobs.resume(id),
   };
 }

@@ -79,7 +79,8 @@ async function main() {
     const t = await call('tag:start', { runId, folders: [root] });
     emit({ e: 'tag-start', runId });
     const done = await finish(t.job, 'tagging');
-    const r = done.result as { tagged: number; alreadyTagged: number; failed: number };
+    if (done.kind !== 'tag' || !done.result) throw new Error(`tagging ended ${done.status}: ${done.error ?? 'no result'}`);
+    const r = done.result;
     emit({ e: 'tagged', runId, status: done.status, tagged: r.tagged, alreadyTagged: r.alreadyTagged, failed: r.failed });
   }
   await b.close();

@@ -14,7 +14,7 @@ function setup() {
 test('a job reports progress and its result, and emits job:update events', async () => {
   const { jobs, events } = setup();
   const { done, snapshot } = jobs.start({
-    kind: 'index',
+    kind: 'train',
     title: 'Count',
     run: async (ctx) => {
       for (let i = 1; i <= 5; i++) {
@@ -23,12 +23,12 @@ test('a job reports progress and its result, and emits job:update events', async
       }
       return 5;
     },
-    summarize: (n) => ({ counted: n }),
+    summarize: (n) => ({ runId: n }),
   });
   assert.equal(await done, 5);
   const final = jobs.get(snapshot.id);
   assert.equal(final.status, 'done');
-  assert.deepEqual(final.result, { counted: 5 });
+  assert.deepEqual(final.result, { runId: 5 });
   assert.ok(events.some((e) => e.status === 'running'));
   assert.equal(events.at(-1)?.status, 'done');
 });

@@ -1,0 +1,159 @@
+// Batch tagging's use cases: start a job on folders, review predictions, export tags. Handlers and the
+// CLI call these; the service emits the bus events the galleries refresh on.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CallArgs, CallOutput } from '../../contract';
+import type { ServiceDeps } from '../services';
+import { AppError, InvalidError, NotFoundError } from '../core/errors';
+import { getLibrary, openLibrary, resolveLibraryRoot } from '../library/library-repo';
+import { queryPosters } from '../library/gallery-queries';
+import { chooseRun } from './run-choice';
+import { tagLibraries } from './tag-job';
+import { acceptPredictions, libraryIdAtRoot, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from './predictions-repo';
+import { exportTags } from './export';
+import { tagJobKey } from '../jobs/duplicate-jobs';
+
+type Deps = Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'media' | 'predictor'>;
+type ChangeReason = 'predictions' | 'indexed' | 'labels';
+
+/** Galleries refresh as predictions land, at most this often. */
+const EVENT_EVERY_MS = 500;
+/** Failures a finished job's snapshot lists (all are counted). */
+const LISTED_FAILURES = 20;
+
+function emitChanged(bus: Deps['bus'], reason: ChangeReason, ids: readonly number[]) {
+  for (const libraryId of ids) bus.emit('library:changed', { libraryId, reason });
+}
+
+/**
+ * Starts a tagging job on already opened libraries (one tagging job runs at a time; later ones wait). The
+ * same run on the same libraries while such a job is queued, running or paused returns that job
+ * (`alreadyRunning`) instead of queueing a copy that would find nothing left to tag.
+ */
+function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force: boolean) {
+  const { db, bus, jobs, paths, predictor } = deps;
+  const changed = (reason: ChangeReason, ids: readonly number[]) => emitChanged(bus, reason, ids);
+  const key = tagJobKey(runId, libraryIds, force);
+  const existing = jobs.findActive(key);
+  if (existing) return { job: existing.snapshot, queued: existing.snapshot.status === 'queued', alreadyRunning: true };
+  // The run's saved settings, read for each chunk: a change while the job runs applies to the rest.
+  const tagOptions = () => predictor.tagOptions(runId);
+  const names = libraryIds.map((id) => getLibrary(db, id).name);
+  const queued = jobs.busy('tag');
+  let lastEvent = 0;
+  const onStored = (ids: readonly number[]) => {
+    const now = Date.now();
+    if (now - lastEvent >= EVENT_EVERY_MS) {
+      lastEvent = now;
+      changed('predictions', ids);
+    }
+  };
+  const { snapshot } = jobs.start({
+    kind: 'tag',
+    key,
+    title: `Tagging ${names.length === 1 ? names[0] : `${names.length} folders`} with run #${runId}`,
+    lane: 'tag',
+    run: async (ctx) => {
+      try {
+        const tagDeps = { db, thumbnailsDir: paths.thumbnails, predictor, onIndexed: (id: number) => changed('indexed', [id]), onStored };
+        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions }, ctx);
+      } finally {
+        changed('predictions', libraryIds);
+      }
+    },
+    summarize: (r) => ({ ...r, failures: r.failures.slice(0, LISTED_FAILURES) }),
+  });
+  return { job: snapshot, queued, alreadyRunning: false };
+}
+
+/** The libraries an export covers: the opened folder named, else the ids given (each checked). */
+function exportLibraries(db: Deps['db'], libraryIds: number[] | undefined, folder: string | undefined): number[] {
+  let ids = libraryIds ?? [];
+  if (folder) {
+    const root = resolveLibraryRoot(folder);
+    const id = libraryIdAtRoot(db, root);
+    if (id === undefined) throw new NotFoundError(`${root} is not an opened folder; tag it first.`);
+    ids = [id];
+  }
+  ids.forEach((id) => getLibrary(db, id));
+  return ids;
+}
+
+/** Where CSV and JSON exports go when the caller names no file. */
+function defaultExportFile(paths: Deps['paths'], runId: number, format: 'csv' | 'json'): string {
+  const dir = path.join(paths.root, 'exports');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `run-${runId}-tags-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`);
+}
+
+export function createTaggingService(deps: Deps) {
+  const { db, bus, paths, media, predictor } = deps;
+  const changed = (reason: ChangeReason, ids: readonly number[]) => emitChanged(bus, reason, ids);
+  const startOn = (runId: number, libraryIds: number[], force: boolean) => startTaggingJob(deps, runId, libraryIds, force);
+
+  return {
+    /** Tags already opened libraries (the job of `start`, without its checks). */
+    startOn,
+
+    /** Tags folders with a run (default: the default model): folders and model are checked before the job starts. */
+    async start({ runId, folders, force }: CallArgs<'tag:start'>): Promise<CallOutput<'tag:start'>> {
+      const { run, reason } = chooseRun(db, runId);
+      // Every folder is checked before anything starts: a typo fails the call, not the job.
+      const roots = folders.map((f) => resolveLibraryRoot(f));
+      // Load the model now (cached for the job): a missing backbone or damaged model fails the call, not the job.
+      await predictor.head(run.id).catch((err: unknown) => {
+        throw err instanceof AppError ? err : new InvalidError(`Run #${run.id}'s model cannot be used: ${(err as Error).message}`);
+      });
+      const libraryIds = [...new Set(roots.map((root) => openLibrary(db, root).id))];
+      media.refreshRoots();
+      // Synchronous from the check to the start: a double click's second request finds the first job.
+      const { job, queued, alreadyRunning } = startOn(run.id, libraryIds, Boolean(force));
+      return { job, libraryIds, runId: run.id, reason, queued, alreadyRunning };
+    },
+
+    forImages({ runId, imageIds }: CallArgs<'predictions:forImages'>): CallOutput<'predictions:forImages'> {
+      const views = predictionsForImages(db, runId, imageIds);
+      return imageIds.map((imageId) => ({ imageId, prediction: views.get(imageId) ?? null }));
+    },
+
+    queryPredicted(q: CallArgs<'posters:queryPredicted'>): CallOutput<'posters:queryPredicted'> {
+      const { runId, genre, minConfidence, maxConfidence, predicted, ...base } = q;
+      if (minConfidence !== undefined && maxConfidence !== undefined && minConfidence > maxConfidence) {
+        throw new InvalidError('The minimum confidence is above the maximum.');
+      }
+      runGenres(db, runId); // "There is no run #…" even when the page is empty
+      const page = queryPosters(db, base, predictionFilterSql(db, { runId, genre, minConfidence, maxConfidence, predicted }));
+      const views = predictionsForImages(db, runId, page.items.map((i) => i.id));
+      return { ...page, items: page.items.map((i) => ({ ...i, prediction: views.get(i.id) ?? null })) };
+    },
+
+    accept({ runId, imageIds, genres }: CallArgs<'predictions:accept'>): CallOutput<'predictions:accept'> {
+      const r = acceptPredictions(db, runId, imageIds, genres);
+      changed('labels', r.libraryIds);
+      return r;
+    },
+
+    reject({ runId, imageId, genre, undo }: CallArgs<'predictions:reject'>): CallOutput<'predictions:reject'> {
+      const { libraryId } = rejectPrediction(db, runId, imageId, genre, Boolean(undo));
+      changed('predictions', [libraryId]);
+      return { imageId, prediction: predictionsForImages(db, runId, [imageId]).get(imageId) ?? null };
+    },
+
+    /**
+     * Writes the run's tags. An existing target is never replaced without `overwrite`: the result names it
+     * (`exists`, or `replace` for XMP sidecars) so the caller can ask the user and call again.
+     */
+    async export({ runId, libraryIds, folder, format, file, overwrite, keepExisting }: CallArgs<'tag:export'>): Promise<CallOutput<'tag:export'>> {
+      runGenres(db, runId); // predictions are enough: the model files are not needed
+      const ids = exportLibraries(db, libraryIds, folder);
+      const target = file || (format === 'csv' || format === 'json' ? defaultExportFile(paths, runId, format) : undefined);
+      try {
+        return await exportTags(db, { runId, libraryIds: ids, format, file: target, overwrite, keepExisting });
+      } catch (err) {
+        throw err instanceof AppError ? err : new InvalidError(`Export failed: ${(err as Error).message}`);
+      }
+    },
+  };
+}
+
+export type TaggingService = ReturnType<typeof createTaggingService>;
