@@ -11,10 +11,9 @@ import { launchBrowser, rendererDir, screenshot, watchConsole } from '../helpers
 import { makeTutorialLibrary } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { waitForJob } from '../helpers/backend';
-import { availableBackbones } from '../../main/ml/backbones/registry';
+import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 import { createRun, setRunStatus } from '../../main/runs/runs-repo';
 
-const skip = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed) ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
 
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 let browser: Browser;

@@ -10,9 +10,7 @@ import { launchBrowser, rendererDir, screenshot, watchConsole } from '../helpers
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { waitForJob } from '../helpers/backend';
-import { availableBackbones } from '../../main/ml/backbones/registry';
-
-const skip = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed) ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
+import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 let browser: Browser;

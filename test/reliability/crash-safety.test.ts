@@ -3,10 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCrashLoop } from './crash/crash-loop';
 import { tempDir } from '../helpers/temp';
-import { availableBackbones } from '../../main/ml/backbones/registry';
+import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 import { LONG, record } from './stats';
 
-const skip = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed) ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
 
 test('SIGKILL at random moments: database intact, nothing committed lost, no run left running, work completes', { skip, timeout: 900_000 }, async () => {
   const kills = LONG ? 10 : 3;

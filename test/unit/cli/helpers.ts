@@ -3,10 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { runCli } from '../../../main/cli/run';
 import type { CliIo } from '../../../main/cli/cli-io';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
 
-export const hasMobilenet = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed);
-export const skipWithoutMobilenet = hasMobilenet ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
+export { skipWithoutMobilenet } from '../../helpers/backbones';
 
 export interface CliResult {
   code: number;

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { testBackend, waitForJob } from '../../helpers/backend';
 import { makeTutorialLibrary } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
+import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 import { stableJson, tagJobKey, trainingJobKey } from '../../../main/jobs/duplicate-jobs';
 
-const skip = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed) ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
 
 let b: ReturnType<typeof testBackend> | undefined;
 after(() => b?.close());

@@ -9,7 +9,8 @@ import { parse } from 'csv-parse/sync';
 import { testBackend, waitForJob, trainTinyModel } from '../../helpers/backend';
 import { posterJpeg, FIXTURE_GENRES } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
-import { cli, skipWithoutMobilenet as skip } from '../cli/helpers';
+import { cli } from '../cli/helpers';
+import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 
 let b: ReturnType<typeof testBackend>;
 let runId: number;

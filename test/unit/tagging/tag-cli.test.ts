@@ -8,13 +8,11 @@ import { parse } from 'csv-parse/sync';
 import { testBackend, trainTinyModel } from '../../helpers/backend';
 import { posterJpeg, FIXTURE_GENRES } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
+import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 import { projectRoot } from '../../../main/core/project-root';
 import { tagCommand } from '../../../main/cli/tag-command';
 import type { CliIo } from '../../../main/cli/cli-io';
 
-const hasMobilenet = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed);
-const skip = hasMobilenet ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
 const N = 160;
 
 let b: ReturnType<typeof testBackend>;

@@ -5,11 +5,9 @@ import path from 'node:path';
 import { testBackend, waitForJob, trainTinyModel } from '../../helpers/backend';
 import { posterJpeg, FIXTURE_GENRES } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
+import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 import type { TagSummary } from '../../../main/tagging/tag-job';
 
-const hasMobilenet = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed);
-const skip = hasMobilenet ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
 
 let b: ReturnType<typeof testBackend>;
 let runId: number;

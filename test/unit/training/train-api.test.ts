@@ -5,10 +5,7 @@ import path from 'node:path';
 import { testBackend, waitForJob, openIndexed } from '../../helpers/backend';
 import { makeTutorialLibrary, FIXTURE_GENRES } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
-import { availableBackbones } from '../../../main/ml/backbones/registry';
-
-const hasMobilenet = availableBackbones().some((b) => b.id === 'mobilenet_v2' && b.installed);
-const skip = hasMobilenet ? undefined : 'mobilenet_v2 is not installed (run npm run postinstall)';
+import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 
 let b: ReturnType<typeof testBackend>;
 let libraryId: number;
