@@ -7,6 +7,8 @@ import type { JobManager } from './jobs/job-manager';
 import type { MediaResolver } from './library/media';
 import { createLibraryService } from './library/library-service';
 import type { Predictor } from './runs/predictor';
+import { createRunsService } from './runs/runs-service';
+import { createTrainingService } from './training/training-service';
 import { createTaggingService } from './tagging/tagging-service';
 
 /** Everything a service may take from; a service's factory names the subset it needs. */
@@ -25,6 +27,8 @@ export function createServices(deps: ServiceDeps) {
     // One line per area, e.g. library: createLibraryService(deps),
     library: createLibraryService(deps),
     tagging: createTaggingService(deps),
+    runs: createRunsService(deps),
+    training: createTrainingService(deps),
   };
 }
 

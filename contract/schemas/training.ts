@@ -38,17 +38,52 @@ export const GenreChoice = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('pick'), names: z.array(z.string().min(1).max(100)).min(1).max(500) }),
 ]);
 
-export const TrainRequest = z
-  .object({
+/** `default`: linear, cross-validated (main/ml/train-linear.ts); `mlp`: the earlier default; `baseline`: the tutorial's. */
+export const HeadKind = z.enum(['baseline', 'default', 'mlp']);
+
+/**
+ * The training settings: the one schema, limits and defaults for the request (validated once, at the
+ * gate), the run's stored config (parsed with it when read back) and the head worker. The head-dependent
+ * fields are filled in from the head's defaults (main/ml/head.ts, withHeadDefaults).
+ */
+export const TrainSettings = z.object({
+  head: HeadKind.default('default'),
+  /** Maximum epochs; early stopping may end sooner. */
+  epochs: z.number().int().min(1).max(500).default(40),
+  learningRate: z.number().positive().max(1).default(1e-3),
+  batchSize: z.number().int().min(1).max(4096).default(64),
+  seed: z.number().int().min(0).max(0xffffffff).default(1),
+  /** Epochs without a better validation mAP before stopping; 0 disables early stopping. */
+  patience: z.number().int().min(0).max(500).default(6),
+  /** Hidden units of the mlp head (0 makes it linear). A resolved baseline config carries 0. */
+  hiddenUnits: z.number().int().min(0).max(8192).optional(),
+  dropout: z.number().min(0).max(0.9).optional(),
+  l2: z.number().min(0).max(1).optional(),
+  /** Weight positives of genre g by min(maxPositiveWeight, sqrt(negatives/positives)). */
+  positiveWeighting: z.boolean().optional(),
+  maxPositiveWeight: z.number().min(1).max(1000).optional(),
+  /** Standardise each embedding dimension with the training mean/std. */
+  standardize: z.boolean().optional(),
+  /** Train on a randomly chosen original or flipped embedding when flipped ones are given. */
+  flipAugment: z.boolean().default(true),
+  /** Average scores of original and flipped embeddings at evaluation when flipped ones are given. */
+  testTimeFlip: z.boolean().default(true),
+  /** Hold-out fraction when no validation set is given. */
+  valFraction: z.number().gt(0).lt(1).default(0.15),
+  /** Genres with fewer validation positives use the global threshold instead of their own. */
+  minPositivesForThreshold: z.number().int().min(1).default(5),
+  /** Cross-validation folds of the default head. */
+  folds: z.number().int().min(2).max(10).default(5),
+  /** The default head's optimiser steps per fit. */
+  iterations: z.number().int().min(10).max(2000).default(50),
+});
+
+/** train:start: the settings a user may choose (the rest keep their defaults), on a library's genres. */
+export const TrainRequest = TrainSettings.pick({ head: true, epochs: true, learningRate: true, seed: true, batchSize: true, patience: true })
+  .extend({
     libraryId: z.number().int().positive(),
     genres: GenreChoice.default({ mode: 'all' }),
     backbone: z.string().min(1).max(100).optional(),
-    head: z.enum(['baseline', 'default', 'mlp']).default('default'),
-    epochs: z.number().int().min(1).max(500).default(40),
-    learningRate: z.number().positive().max(1).default(1e-3),
-    seed: z.number().int().min(0).max(0xffffffff).default(1),
-    batchSize: z.number().int().min(1).max(4096).optional(),
-    patience: z.number().int().min(0).max(500).optional(),
   })
   .strict();
 
@@ -125,7 +160,7 @@ export const Baselines = z.object({
 });
 
 export const RunDetail = RunSummary.extend({
-  config: z.record(z.string(), z.unknown()),
+  config: TrainSettings,
   history: z.array(EpochRow),
   metrics: EvalReport.nullable(),
   metricsGlobal: EvalReport.nullable(),

@@ -5,7 +5,7 @@ import { CliError, defineCommand, EXIT, type CliIo } from './cli-io';
 import { DATA_DIR, parseCommand, parseNumber, parseRunId } from './cli-flags';
 import { withBackend, withProgress } from './cli-session';
 import { num, perGenreTable, summaryTable, type SummaryRow } from './cli-report';
-import { evaluateRunOnFolder, type FolderEvaluation } from '../runs/evaluate-folder';
+import type { FolderEvaluation } from '../runs/evaluate-folder';
 
 const HELP = `Usage: poster-tagger eval <run> <folder> [options]
 
@@ -64,7 +64,7 @@ export const evalCommand = defineCommand('eval', HELP, async (args, io) => {
     throw new CliError(`${folder} has no metadata.csv; give its labels with --labels FILE.`);
   }
   return withBackend(values['data-dir'], async (b) => {
-    const result = await withProgress(io, (ctx) => evaluateRunOnFolder(b.db, b.predictor, runId, folder, { labels: values.labels, threshold, ctx }));
+    const result = await withProgress(io, (ctx) => b.services.runs.evaluateFolder(runId, folder, { labels: values.labels, threshold, ctx }));
     if (values.json) io.out(JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
     else print(io, result);
     return EXIT.ok;

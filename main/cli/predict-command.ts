@@ -61,13 +61,13 @@ export const predictCommand = defineCommand('predict', HELP, async (args, io) =>
   if (files.length === 0) throw new CliError('no image files found in the given folders.');
 
   return withBackend(values['data-dir'], async (b) => {
-    const head = await b.predictor.head(runId); // unknown run or no model: refused before any work
+    const plan = await b.services.runs.predictionPlan(runId, choice); // unknown run or no model: refused before any work
     if (threshold === undefined) {
       // Say how the tags were chosen when it is not the model's plain balanced rule.
-      const used = b.predictor.tagOptions(runId, choice);
+      const used = plan.tagOptions;
       const overrides = used.overrides ? Array.from(used.overrides, (t) => t ?? null) : null;
       if (used.mode !== 'balanced' || used.maxTags || overrides) io.err(`Run #${runId} tags with ${describeTagging({ mode: used.mode ?? 'balanced', maxTags: used.maxTags ?? null, overrides })}.\n`);
-      if (choice.mode && !head.metadata.decision) io.err(`Note: run #${runId} was trained before decision modes; --mode has no effect on it.\n`);
+      if (choice.mode && !plan.hasModes) io.err(`Note: run #${runId} was trained before decision modes; --mode has no effect on it.\n`);
     }
     const preds = await withProgress(io, async (ctx) => {
       const out: FilePrediction[] = [];
@@ -75,11 +75,11 @@ export const predictCommand = defineCommand('predict', HELP, async (args, io) =>
         const chunk = files.slice(start, start + CHUNK);
         // Progress over all files, not just this chunk.
         const chunkCtx = { ...ctx, progress: (p: Parameters<typeof ctx.progress>[0]) => ctx.progress({ ...p, done: start + p.done, total: files.length }) };
-        out.push(...(await b.predictor.predictFiles(runId, chunk, { threshold, ctx: chunkCtx, tagOptions: choice })));
+        out.push(...(await b.services.runs.predictFiles(runId, chunk, { threshold, ...choice }, chunkCtx)));
       }
       return out;
     });
-    io.out(format === 'json' ? JSON.stringify(preds, null, 2) : toCsv(preds, head.genres));
+    io.out(format === 'json' ? JSON.stringify(preds, null, 2) : toCsv(preds, plan.genres));
     const failed = preds.filter((p) => p.error);
     if (failed.length) io.err(`${failed.length} of ${preds.length} files could not be read, e.g. ${failed[0].path}: ${failed[0].error}\n`);
     return EXIT.ok;

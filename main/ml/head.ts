@@ -13,52 +13,22 @@
  * used, the standardisation is folded into the first kernel after training (see foldStandardisation),
  * so a saved head takes raw embeddings and needs no custom layer.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { HeadKind, TrainSettings } from '../../contract/schemas/training';
 import type { LayersModel, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { deriveSeed } from './random';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
-/** `default`: linear, cross-validated (main/ml/train-linear.ts); `mlp`: the earlier default; `baseline`: the tutorial's. */
-export const HEAD_KINDS = ['baseline', 'default', 'mlp'] as const;
-export type HeadKind = (typeof HEAD_KINDS)[number];
+/** The head kinds (the contract's HeadKind). */
+export const HEAD_KINDS = HeadKind.options;
+export type HeadKind = z.infer<typeof HeadKind>;
 
-/** What the user (or the lead's UI) may set; everything is optional and validated. */
-export const trainConfigSchema = z.object({
-  head: z.enum(HEAD_KINDS).default('default'),
-  /** Maximum epochs; early stopping may end sooner. */
-  epochs: z.number().int().min(1).max(1000).default(30),
-  learningRate: z.number().positive().max(1).default(1e-3),
-  batchSize: z.number().int().min(1).max(8192).default(64),
-  seed: z.number().int().min(0).max(0xffffffff).default(1),
-  /** Hidden units of the default head (ignored by baseline); 0 makes it linear. A resolved baseline config
-   * carries 0 and must validate again when the run's stored config is resolved a second time. */
-  hiddenUnits: z.number().int().min(0).max(8192).optional(),
-  dropout: z.number().min(0).max(0.9).optional(),
-  l2: z.number().min(0).max(1).optional(),
-  /** Weight positives of genre g by min(maxPositiveWeight, sqrt(negatives/positives)). */
-  positiveWeighting: z.boolean().optional(),
-  maxPositiveWeight: z.number().min(1).max(1000).optional(),
-  /** Standardise each embedding dimension with the training mean/std. */
-  standardize: z.boolean().optional(),
-  /** Epochs without a better validation mAP before stopping; 0 disables early stopping. */
-  patience: z.number().int().min(0).max(1000).default(6),
-  /** Train on a randomly chosen original or flipped embedding when flipped ones are given. */
-  flipAugment: z.boolean().default(true),
-  /** Average scores of original and flipped embeddings at evaluation when flipped ones are given. */
-  testTimeFlip: z.boolean().default(true),
-  /** Hold-out fraction when no validation set is given. */
-  valFraction: z.number().gt(0).lt(1).default(0.15),
-  /** Genres with fewer validation positives use the global threshold instead of their own. */
-  minPositivesForThreshold: z.number().int().min(1).default(5),
-  /** Cross-validation folds of the default head. */
-  folds: z.number().int().min(2).max(10).default(5),
-  /** The default head's optimiser steps per fit. */
-  iterations: z.number().int().min(10).max(2000).default(50),
-});
-
-export type TrainConfigInput = z.input<typeof trainConfigSchema>;
-export type TrainConfig = Required<z.output<typeof trainConfigSchema>>;
+/** Settings as given (everything optional) and as validated (the contract's TrainSettings). */
+export type TrainSettingsInput = z.input<typeof TrainSettings>;
+export type TrainSettingsValue = z.output<typeof TrainSettings>;
+/** Validated settings with the head's own defaults filled in: what a run stores and the worker trains with. */
+export type TrainConfig = Required<TrainSettingsValue>;
 
 const HEAD_DEFAULTS: Record<HeadKind, Pick<TrainConfig, 'hiddenUnits' | 'dropout' | 'l2' | 'positiveWeighting' | 'maxPositiveWeight' | 'standardize'>> = {
   baseline: { hiddenUnits: 0, dropout: 0, l2: 0, positiveWeighting: false, maxPositiveWeight: 1, standardize: false },
@@ -66,14 +36,8 @@ const HEAD_DEFAULTS: Record<HeadKind, Pick<TrainConfig, 'hiddenUnits' | 'dropout
   mlp: { hiddenUnits: 128, dropout: 0.3, l2: 1e-4, positiveWeighting: true, maxPositiveWeight: 3, standardize: false },
 };
 
-/** Validates a config and fills in the chosen head's defaults; throws a readable message. */
-export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
-  const parsed = trainConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
-    throw new Error(`Invalid training settings: ${issues}`);
-  }
-  const c = parsed.data;
+/** Fills in the chosen head's defaults of settings already validated (no second validation). */
+export function withHeadDefaults(c: TrainSettingsValue): TrainConfig {
   const d = HEAD_DEFAULTS[c.head];
   const base = c.head === 'baseline' ? { ...c, ...d } : c; // the baseline is the tutorial's, not tunable
   return {
@@ -85,6 +49,32 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     maxPositiveWeight: base.maxPositiveWeight ?? d.maxPositiveWeight,
     standardize: base.standardize ?? d.standardize,
   };
+}
+
+/**
+ * Validates settings given in code (tests, benches; the app's are validated at the gate) and fills in
+ * the head's defaults; throws a readable message.
+ */
+export function trainConfig(input: TrainSettingsInput = {}): TrainConfig {
+  const parsed = TrainSettings.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ');
+    throw new Error(`Invalid training settings: ${issues}`);
+  }
+  return withHeadDefaults(parsed.data);
+}
+
+/**
+ * A run's stored config read back: parsed with the same schema. A setting an older or foreign version
+ * wrote that no longer validates falls back to its default rather than hiding the run.
+ */
+export function storedTrainConfig(raw: unknown): TrainConfig {
+  const record = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : {};
+  const first = TrainSettings.safeParse(record);
+  if (first.success) return withHeadDefaults(first.data);
+  for (const issue of first.error.issues) if (typeof issue.path[0] === 'string') delete record[issue.path[0]];
+  const second = TrainSettings.safeParse(record);
+  return withHeadDefaults(second.success ? second.data : TrainSettings.parse({}));
 }
 
 /** The head as a Sequential model with seeded initialisers; outputs are per-genre probabilities. */

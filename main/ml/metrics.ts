@@ -11,6 +11,8 @@
  * - precision is `null` whenever nothing is predicted for the genre (0/0), with or without positives.
  * A sample with no true and no predicted genres scores samples-F1 = 1 (nothing to find, nothing claimed).
  */
+import type { z } from 'zod';
+import type { MetricSummary as MetricSummarySchema } from '../../contract/schemas/training';
 
 export type Targets = ArrayLike<number>;
 export type Scores = ArrayLike<number>;
@@ -29,13 +31,8 @@ export interface GenreMetrics {
   averagePrecision: number | null;
 }
 
-/** The four numbers shown per epoch. */
-export interface MetricSummary {
-  loss: number;
-  microF1: number;
-  macroF1: number;
-  mAP: number;
-}
+/** The four numbers shown per epoch (the contract's schema). */
+export type MetricSummary = z.infer<typeof MetricSummarySchema>;
 
 export interface EvalReport extends MetricSummary {
   n: number;

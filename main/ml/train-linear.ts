@@ -10,7 +10,7 @@ import { CancelledError } from '../core/errors';
 import { checkEmbeddingSet, type EmbeddingSet } from './dataset';
 import { evaluate, summarize } from './metrics';
 import { trivialBaselines } from './baselines';
-import { buildHeadModel, denseParams, resolveTrainConfig } from './head';
+import { buildHeadModel, denseParams, trainConfig } from './head';
 import { trainLinearCv } from './linear-cv';
 import { fitDecisionRule, thresholdsForMode } from './decision-rule';
 import { bootstrapIntervals, reliabilityWarnings, type MetricIntervals } from './intervals';
@@ -59,7 +59,7 @@ function concat(sets: EmbeddingSet[], dim: number, g: number): { x: Float32Array
 
 export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
   const started = Date.now();
-  const config = resolveTrainConfig(input.config);
+  const config = input.config ?? trainConfig();
   const signal = input.signal ?? input.job?.signal;
   const genres = [...input.genres];
   const g = genres.length;

@@ -17,7 +17,8 @@ import type { LayersModel, io } from '@tensorflow/tfjs';
 import { loadTf } from '../ml/tf';
 import { hashBuffer } from '../core/content-hash';
 import { describeWriteError } from '../core/write-error';
-import { headShape, HEAD_KINDS } from '../ml/head';
+import { headShape } from '../ml/head';
+import { HeadKind, MetricSummary } from '../../contract/schemas/training';
 import { decisionRuleSchema } from '../ml/decision-rule';
 import type { BackboneSpec } from '../ml/backbones/types';
 import type { TrainResult } from '../ml/train';
@@ -37,17 +38,11 @@ export class ModelFileError extends Error {
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lower-case hex');
 const probability = z.number().min(0).max(1);
-const metricSummary = z.looseObject({
-  loss: z.number(),
-  microF1: z.number(),
-  macroF1: z.number(),
-  mAP: z.number(),
-});
 
 export const headMetadataSchema = z
   .object({
     formatVersion: z.literal(HEAD_FORMAT_VERSION),
-    head: z.enum(HEAD_KINDS),
+    head: HeadKind,
     genres: z.array(z.string().min(1)).min(1),
     backbone: z.object({
       id: z.string().min(1),
@@ -63,7 +58,7 @@ export const headMetadataSchema = z
     thresholds: z.array(probability),
     globalThreshold: probability,
     /** Validation metrics at the tuned thresholds (an EvalReport). */
-    metrics: metricSummary,
+    metrics: MetricSummary.loose(),
     config: z.record(z.string(), z.unknown()),
     /** Default head: the decision rule (modes, genres not tagged automatically); older models have none. */
     decision: decisionRuleSchema.optional(),

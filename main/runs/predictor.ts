@@ -4,10 +4,9 @@ import type { Db } from '../db/database';
 import { hashBuffer, hashFile } from '../core/content-hash';
 import { standaloneJobContext, type JobContext } from '../jobs/types';
 import { availableBackbones, findBackbone } from '../ml/backbones/registry';
-import { embedImages } from '../ml/features/pipeline';
-import { loadEmbeddings } from '../ml/features/embedding-store';
 import { loadHead, type LoadedHead } from './model-io';
-import { headScores, headTags, type TagOptions } from '../ml/head-tags';
+import { headTags, type TagOptions } from '../ml/head-tags';
+import { scoreBothViews } from './both-views';
 import { getRun } from './runs-repo';
 import { mergeTagOptions, runTagOptions, type TagChoice } from './run-tagging-repo';
 import { InvalidError, NotFoundError } from '../core/errors';
@@ -78,7 +77,6 @@ export class Predictor {
 
   async predictFiles(runId: number, paths: readonly string[], opts: { threshold?: number; ctx?: JobContext; tagOptions?: TagChoice } = {}): Promise<FilePrediction[]> {
     const head = await this.head(runId);
-    const backbone = head.metadata.backbone.id;
     const hashed = await Promise.all(
       paths.map(async (p) => {
         try {
@@ -91,13 +89,8 @@ export class Predictor {
       }),
     );
     const readable = hashed.filter((h): h is { path: string; hash: string } => 'hash' in h && Boolean(h.hash));
-    const summary = await embedImages(this.db, readable, backbone, opts.ctx ?? standaloneJobContext(), { views: ['original', 'flipped'] });
-    const failed = new Map(summary.failed.map((f) => [f.path, f.reason]));
-    const ok = readable.filter((r) => !failed.has(r.path));
-    const hashes = ok.map((r) => r.hash);
-    const original = loadEmbeddings(this.db, hashes, backbone, 'original');
-    const flipped = loadEmbeddings(this.db, hashes, backbone, 'flipped');
-    const scores = await headScores(head, original.vectors, ok.length, { xFlip: flipped.missingCount ? undefined : flipped.vectors });
+    const { scored: ok, scores, failed: unreadable } = await scoreBothViews(this.db, head, readable, opts.ctx ?? standaloneJobContext());
+    const failed = new Map(unreadable.map((f) => [f.path, f.reason]));
     const { tags, suggestions } = headTags(head, scores, ok.length, this.tagOptions(runId, { ...opts.tagOptions, threshold: opts.threshold ?? opts.tagOptions?.threshold }));
     const g = head.genres.length;
     const byPath = new Map(ok.map((r, i) => [r.path, i]));

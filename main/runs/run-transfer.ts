@@ -11,6 +11,7 @@ import { EvalReport } from '../../contract/schemas/training';
 import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata, type LoadedHead } from './model-io';
 import { createRun, deleteRun, findImportedRun, getRun, IMPORTED_PREFIX, listRuns, setRunStatus, type Run } from './runs-repo';
 import { checkBackboneFor } from './predictor';
+import { storedTrainConfig } from '../ml/head';
 import { runModelDir, type RunOutcome } from '../training/train-run';
 import { evaluationFromMetadata, evaluationOf } from './run-evaluation';
 import { ConflictError, InvalidError, NotFoundError } from '../core/errors';
@@ -89,15 +90,16 @@ export async function importRun(db: Db, modelsDir: string, file: string): Promis
   if (same) throw new ConflictError(`This model is already run #${same.id}.`);
   checkBackboneFor({ metadata } as LoadedHead); // only the metadata is looked at
   const outcome = outcomeOf(metadata, source);
-  const seed = Number(metadata.config.seed);
+  // The file's settings, read with the same schema as a stored run's (what no longer validates takes its default).
+  const config = storedTrainConfig(metadata.config);
   const run = createRun(db, {
     libraryId: null,
     importSha256: sha256,
     dataset: `${IMPORTED_PREFIX}${path.basename(source)}`,
     backbone: metadata.backbone.id,
     genres: metadata.genres,
-    config: metadata.config,
-    seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
+    config,
+    seed: config.seed,
   });
   const dir = runModelDir(modelsDir, run.id);
   try {

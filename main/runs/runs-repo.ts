@@ -1,6 +1,7 @@
 /** Queries on training runs and their epochs (tables from migration 003_runs). */
 import type { Db } from '../db/database';
 import type { EpochMetrics } from '../ml/train';
+import { storedTrainConfig, type TrainConfig, type TrainSettingsInput } from '../ml/head';
 
 export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -16,7 +17,8 @@ export interface Run {
   dataset: string;
   backbone: string;
   genres: string[];
-  config: Record<string, unknown>;
+  /** The training settings, parsed with the contract's schema when read back. */
+  config: TrainConfig;
   seed: number;
   status: RunStatus;
   error: string | null;
@@ -33,7 +35,8 @@ export interface NewRun {
   dataset: string;
   backbone: string;
   genres: readonly string[];
-  config: Record<string, unknown>;
+  /** Stored as given; read back parsed with the settings schema (what is missing takes its default). */
+  config: TrainSettingsInput;
   seed: number;
   /** An imported model: the file's content checksum (see migration 008). */
   importSha256?: string | null;
@@ -81,7 +84,7 @@ function toRun(r: RunRow): Run {
     dataset: r.dataset,
     backbone: r.backbone,
     genres: JSON.parse(r.genres) as string[],
-    config: JSON.parse(r.config) as Record<string, unknown>,
+    config: storedTrainConfig(JSON.parse(r.config)),
     seed: r.seed,
     status: r.status,
     error: r.error,
@@ -93,7 +96,7 @@ function toRun(r: RunRow): Run {
   };
 }
 
-/** How an imported run's dataset text starts (main/training/run-transfer.ts). */
+/** How an imported run's dataset text starts (main/runs/run-transfer.ts). */
 export const IMPORTED_PREFIX = 'Imported from ';
 
 /** NaN/Infinity are not JSON and not meaningful as REAL here: store NULL. */
@@ -179,4 +182,12 @@ export function markInterruptedRuns(db: Db): number {
   return db
     .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ${NOW}, error = COALESCE(error, 'The app stopped before the run finished') WHERE status IN ('running', 'queued')`)
     .run().changes;
+}
+
+/** The libraries holding posters this run has stored predictions for (their galleries show its tags). */
+export function librariesWithRunPredictions(db: Db, runId: number): number[] {
+  return db
+    .prepare('SELECT DISTINCT i.library_id FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?')
+    .pluck()
+    .all(runId) as number[];
 }

@@ -1,12 +1,13 @@
 // Messages between the back end and the head-training worker (main/training/head-worker.ts).
 import type { EmbeddingSet } from '../ml/dataset';
 import type { EpochMetrics, TrainProgress, TrainResult } from '../ml/train';
+import type { TrainConfig } from '../ml/head';
 
 export interface HeadJob {
   train: EmbeddingSet;
   val?: EmbeddingSet;
   genres: string[];
-  config: Record<string, unknown>;
+  config: TrainConfig;
   /** Saved here (a temp folder the caller renames into place). */
   modelDir: string;
   backbone: { id: string; sha256: Record<string, string>; inputSize: number; preprocessing: unknown };

@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { Db } from '../db/database';
 import type { EventBus } from '../core/event-bus';
 import type { JobContext } from '../jobs/types';
-import { embedImages } from '../ml/features/pipeline';
-import { loadEmbeddings } from '../ml/features/embedding-store';
+import { embedBothViews, loadBothViews } from '../runs/both-views';
 import { getBackbone, specOf } from '../ml/backbones/registry';
 import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
+import type { HeadOutcome } from './head-worker-protocol';
 import { linearRounds } from '../ml/train-linear';
-import { resolveTrainConfig } from '../ml/head';
+import type { TrainConfig } from '../ml/head';
 import { addRunEpoch, setRunStatus } from '../runs/runs-repo';
 import type { EmbeddingSet } from '../ml/dataset';
 import { targets, type LabelledPoster, type TrainingData } from './training-data';
@@ -18,8 +18,8 @@ export interface TrainRunOptions {
   runId: number;
   data: TrainingData;
   backbone: string;
-  /** Resolved by main/ml/head.ts: head, epochs, learningRate, seed, … */
-  config: Record<string, unknown>;
+  /** Validated settings with the head's defaults (main/ml/head.ts). */
+  config: TrainConfig;
   modelsDir: string;
   db: Db;
   bus: EventBus;
@@ -64,32 +64,13 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   setRunStatus(db, runId, 'running');
   bus.emit('run:update', { runId, status: 'running' });
 
-  const all = [...data.train, ...data.val];
-  // The embedding pipeline ends on a phase "Done"; here training goes on, so the panel must not say so.
-  const embedCtx: JobContext = {
-    id: ctx.id,
-    signal: ctx.signal,
-    progress: (p) => ctx.progress(p.phase === 'Done' ? { ...p, phase: 'Embedded posters' } : p),
-    checkpoint: () => ctx.checkpoint(),
-    ...(ctx.isPaused ? { isPaused: () => ctx.isPaused!() } : {}),
-  };
-  const embed = await embedImages(db, all.map((p) => ({ path: p.path, hash: p.hash })), o.backbone, embedCtx, { views: ['original', 'flipped'] });
-  const failedPaths = new Set(embed.failed.map((f) => f.path));
-  const notes = [...data.notes];
-  if (failedPaths.size) {
-    const examples = embed.failed.slice(0, 3).map((f) => `${path.basename(f.path)} (${f.reason})`).join('; ');
-    notes.push(`${failedPaths.size} poster${failedPaths.size === 1 ? '' : 's'} could not be read: ${examples}${failedPaths.size > 3 ? '; …' : ''}. Training used the other ${all.length - failedPaths.size}.`);
-  }
-  const usable = (list: LabelledPoster[]) => list.filter((p) => !failedPaths.has(p.path));
-  const trainPosters = usable(data.train);
-  const valPosters = usable(data.val);
-  if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
+  const { trainPosters, valPosters, notes } = await embedPosters(ctx, o);
 
   // The default head reports optimiser rounds, not epochs.
   const rounds = o.config.head === 'default';
-  const epochsPlanned = rounds ? linearRounds(resolveTrainConfig(o.config).iterations).rounds : Number(o.config.epochs);
+  const epochsPlanned = rounds ? linearRounds(o.config.iterations).rounds : o.config.epochs;
   // Until the first round or epoch ends (cross-validation prepares its folds first), say what is going on.
-  ctx.progress({ phase: rounds ? 'Fitting the head' : 'Training the head', message: rounds ? `preparing ${resolveTrainConfig(o.config).folds}-fold cross-validation` : 'starting', done: 0, failed: 0, total: rounds ? epochsPlanned : 0 });
+  ctx.progress({ phase: rounds ? 'Fitting the head' : 'Training the head', message: rounds ? `preparing ${o.config.folds}-fold cross-validation` : 'starting', done: 0, failed: 0, total: rounds ? epochsPlanned : 0 });
   const dir = runModelDir(o.modelsDir, runId);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -122,22 +103,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
     );
 
     ctx.progress({ phase: 'Saving the model', done: 0, failed: 0, total: 1 });
-    // Validation predictions (test-time flip, as the metrics) for the evaluation view.
-    const evalPool = result.crossValidation ? [...trainPosters, ...valPosters] : trainPosters;
-    const evalPosters = result.evalRows ? result.evalRows.map((i) => evalPool[i]) : valPosters;
-    if (evalPosters.length) {
-      const g = data.genres.length;
-      const items = evalPosters.map((p, i) => ({
-        imageId: p.imageId,
-        posterId: p.posterId,
-        scores: Array.from(result.evalScores.subarray(i * g, (i + 1) * g), (v) => Math.round(v * 1e5) / 1e5),
-        truth: p.genres.filter((x) => data.genres.includes(x)),
-      }));
-      fs.writeFileSync(
-        path.join(tmp, EVALUATION_FILE),
-        JSON.stringify({ genres: data.genres, thresholds: result.thresholds, outOfFold: Boolean(result.crossValidation), auto: result.decision?.genres.map((d) => d.auto), items }),
-      );
-    }
+    writeEvaluation(tmp, data.genres, result, result.crossValidation ? [...trainPosters, ...valPosters] : trainPosters, valPosters);
     await ctx.checkpoint();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
@@ -167,14 +133,59 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
 }
 
 function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[]): EmbeddingSet {
-  const hashes = posters.map((p) => p.hash);
-  const original = loadEmbeddings(db, hashes, backbone, 'original');
-  const flipped = loadEmbeddings(db, hashes, backbone, 'flipped');
-  if (original.missingCount) throw new Error(`${original.missingCount} embeddings are missing from the cache after embedding; please train again.`);
+  const views = loadBothViews(db, posters.map((p) => p.hash), backbone);
+  if (views.missing) throw new Error(`${views.missing} embeddings are missing from the cache after embedding; please train again.`);
   return {
-    x: original.vectors,
-    xFlip: flipped.missingCount === 0 ? flipped.vectors : undefined,
+    x: views.x,
+    xFlip: views.xFlip,
     y: targets(posters, genres),
     n: posters.length,
   };
+}
+
+/** Validation predictions (test-time flip, as the metrics) for the evaluation view, next to the model. */
+function writeEvaluation(dir: string, genres: readonly string[], result: HeadOutcome, evalPool: readonly LabelledPoster[], valPosters: readonly LabelledPoster[]): void {
+  const evalPosters = result.evalRows ? result.evalRows.map((i) => evalPool[i]) : valPosters;
+  if (!evalPosters.length) return;
+  const g = genres.length;
+  const items = evalPosters.map((p, i) => ({
+    imageId: p.imageId,
+    posterId: p.posterId,
+    scores: Array.from(result.evalScores.subarray(i * g, (i + 1) * g), (v) => Math.round(v * 1e5) / 1e5),
+    truth: p.genres.filter((x) => genres.includes(x)),
+  }));
+  fs.writeFileSync(
+    path.join(dir, EVALUATION_FILE),
+    JSON.stringify({ genres, thresholds: result.thresholds, outOfFold: Boolean(result.crossValidation), auto: result.decision?.genres.map((d) => d.auto), items }),
+  );
+}
+
+/**
+ * Embeds every poster once in both views (cached by content); the ones the backbone cannot read are
+ * left out, with a note saying so.
+ */
+async function embedPosters(ctx: JobContext, o: TrainRunOptions): Promise<{ trainPosters: LabelledPoster[]; valPosters: LabelledPoster[]; notes: string[] }> {
+  const { db, data } = o;
+  const all = [...data.train, ...data.val];
+  // The embedding pipeline ends on a phase "Done"; here training goes on, so the panel must not say so.
+  const embedCtx: JobContext = {
+    id: ctx.id,
+    signal: ctx.signal,
+    progress: (p) => ctx.progress(p.phase === 'Done' ? { ...p, phase: 'Embedded posters' } : p),
+    checkpoint: () => ctx.checkpoint(),
+    ...(ctx.isPaused ? { isPaused: () => ctx.isPaused!() } : {}),
+  };
+  const embed = await embedBothViews(db, all.map((p) => ({ path: p.path, hash: p.hash })), o.backbone, embedCtx);
+  const failedPaths = new Set(embed.failed.map((f) => f.path));
+  const notes = [...data.notes];
+  if (failedPaths.size) {
+    const examples = embed.failed.slice(0, 3).map((f) => `${path.basename(f.path)} (${f.reason})`).join('; ');
+    notes.push(`${failedPaths.size} poster${failedPaths.size === 1 ? '' : 's'} could not be read: ${examples}${failedPaths.size > 3 ? '; …' : ''}. Training used the other ${all.length - failedPaths.size}.`);
+  }
+  const usable = (list: LabelledPoster[]) => list.filter((p) => !failedPaths.has(p.path));
+  const trainPosters = usable(data.train);
+  const valPosters = usable(data.val);
+  if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
+  return { trainPosters, valPosters, notes };
+
 }

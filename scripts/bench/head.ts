@@ -10,6 +10,7 @@ import { loadTf } from '../../main/ml/tf';
 import { seededRandom } from '../../main/ml/random';
 import type { EmbeddingSet } from '../../main/ml/dataset';
 import type { HeadKind } from '../../main/ml/head';
+import { trainConfig } from '../../main/ml/head';
 
 function arg(argv: string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
@@ -59,7 +60,7 @@ async function real(argv: string[]): Promise<void> {
   for (const head of ['baseline', 'default'] as HeadKind[]) {
     const c0 = process.cpuUsage();
     const w0 = Date.now();
-    const res = await trainHead({ train: train.set, val: val.set, genres: train.genres, config: { head, epochs, seed: 1 } });
+    const res = await trainHead({ train: train.set, val: val.set, genres: train.genres, config: trainConfig({ head, epochs, seed: 1 }) });
     console.log(`${head}: best epoch ${res.bestEpoch}/${res.history.length}, ${Date.now() - w0} ms wall, ${cpuMs(c0)} ms cpu`);
     results.push([head, res]);
   }
@@ -91,7 +92,7 @@ async function timing(argv: string[]): Promise<void> {
     const before = tf.memory().numTensors;
     const c0 = process.cpuUsage();
     const w0 = Date.now();
-    const res = await trainHead({ train, val, genres: Array.from({ length: g }, (_, j) => `g${j}`), config: { head, epochs, patience: 0 } });
+    const res = await trainHead({ train, val, genres: Array.from({ length: g }, (_, j) => `g${j}`), config: trainConfig({ head, epochs, patience: 0 }) });
     const wall = Date.now() - w0;
     res.model.dispose();
     console.log(`${backend}: ${head} head, ${n}×${d} train + 750 val, ${res.history.length} epochs: ${wall} ms wall, ${cpuMs(c0)} ms cpu; leaked tensors ${tf.memory().numTensors - before}`);

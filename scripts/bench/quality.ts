@@ -31,6 +31,7 @@ import { loadTf } from '../../main/ml/tf';
 import type { EmbeddingSet } from '../../main/ml/dataset';
 import { readLabelledFolder, type LabelledFolder } from '../../main/training/labelled-folder';
 import { finishJob } from './lib/jobs';
+import { trainConfig } from '../../main/ml/head';
 
 interface Args {
   dataset: string;
@@ -151,7 +152,7 @@ function markdown(rows: Row[], labelled: { cv: number; test: number }): string {
 async function compare(sets: Sets, genres: string[], args: Args): Promise<Row[]> {
   const rows: Row[] = [];
   const t0 = performance.now();
-  const def = await trainHead({ train: sets.train, val: sets.val, genres, config: { head: 'default', seed: args.seed } });
+  const def = await trainHead({ train: sets.train, val: sets.val, genres, config: trainConfig({ head: 'default', seed: args.seed }) });
   const all = { y: Uint8Array.from([...sets.train.y, ...sets.val.y]), n: sets.train.n + sets.val.n };
   const rule = def.decision!;
   const th = thresholdsForMode(rule, 'balanced');
@@ -165,7 +166,7 @@ async function compare(sets: Sets, genres: string[], args: Args): Promise<Row[]>
   if (args.mlp) {
     // The previous default: MLP, early stopping and per-genre F1 thresholds on val/.
     const t1 = performance.now();
-    const mlp = await trainHead({ train: sets.train, val: sets.val, genres, config: { head: 'mlp', epochs: args.epochs, seed: args.seed } });
+    const mlp = await trainHead({ train: sets.train, val: sets.val, genres, config: trainConfig({ head: 'mlp', epochs: args.epochs, seed: args.seed }) });
     const mlpTest = await predictScores(mlp.model, sets.test.x, sets.test.n, { xFlip: sets.test.xFlip });
     console.error(`  ${sets.name} mlp: val mAP ${f3(mlp.metrics.mAP)}, ${secs(performance.now() - t1)}`);
     rows.push({ name: `${sets.name}: previous default (MLP, val-tuned per-genre thresholds)`, test: measured(mlpTest, sets.test, genres, mlp.thresholds, args.seed) });
@@ -309,7 +310,7 @@ async function timing(args: Args, sets: Map<string, Sets>, genres: string[], tra
     const times: number[] = [];
     for (const head of ['default', 'mlp', 'baseline'] as const) {
       const t0 = performance.now();
-      const res = await trainHead({ train: s.train, val: s.val, genres, config: { head, epochs: 30, patience: 0, seed: args.seed } });
+      const res = await trainHead({ train: s.train, val: s.val, genres, config: trainConfig({ head, epochs: 30, patience: 0, seed: args.seed }) });
       times.push(performance.now() - t0);
       res.model.dispose();
     }

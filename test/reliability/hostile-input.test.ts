@@ -18,6 +18,7 @@ import { syntheticTask } from '../unit/ml/synthetic';
 import { posterJpeg } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { record } from './stats';
+import { trainConfig } from '../../main/ml/head';
 
 const SUITE = 'hostile input';
 const FAKE_MODULE = path.resolve(__dirname, '../../main/ml/features/fake-backbone.ts');
@@ -127,7 +128,7 @@ function reseal(c: Export): Export {
 
 test('crafted model files (self-consistent checksums) are refused, write nothing and run nothing', { timeout: 120_000 }, async () => {
   const task = syntheticTask({ train: 40, val: 10, seed: 5 });
-  const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { epochs: 1, seed: 1 } });
+  const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ epochs: 1, seed: 1 }) });
   const saved = path.join(dir, 'model-ok');
   await saveHead(saved, trained.model, headInfoFromTraining(trained, { id: 'test-backbone', sha256: { 'model.onnx': 'a'.repeat(64) }, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }));
   trained.model.dispose();

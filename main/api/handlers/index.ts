@@ -14,7 +14,7 @@ export function createHandlers(b: Backend): Handlers {
     ...appHandlers(b),
     ...jobHandlers(b.jobs),
     ...libraryHandlers({ library: b.services.library }),
-    ...trainingHandlers(b),
+    ...trainingHandlers(b.services),
     ...backboneHandlers(b),
     ...taggingHandlers(b.services),
     ...fileHandlers(b.paths),

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTf } from '../../../main/ml/tf';
-import { buildHeadModel, resolveTrainConfig } from '../../../main/ml/head';
+import { buildHeadModel, trainConfig } from '../../../main/ml/head';
 import { predictScores, tagsFromScores } from '../../../main/ml/predict';
 import { CancelledError } from '../../../main/core/errors';
 
 test('test-time flip averages original and flipped scores; batching does not change results', async () => {
   const { tf } = await loadTf();
-  const model = buildHeadModel(tf, resolveTrainConfig({ head: 'default', hiddenUnits: 4 }), 3, 2);
+  const model = buildHeadModel(tf, trainConfig({ head: 'default', hiddenUnits: 4 }), 3, 2);
   const x = Float32Array.from([1, 2, 3, -1, 0, 2, 0.5, 0.5, 0.5]);
   const xFlip = Float32Array.from([3, 2, 1, 2, 0, -1, 0.1, 0.2, 0.3]);
   const a = await predictScores(model, x, 3);

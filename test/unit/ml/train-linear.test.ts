@@ -10,13 +10,14 @@ import { CancelledError } from '../../../main/core/errors';
 import { standaloneJobContext } from '../../../main/jobs/types';
 import { seededRandom } from '../../../main/ml/random';
 import { gaussian, syntheticTask } from './synthetic';
+import { trainConfig } from '../../../main/ml/head';
 
 test('the default head cross-validates a linear model: out-of-fold metrics, a decision rule, a model on raw embeddings', async () => {
   const { tf } = await loadTf();
   const task = syntheticTask({ train: 300, val: 100, dim: 24, noise: 1.5, seed: 4 });
   const before = tf.memory().numTensors;
   const seen: EpochMetrics[] = [];
-  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { seed: 2 }, onEpoch: (e) => seen.push(e) });
+  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ seed: 2 }), onEpoch: (e) => seen.push(e) });
   assert.equal(res.config.head, 'default');
   assert.deepEqual(seen, res.history, 'every round reached the caller');
   assert.ok(res.history.length >= 5, 'the curve has points');
@@ -82,15 +83,15 @@ test('folds are stratified: each fold gets its share of a rare genre', () => {
 
 test('the default head is deterministic for a seed and stops on cancel', async () => {
   const task = syntheticTask({ train: 120, val: 40, seed: 8 });
-  const a = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { seed: 5, iterations: 20 } });
-  const b = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { seed: 5, iterations: 20 } });
+  const a = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ seed: 5, iterations: 20 }) });
+  const b = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ seed: 5, iterations: 20 }) });
   assert.deepEqual(a.metrics, b.metrics);
   assert.deepEqual(a.decision, b.decision);
   a.model.dispose();
   b.model.dispose();
   const ac = new AbortController();
   const job = standaloneJobContext({ signal: ac.signal, onProgress: (p) => p.done >= 10 && ac.abort() });
-  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: { iterations: 100 }, job }), CancelledError);
+  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ iterations: 100 }), job }), CancelledError);
 });
 
 test('too few posters for cross-validation is refused with a reason', async () => {

@@ -4,7 +4,7 @@ import { loadTf } from '../../../main/ml/tf';
 import { trainHead, type EpochMetrics } from '../../../main/ml/train';
 import { CancelledError } from '../../../main/core/errors';
 import { standaloneJobContext, type JobProgress } from '../../../main/jobs/types';
-import { buildHeadModel, denseParams, foldStandardisation, resolveTrainConfig, standardisation, standardise, trainingLogits } from '../../../main/ml/head';
+import { buildHeadModel, denseParams, foldStandardisation, trainConfig, standardisation, standardise, trainingLogits } from '../../../main/ml/head';
 import { predictScores } from '../../../main/ml/predict';
 import { syntheticTask } from './synthetic';
 
@@ -13,7 +13,7 @@ test('the MLP head learns a synthetic multi-label task, beats the baselines and 
   const task = syntheticTask();
   const before = tf.memory().numTensors;
   const seen: EpochMetrics[] = [];
-  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head: 'mlp', epochs: 8, seed: 3 }, onEpoch: (e) => seen.push(e) });
+  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head: 'mlp', epochs: 8, seed: 3 }), onEpoch: (e) => seen.push(e) });
   assert.equal(res.config.head, 'mlp');
   assert.deepEqual(seen, res.history);
   assert.ok(res.history.length >= 1 && res.history.length <= 8);
@@ -35,7 +35,7 @@ test('the MLP head learns a synthetic multi-label task, beats the baselines and 
 
 test('the baseline head (tutorial) learns too, without a validation set (stratified hold-out)', async () => {
   const task = syntheticTask({ seed: 9, flips: false });
-  const res = await trainHead({ train: task.train, genres: task.genres, config: { head: 'baseline', epochs: 10, seed: 1, learningRate: 0.01 } });
+  const res = await trainHead({ train: task.train, genres: task.genres, config: trainConfig({ head: 'baseline', epochs: 10, seed: 1, learningRate: 0.01 }) });
   assert.ok(res.holdout);
   assert.equal(res.holdout.train.length + res.holdout.val.length, task.train.n);
   assert.equal(res.valSize, res.holdout.val.length);
@@ -48,7 +48,7 @@ test('the baseline head (tutorial) learns too, without a validation set (stratif
 test('same data + config + seed give identical metrics; another seed does not', async () => {
   const task = syntheticTask({ train: 200, val: 80, seed: 5 });
   const run = async (seed: number) => {
-    const r = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head: 'mlp', epochs: 3, seed, patience: 0 } });
+    const r = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head: 'mlp', epochs: 3, seed, patience: 0 }) });
     r.model.dispose();
     return { history: r.history, metrics: r.metrics, thresholds: r.thresholds };
   };
@@ -70,7 +70,7 @@ test('cancellation between batches throws CancelledError and frees every tensor'
       train: task.train,
       val: task.val,
       genres: task.genres,
-      config: { head: 'mlp', epochs: 50, batchSize: 16 },
+      config: trainConfig({ head: 'mlp', epochs: 50, batchSize: 16 }),
       signal: ac.signal,
       onProgress: () => {
         if (++batches === 25) ac.abort(); // mid second epoch
@@ -93,7 +93,7 @@ test('as a job: progress counts batches of all epochs, cancelling the job stops 
       if (p.done === 9) ac.abort();
     },
   });
-  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head: 'mlp', epochs: 5, batchSize: 25 }, job }), CancelledError);
+  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head: 'mlp', epochs: 5, batchSize: 25 }), job }), CancelledError);
   assert.equal(seen.length, 9);
   assert.deepEqual(seen[0], { phase: 'Training', done: 1, total: 20, failed: 0, message: 'Epoch 1 of at most 5' });
   assert.equal(seen[8].message, 'Epoch 3 of at most 5');
@@ -101,7 +101,7 @@ test('as a job: progress counts batches of all epochs, cancelling the job stops 
 
 test('bad input is refused with a clear message', async () => {
   const task = syntheticTask({ train: 50, val: 20 });
-  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: { epochs: 0 } }), /Invalid training settings: epochs/);
+  assert.throws(() => trainConfig({ epochs: 0 }), /Invalid training settings: epochs/); // settings are validated before training
   const badVal = { x: new Float32Array(task.val.n * 7), y: task.val.y, n: task.val.n };
   await assert.rejects(trainHead({ train: task.train, val: badVal, genres: task.genres }), /different backbones/);
   await assert.rejects(trainHead({ train: { ...task.train, y: task.train.y.subarray(1) }, genres: task.genres }), /target values/);
@@ -113,7 +113,7 @@ test('bad input is refused with a clear message', async () => {
 
 test('fast matMul gradients equal autograd; folding the standardisation keeps predictions', async () => {
   const { tf } = await loadTf();
-  const config = resolveTrainConfig({ head: 'mlp', hiddenUnits: 6, seed: 4 });
+  const config = trainConfig({ head: 'mlp', hiddenUnits: 6, seed: 4 });
   const model = buildHeadModel(tf, config, 5, 3);
   const params = denseParams(model);
   const vars = params.flatMap((p) => [p.kernel, p.bias]);

@@ -7,6 +7,7 @@ import { trainHead, type TrainResult } from '../../../main/ml/train';
 import { exportHead, headInfoFromTraining, importHead, loadHead, ModelFileError, readHeadExport, saveHead } from '../../../main/runs/model-io';
 import { predictScores, predictTags } from '../../../main/ml/predict';
 import { syntheticTask } from '../ml/synthetic';
+import { trainConfig } from '../../../main/ml/head';
 
 const backbone = {
   id: 'test-backbone',
@@ -21,7 +22,7 @@ let expected: Float32Array;
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'poster-tagger-model-io-'));
-  trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { epochs: 3, seed: 2 } });
+  trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ epochs: 3, seed: 2 }) });
   expected = await predictScores(trained.model, task.val.x, task.val.n, { xFlip: task.val.xFlip });
 });
 after(() => {

@@ -8,7 +8,8 @@ import { syntheticTask } from '../ml/synthetic';
 import { trainHead } from '../../../main/ml/train';
 import { saveHead, headInfoFromTraining } from '../../../main/runs/model-io';
 import { createRun, setRunStatus } from '../../../main/runs/runs-repo';
-import { noModesReason } from '../../../main/api/handlers/training';
+import { noModesReason } from '../../../main/runs/runs-service';
+import { trainConfig } from '../../../main/ml/head';
 
 test('runs: an MLP run has no modes because of its head, not its age; a default-head run has modes', async () => {
   const b = testBackend();
@@ -16,8 +17,8 @@ test('runs: an MLP run has no modes because of its head, not its age; a default-
     const task = syntheticTask({ train: 40, val: 12, seed: 5 });
     const ids: Record<string, number> = {};
     for (const head of ['mlp', 'default'] as const) {
-      const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { head, epochs: 1, seed: 1, iterations: 20 } });
-      const run = createRun(b.db, { dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: { ...trained.config }, seed: 1 });
+      const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head, epochs: 1, seed: 1, iterations: 20 }) });
+      const run = createRun(b.db, { dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({ ...trained.config }), seed: 1 });
       const dir = path.join(b.paths.models, `run-${run.id}`);
       await saveHead(dir, trained.model, headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'raw' } }));
       trained.model.dispose();
@@ -31,8 +32,8 @@ test('runs: an MLP run has no modes because of its head, not its age; a default-
     const linear = await b.call('runs:get', { id: ids.default });
     assert.equal(linear.tagging.hasModes, true);
     assert.equal(linear.tagging.noModes, null);
-    assert.match(noModesReason({ config: { head: 'default' } }), /trained before tagging modes/);
-    assert.match(noModesReason({ config: { head: 'baseline' } }), /tutorial linear model/);
+    assert.match(noModesReason({ config: trainConfig({ head: 'default' }) }), /trained before tagging modes/);
+    assert.match(noModesReason({ config: trainConfig({ head: 'baseline' }) }), /tutorial linear model/);
   } finally {
     b.close();
   }

@@ -7,7 +7,7 @@ import { migrate, openDatabase } from '../../../main/db/database';
 import { migrations } from '../../../main/db/migrations';
 import { createRun, deleteRun, getRunEpochs, listRuns } from '../../../main/runs/runs-repo';
 
-const newRun = () => ({ dataset: 'posters', backbone: 'mobilenet_v2', genres: ['Action', 'Drama'], config: { head: 'default' }, seed: 1 });
+const newRun = () => ({ dataset: 'posters', backbone: 'mobilenet_v2', genres: ['Action', 'Drama'], config: { head: 'default' as const }, seed: 1 });
 
 test('run ids: create 1..3, delete 3, create → 4 (never the deleted id again)', () => {
   const db = openDatabase(':memory:');

@@ -16,14 +16,15 @@ import { setPreferredRun } from '../../../main/runs/run-tagging-repo';
 import { chooseRun } from '../../../main/tagging/run-choice';
 import type { RunOutcome } from '../../../main/training/train-run';
 import { skipWithoutMobilenet as skip } from '../cli/helpers';
+import { trainConfig } from '../../../main/ml/head';
 
 const BACKBONE = { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'scale' as const, mean: 127.5, std: 127.5 } };
 
 /** A done run trained here on synthetic embeddings (default head: cross-validated, with intervals). */
 async function trainedRun(b: ReturnType<typeof testBackend>, seed = 1) {
   const task = syntheticTask({ train: 60, val: 20, seed: 3 + seed });
-  const trained: TrainResult = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: { seed, iterations: 40 } });
-  const run = createRun(b.db, { libraryId: 1, dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: { ...trained.config }, seed });
+  const trained: TrainResult = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ seed, iterations: 40 }) });
+  const run = createRun(b.db, { libraryId: 1, dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({ ...trained.config }), seed });
   const dir = path.join(b.paths.models, `run-${run.id}`);
   await saveHead(dir, trained.model, headInfoFromTraining(trained, BACKBONE));
   trained.model.dispose();

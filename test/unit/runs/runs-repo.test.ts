@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase } from '../../../main/db/database';
 import { addRunEpoch, createRun, deleteRun, getRun, getRunEpochs, listRuns, markInterruptedRuns, setRunStatus } from '../../../main/runs/runs-repo';
+import { trainConfig } from '../../../main/ml/head';
 
 const newRun = (libraryId: number | null, dataset = 'movie posters: train 3000 / val 750') => ({
   libraryId,
   dataset,
   backbone: 'mobilenet_v2',
   genres: ['Action', 'Drama'],
-  config: { head: 'default', epochs: 30 },
+  config: { head: 'default' as const, epochs: 30 },
   seed: 7,
 });
 const epoch = (n: number, mAP: number) => ({
@@ -23,7 +24,7 @@ test('runs: create, status changes, epochs, list, get, delete with cascade', () 
     const run = createRun(db, newRun(1));
     assert.equal(run.status, 'queued');
     assert.deepEqual(run.genres, ['Action', 'Drama']);
-    assert.deepEqual(run.config, { head: 'default', epochs: 30 });
+    assert.deepEqual(run.config, trainConfig({ head: 'default', epochs: 30 })); // read back with the settings schema
     assert.equal(run.startedAt, null);
     assert.match(run.createdAt, /^\d{4}-\d\d-\d\dT/);
 
