@@ -17,7 +17,7 @@ import { hashFile } from '../../main/core/content-hash';
 import { standaloneJobContext } from '../../main/jobs/types';
 import { availableBackbones } from '../../main/ml/backbones/registry';
 import { embedImages } from '../../main/ml/features/pipeline';
-import { loadEmbeddings } from '../../main/ml/features/embedding-store';
+import { embedBothViews, loadBothViews } from '../../main/runs/both-views';
 import { trainHead } from '../../main/ml/train';
 import { predictScores } from '../../main/ml/predict';
 import { evaluate, type EvalReport } from '../../main/ml/metrics';
@@ -104,10 +104,9 @@ function targetsOf(split: Split, genres: string[]): Uint8Array {
 }
 
 function embeddingSet(b: Backend, split: Split, backbone: string, y: Uint8Array): EmbeddingSet {
-  const x = loadEmbeddings(b.db, split.hashes, backbone, 'original');
-  const xFlip = loadEmbeddings(b.db, split.hashes, backbone, 'flipped');
-  if (x.missingCount || xFlip.missingCount) throw new Error(`${x.missingCount + xFlip.missingCount} embeddings of ${backbone} are missing`);
-  return { x: x.vectors, xFlip: xFlip.vectors, y, n: split.hashes.length };
+  const views = loadBothViews(b.db, split.hashes, backbone);
+  if (views.missing || !views.xFlip) throw new Error(`embeddings of ${backbone} are missing (${views.missing} originals)`);
+  return { x: views.x, xFlip: views.xFlip, y, n: split.hashes.length };
 }
 
 interface Sets {
@@ -215,7 +214,7 @@ function lastTapOnly(sets: Sets, backbone: string): Sets | undefined {
 async function embedAll(b: Backend, splits: Split[], backbone: string): Promise<number> {
   const items = splits.flatMap((s) => s.folder.items.map((item, i) => ({ path: item.path, hash: s.hashes[i] })));
   const t0 = performance.now();
-  const summary = await embedImages(b.db, items, backbone, quietCtx(backbone), { views: ['original', 'flipped'] });
+  const summary = await embedBothViews(b.db, items, backbone, quietCtx(backbone));
   if (summary.failed.length) throw new Error(`${summary.failed.length} posters could not be embedded: ${summary.failed[0].reason}`);
   const ms = performance.now() - t0;
   console.error(`  ${backbone}: ${summary.embedded} embedded, ${summary.cached} cached, ${secs(ms)}`);
