@@ -35,6 +35,24 @@ export async function posterJpeg(genres: string[], seed: number, width = 96, hei
     .toBuffer();
 }
 
+/**
+ * A 2:3 picture whose left and right halves differ, so a flip is visible, dark at the top and bright blue at
+ * the bottom (decode tests check both); `seed` varies the colours. Not a genre poster: see posterJpeg.
+ */
+export async function twoHalvesJpeg(seed: number, width = 40, height = 60): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const left = x < width / 2;
+      raw[i] = left ? (seed * 37) % 256 : 255 - ((seed * 37) % 256);
+      raw[i + 1] = left ? 40 : 200;
+      raw[i + 2] = Math.floor((y / height) * 255);
+    }
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+}
+
 export interface FixturePoster {
   id: string;
   genres: string[];

@@ -13,3 +13,9 @@ export function tempDir(prefix = 'poster-tagger-test-'): string {
   made.push(dir);
   return dir;
 }
+
+/** A temp folder with a `cleanup` for tests that remove it in their own `finally` (else it goes at exit too). */
+export function tempFolder(prefix = 'pt-lib-'): { dir: string; cleanup: () => void } {
+  const dir = tempDir(prefix);
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}

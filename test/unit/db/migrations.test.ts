@@ -4,13 +4,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../../main/db/database';
 import { migrations } from '../../../main/db/migrations';
-import { tempDir } from '../library/helpers';
+import { tempFolder } from '../../helpers/temp';
 
 const latest = Math.max(...migrations.map((m) => m.version));
 const tables = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
 
 test('a fresh database gets every migration, including the library tables', () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const db = openDatabase(path.join(t.dir, 'fresh.sqlite'));
     for (const name of ['libraries', 'images', 'genres', 'labels']) assert.ok(tables(db).includes(name), name);
@@ -25,7 +25,7 @@ test('a fresh database gets every migration, including the library tables', () =
 });
 
 test('upgrade: a database with data at the previous version keeps it and reaches the latest', () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const file = path.join(t.dir, 'old.sqlite');
     const older = migrations.filter((m) => m.version < latest);
@@ -50,7 +50,7 @@ test('upgrade: a database with data at the previous version keeps it and reaches
 });
 
 test('constraints: unique path per library, cascade on delete, valid split only', () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const db = openDatabase(path.join(t.dir, 'c.sqlite'));
     db.prepare("INSERT INTO libraries (id, root, name) VALUES (1, '/a', 'A'), (2, '/b', 'B')").run();

@@ -8,10 +8,11 @@ import { posterDetail, queryPosters, setPosterLabels } from '../../../main/libra
 import { writeBackLabels } from '../../../main/library/csv-writeback';
 import { addGenre } from '../../../main/library/vocabulary';
 import { standaloneJobContext } from '../../../main/jobs/types';
-import { tempDir, testDb, writeImage, writeText } from './helpers';
+import { testDb, writeImage, writeText } from './helpers';
+import { tempFolder } from '../../helpers/temp';
 
 function setup() {
-  const t = tempDir();
+  const t = tempFolder();
   const root = path.join(t.dir, 'posters');
   fs.mkdirSync(root);
   const db = testDb(t.dir);

@@ -6,7 +6,8 @@ import type { Db } from '../../../main/db/database';
 import { genreVocabulary, posterDetail, queryPosters, setPosterLabels, splitCounts } from '../../../main/library/gallery-queries';
 import { getLibrary, listLibraries, openLibrary, removeLibrary } from '../../../main/library/library-repo';
 import { addGenre, syncVocabulary } from '../../../main/library/vocabulary';
-import { tempDir, testDb } from './helpers';
+import { testDb } from './helpers';
+import { tempFolder } from '../../helpers/temp';
 
 const GENRES = ['Action', 'Comedy', 'Drama', 'Horror'];
 const SPLIT_OF = ['train', 'train', 'train', 'val', null] as const;
@@ -29,7 +30,7 @@ function seed(db: Db, libraryId: number, n: number) {
 }
 
 function setup(n = 200) {
-  const t = tempDir();
+  const t = tempFolder();
   const root = path.join(t.dir, 'posters');
   fs.mkdirSync(root);
   const db = testDb(t.dir);

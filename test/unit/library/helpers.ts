@@ -1,14 +1,8 @@
 // Fixtures for the library tests: tiny generated images in temp folders (never the real posters).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openDatabase, type Db } from '../../../main/db/database';
-
-export function tempDir(prefix = 'pt-lib-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** A distinct colour per seed, so every generated image has its own content hash. */
 function colour(seed: number) {

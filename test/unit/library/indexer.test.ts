@@ -8,7 +8,8 @@ import { posterDetail, queryPosters, setPosterLabels } from '../../../main/libra
 import { findThumbnail } from '../../../main/library/thumbnails';
 import { CancelledError } from '../../../main/core/errors';
 import { standaloneJobContext, type JobProgress } from '../../../main/jobs/types';
-import { metadataCsv, tempDir, testDb, writeHugeHeaderJpeg, writeImage, writeText, writeTruncatedJpeg } from './helpers';
+import { metadataCsv, testDb, writeHugeHeaderJpeg, writeImage, writeText, writeTruncatedJpeg } from './helpers';
+import { tempFolder } from '../../helpers/temp';
 
 async function tutorialLibrary(root: string, n: number) {
   const rows: [string, string[]][] = [];
@@ -21,7 +22,7 @@ async function tutorialLibrary(root: string, n: number) {
 }
 
 function setup() {
-  const t = tempDir();
+  const t = tempFolder();
   const root = path.join(t.dir, 'posters');
   const thumbs = path.join(t.dir, 'data/thumbnails');
   fs.mkdirSync(root);

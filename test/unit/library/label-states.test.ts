@@ -7,10 +7,11 @@ import { openLibrary } from '../../../main/library/library-repo';
 import { queryPosters, setPosterLabels } from '../../../main/library/gallery-queries';
 import { labelStates, restoreLabelStates } from '../../../main/library/label-states';
 import { standaloneJobContext } from '../../../main/jobs/types';
-import { metadataCsv, tempDir, testDb, writeImage, writeText } from './helpers';
+import { metadataCsv, testDb, writeImage, writeText } from './helpers';
+import { tempFolder } from '../../helpers/temp';
 
 test('label states restore labels, their sources and unlabelled posters exactly; a bad state changes nothing', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   const db = testDb(t.dir);
   try {
     const root = path.join(t.dir, 'posters');

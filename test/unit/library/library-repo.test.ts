@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { listLibraries, openLibrary, removeLibrary } from '../../../main/library/library-repo';
-import { tempDir, testDb } from './helpers';
+import { testDb } from './helpers';
+import { tempFolder } from '../../helpers/temp';
 
 test('a folder inside an open library, or holding one, is refused; the message names the other library', () => {
-  const { dir, cleanup } = tempDir();
+  const { dir, cleanup } = tempFolder();
   const db = testDb(dir);
   try {
     const small = path.join(dir, 'x', 'small');

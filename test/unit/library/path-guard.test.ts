@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PathGuard } from '../../../main/library/path-guard';
 import { findThumbnail, thumbnailPath } from '../../../main/library/thumbnails';
-import { tempDir, writeText } from './helpers';
+import { writeText } from './helpers';
+import { tempFolder } from '../../helpers/temp';
 
 function setup() {
-  const t = tempDir();
+  const t = tempFolder();
   const lib = path.join(t.dir, 'lib');
   const other = path.join(t.dir, 'lib-other'); // shares a prefix with lib: string checks would be fooled
   writeText(path.join(lib, 'a/poster.jpg'), 'x');

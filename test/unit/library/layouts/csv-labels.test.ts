@@ -5,10 +5,11 @@ import { scanLibraryFiles } from '../../../../main/library/file-scan';
 import { readLayout } from '../../../../main/library/layouts';
 import { parseCsvTable } from '../../../../main/library/csv-table';
 import { ReportBuilder } from '../../../../main/library/import-report';
-import { tempDir, writeImage, writeText } from '../helpers';
+import { writeImage, writeText } from '../helpers';
+import { tempFolder } from '../../../helpers/temp';
 
 test('csv layout: a label CSV anywhere, ids as names, files or paths, three list styles', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const r = t.dir;
     await writeImage(path.join(r, 'images/2019/one.jpg'), 'jpeg', 1);

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { scanLibraryFiles } from '../../../../main/library/file-scan';
 import { readLayout, detectLayout } from '../../../../main/library/layouts';
 import { parseGenreList, detectListStyle, formatGenreList } from '../../../../main/library/genre-list';
-import { imageBytes, tempDir, writeImage, writeText } from '../helpers';
+import { imageBytes, writeImage, writeText } from '../helpers';
+import { tempFolder } from '../../../helpers/temp';
 
 test('genre folders: one folder per genre, the same file name in several is one poster', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const r = t.dir;
     await writeImage(path.join(r, 'Action/heat.jpg'), 'jpeg', 1);
@@ -35,7 +36,7 @@ test('genre folders: one folder per genre, the same file name in several is one 
 });
 
 test('plain folder tree: no labels, recursion, formats by content, hidden and non-image files skipped', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const r = t.dir;
     await writeImage(path.join(r, '2019/a.jpg'), 'jpeg', 1);
@@ -61,7 +62,7 @@ test('plain folder tree: no labels, recursion, formats by content, hidden and no
 });
 
 test('plain layout keeps split folders as splits when there is no CSV', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     await writeImage(path.join(t.dir, 'train/a.jpg'));
     await writeImage(path.join(t.dir, 'val/b.jpg'), 'jpeg', 2);

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { scanLibraryFiles } from '../../../../main/library/file-scan';
 import { readLayout } from '../../../../main/library/layouts';
-import { tempDir, writeImage, writeText } from '../helpers';
+import { writeImage, writeText } from '../helpers';
+import { tempFolder } from '../../../helpers/temp';
 
 const byPath = <T extends { relPath: string }>(images: T[]) => new Map(images.map((i) => [i.relPath, i]));
 
 test('tutorial layout: splits, ids, genres from 0/1 columns, formats by content', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const r = t.dir;
     await writeImage(path.join(r, 'train/tt1.jpg'), 'jpeg', 1);
@@ -45,7 +46,7 @@ test('tutorial layout: splits, ids, genres from 0/1 columns, formats by content'
 });
 
 test('tutorial layout: every kind of bad input is reported with file and line, the rest loads', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     const r = t.dir;
     for (const [i, id] of ['a1', 'a2', 'a3', 'a5', 'a6', 'a7', 'unlisted'].entries()) await writeImage(path.join(r, `train/${id}.jpg`), 'jpeg', i + 1);
@@ -105,7 +106,7 @@ test('tutorial layout: every kind of bad input is reported with file and line, t
 });
 
 test('tutorial layout: Id and Genre only (no 0/1 columns) takes the vocabulary from the lists', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     await writeImage(path.join(t.dir, 'train/x.jpg'));
     await writeImage(path.join(t.dir, 'train/y.jpg'), 'jpeg', 2);
@@ -119,7 +120,7 @@ test('tutorial layout: Id and Genre only (no 0/1 columns) takes the vocabulary f
 });
 
 test('an unreadable CSV is reported and its images load unlabelled', async () => {
-  const t = tempDir();
+  const t = tempFolder();
   try {
     await writeImage(path.join(t.dir, 'train/x.jpg'));
     writeText(path.join(t.dir, 'train/metadata.csv'), '');

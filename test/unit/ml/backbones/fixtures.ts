@@ -4,16 +4,11 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import * as tar from 'tar';
 import type { BackboneEntry } from '../../../../main/ml/backbones/registry';
 import { seededRandom } from '../../../../main/ml/random';
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `pt-${prefix}-`));
-}
 
 /** Seeded pseudo-random numbers, so fixtures are the same on every run. */
 export const rng = seededRandom;

@@ -12,7 +12,8 @@ import {
   specOf,
   verifyFiles,
 } from '../../../../main/ml/backbones/registry';
-import { fakeGraphPackage, tempDir } from './fixtures';
+import { fakeGraphPackage } from './fixtures';
+import { tempDir } from '../../../helpers/temp';
 
 test('the registry pins both backbones with a sha256 for every file it takes out', () => {
   assert.deepEqual(BACKBONES.map((b) => b.id).sort(), ['inception_v3', 'mobilenet_v2']);
@@ -35,7 +36,7 @@ test('modelsDir is resources/models of the project unless POSTER_TAGGER_MODELS_D
 });
 
 test('availableBackbones tells installed, missing and tampered backbones apart', async () => {
-  const work = tempDir('registry');
+  const work = tempDir('pt-registry-');
   try {
     const { entry } = await fakeGraphPackage(work);
     const dir = path.join(work, 'models');

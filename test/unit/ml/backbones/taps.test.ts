@@ -11,7 +11,8 @@ import { tfliteToOnnx } from '../../../../main/ml/backbones/convert/tflite-to-on
 import { TfliteTfExecutor, poolTaps } from '../../../../main/ml/backbones/tflite/tf-executor';
 import { BACKBONES, embeddingCacheKey } from '../../../../main/ml/backbones/registry';
 import { tapSize } from '../../../../main/ml/backbones/types';
-import { rng, tempDir, tinyTflite, writeTinyGraphModel } from './fixtures';
+import { rng, tinyTflite, writeTinyGraphModel } from './fixtures';
+import { tempDir } from '../../../helpers/temp';
 
 async function runOnnx(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
@@ -80,7 +81,7 @@ test('poolTaps matches mean and population std computed by hand', async () => {
 });
 
 test('a multi-depth TF.js graph embedding converts to ONNX and matches TF.js', async () => {
-  const dir = tempDir('graph-taps');
+  const dir = tempDir('pt-graph-taps-');
   try {
     const { inputNode, outputNode } = writeTinyGraphModel(dir);
     const files = readGraphModelFiles(dir);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeViews, ImageDecodeError } from '../../../../main/ml/features/decode';
-import { hugeHeaderJpeg, posterJpeg } from './fixtures';
+import { hugeHeaderJpeg } from './fixtures';
+import { twoHalvesJpeg } from '../../../helpers/posters';
 
 const SIZE = 16;
 
@@ -17,7 +18,7 @@ async function reason(bytes: Buffer): Promise<string> {
 }
 
 test('squashes a 2:3 poster to the square input, RGB bytes', async () => {
-  const views = await decodeViews(await posterJpeg(3), SIZE, ['original']);
+  const views = await decodeViews(await twoHalvesJpeg(3), SIZE, ['original']);
   const px = views.get('original')!;
   assert.equal(px.length, SIZE * SIZE * 3);
   // fit 'fill' keeps the whole poster: the top row is dark blue-ish, the bottom row bright blue.
@@ -26,7 +27,7 @@ test('squashes a 2:3 poster to the square input, RGB bytes', async () => {
 });
 
 test('the flipped view is the mirror image of the original', async () => {
-  const views = await decodeViews(await posterJpeg(5), SIZE, ['original', 'flipped']);
+  const views = await decodeViews(await twoHalvesJpeg(5), SIZE, ['original', 'flipped']);
   const a = views.get('original')!;
   const b = views.get('flipped')!;
   assert.notDeepEqual(a, b);
@@ -49,7 +50,7 @@ test('greyscale, RGBA and 16-bit PNGs all become 8-bit RGB', async () => {
 });
 
 test('bad input is refused with a clear reason', async () => {
-  const jpeg = await posterJpeg(1, 300, 450);
+  const jpeg = await twoHalvesJpeg(1, 300, 450);
   const png = await sharp(jpeg).png().toBuffer();
   assert.match(await reason(Buffer.alloc(0)), /empty file/i);
   assert.match(await reason(Buffer.from('this is a text file, not a poster\n')), /not an image/i);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openDatabase, type Db } from '../../../../main/db/database';
+import { twoHalvesJpeg } from '../../../helpers/posters';
 
 export const FAKE_MODULE = path.resolve(__dirname, '../../../../main/ml/features/fake-backbone.ts');
 
@@ -26,26 +27,11 @@ export function sandbox(): Sandbox {
   };
 }
 
-/** A 2:3 "poster" whose left and right halves differ, so a flip is visible; `seed` varies the colours. */
-export async function posterJpeg(seed: number, width = 40, height = 60): Promise<Buffer> {
-  const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const left = x < width / 2;
-      raw[i] = left ? (seed * 37) % 256 : 255 - ((seed * 37) % 256);
-      raw[i + 1] = left ? 40 : 200;
-      raw[i + 2] = Math.floor((y / height) * 255);
-    }
-  }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
-}
-
 export async function writePosters(dir: string, count: number, offset = 0): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < count; i++) {
     const file = path.join(dir, `poster-${offset + i}.jpg`);
-    fs.writeFileSync(file, await posterJpeg(offset + i));
+    fs.writeFileSync(file, await twoHalvesJpeg(offset + i));
     files.push(file);
   }
   return files;

@@ -10,7 +10,8 @@ import { fakeEmbedding } from '../../../../main/ml/features/fake-backbone';
 import { embedImages } from '../../../../main/ml/features/pipeline';
 import { closeIdleWorkers } from '../../../../main/ml/features/worker-pool';
 import { listEmbeddingFailures, loadEmbeddings } from '../../../../main/ml/features/embedding-store';
-import { FAKE_MODULE, hugeHeaderJpeg, posterJpeg, sandbox, writePosters } from './fixtures';
+import { FAKE_MODULE, hugeHeaderJpeg, sandbox, writePosters } from './fixtures';
+import { twoHalvesJpeg } from '../../../helpers/posters';
 
 const FAKE = 'fake?size=16';
 const opts = { backboneModule: FAKE_MODULE, batchSize: 4 };
@@ -87,7 +88,7 @@ test('a changed file gets a new hash and is embedded again', async () => {
     const files = await writePosters(s.dir, 3);
     await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), opts);
     const oldHash = await hashFile(files[1]);
-    fs.writeFileSync(files[1], await posterJpeg(99));
+    fs.writeFileSync(files[1], await twoHalvesJpeg(99));
     const newHash = await hashFile(files[1]);
     assert.notEqual(newHash, oldHash);
     const run = await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), opts);
@@ -96,7 +97,7 @@ test('a changed file gets a new hash and is embedded again', async () => {
     assert.deepEqual(loaded.vectors, await expected(files[1], 'original'));
 
     // A stale hash from the caller (file edited after indexing) is refused, not cached under the old key.
-    fs.writeFileSync(files[2], await posterJpeg(77));
+    fs.writeFileSync(files[2], await twoHalvesJpeg(77));
     const stale = await embedImages(s.db, [{ path: files[2], hash: 'f'.repeat(64) }], FAKE, standaloneJobContext(), opts);
     assert.equal(stale.failed.length, 1);
     assert.match(stale.failed[0].reason, /changed since/i);
@@ -136,7 +137,7 @@ test('bad files are recorded with their reason and skipped; the run goes on', as
   const s = sandbox();
   try {
     const good = await writePosters(s.dir, 4);
-    const jpeg = await posterJpeg(7, 300, 450);
+    const jpeg = await twoHalvesJpeg(7, 300, 450);
     const bad: Record<string, Buffer> = {
       'empty.jpg': Buffer.alloc(0),
       'notes.jpg': Buffer.from('not an image at all'),
