@@ -5,7 +5,8 @@ export type { TagSummary };
 import type { JobContext, JobProgress } from '../jobs/types';
 import { indexLibrary } from '../library/indexer';
 import { getLibrary } from '../library/library-repo';
-import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
+import type { EmbedOptions } from '../ml/features/pipeline';
+import { embedBothViews } from '../runs/both-views';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import type { LoadedHead } from '../runs/model-io';
 import { headScores, headTags, type TagOptions } from '../ml/head-tags';
@@ -194,7 +195,7 @@ async function tagChunk(
   const { head, req, libraryIds, chunk, failures } = w;
   let embedded;
   try {
-    embedded = await embedImages(db, chunk, head.metadata.backbone.id, ctx, { ...EMBED_DEFAULTS, ...req.embed, views: ['original', 'flipped'] });
+    embedded = await embedBothViews(db, chunk, head.metadata.backbone.id, ctx, { ...EMBED_DEFAULTS, ...req.embed });
   } catch (err) {
     // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
     const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions }).catch(() => ({ stored: 0 }));
@@ -235,7 +236,9 @@ function summarizeTagging(
 /**
  * Predicts the items whose embeddings (original and flipped view) are cached and stores them in one
  * transaction. `missing`: items without both views (skipped). With `strict: false` (salvage after a
- * cancel) there is no abort check, so finished work is never thrown away.
+ * cancel) there is no abort check, so finished work is never thrown away. Not runs/both-views'
+ * scoreBothViews: that scores a poster without an original embedding from zeros and drops the flip for
+ * the whole batch when one flipped view is missing; tagging leaves such posters out one by one.
  */
 async function predictAndStore(
   db: Db,
