@@ -6,6 +6,7 @@ import { serveFromCommandLine } from './serve';
 function electronBinary(): { path?: string; reason?: string } {
   try {
     // The electron package exports the binary's path, and throws when its download failed.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     const p = require('electron') as unknown;
     return typeof p === 'string' ? { path: p } : { reason: 'the electron package did not return a binary path' };
   } catch (err) {

@@ -34,6 +34,7 @@ const API_PREFIX = '/api/call/';
  * The local bridge: serves the renderer and the API contract over HTTP + WebSocket on 127.0.0.1 only, for
  * browser mode and end-to-end tests. Every request needs the per-start token and a loopback Host/Origin.
  */
+// eslint-disable-next-line max-lines-per-function -- one request router: its routes share the server, token and port it sets up
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const token = opts.token ?? newToken();
   const { backend } = opts;

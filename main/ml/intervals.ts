@@ -141,6 +141,7 @@ function interval(value: number, samples: Float64Array, level: number, upper = 1
  * at the given per-genre thresholds (a threshold above every score, e.g. > 1 or Infinity, or `never`,
  * means the genre is not tagged). Point estimates come from metrics.evaluate.
  */
+// eslint-disable-next-line max-lines-per-function -- one resampling loop whose per-metric accumulators are shared
 export function bootstrapIntervals(
   scores: Scores,
   targets: Targets,

@@ -108,6 +108,7 @@ async function matMul(ort: Ort, s: InferenceSession, a: Float32Array, m: number,
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
+// eslint-disable-next-line max-lines-per-function -- all folds, strengths and genres are fitted in one stacked Nesterov loop over shared buffers
 export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResult> {
   const { x, y, n, dim, g } = input;
   const folds = Math.max(2, Math.min(input.folds ?? 5, n));
@@ -118,6 +119,7 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
   const check = () => {
     if (input.signal?.aborted) throw new CancelledError();
   };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
   const ort = require('onnxruntime-node') as Ort;
   const session = await matMulSession(ort);
   try {

@@ -25,6 +25,7 @@ async function load(prefer: 'native' | 'wasm' | 'cpu'): Promise<TfRuntime> {
   let fallbackReason: string | undefined;
   if (prefer === 'native') {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
       const tf = require('@tensorflow/tfjs-node') as Tf;
       await tf.ready();
       return { tf, backend: tf.getBackend() };
@@ -32,9 +33,11 @@ async function load(prefer: 'native' | 'wasm' | 'cpu'): Promise<TfRuntime> {
       fallbackReason = `@tensorflow/tfjs-node did not load (${firstLine(err)})`;
     }
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
   const tf = require('@tensorflow/tfjs') as Tf;
   if (prefer !== 'cpu') {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
       const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
       wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);

@@ -6,6 +6,7 @@ import { tempDir } from '../helpers/temp';
 
 function electronBinary(): { path?: string; reason?: string } {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     const p = require('electron') as unknown;
     return typeof p === 'string' ? { path: p } : { reason: 'the electron package gave no binary path' };
   } catch (err) {

@@ -96,7 +96,7 @@ for (const theme of ['light', 'dark'] as const) {
           await visit.ready(page);
         } catch (err) {
           await screenshot(page, `view-${visit.name}-${size.label}-${theme}-FAILED`);
-          throw new Error(`${visit.name} did not open: ${(err as Error).message}\nconsole: ${messages.join('\n') || '(quiet)'}`);
+          throw new Error(`${visit.name} did not open: ${(err as Error).message}\nconsole: ${messages.join('\n') || '(quiet)'}`, { cause: err });
         }
         await page.waitForTimeout(150); // let transitions and charts settle
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -117,7 +117,7 @@ test(`${CASES} mutated metadata.csv files: the readers never throw, damage is co
       const table = parseCsvTable(c.text, 'train/metadata.csv', report);
       const content = table && interpretLabelCsv(table, 'train/metadata.csv', report);
       if (content) loaded = new Map(content.rows.map((r) => [r.id.replace(/^映画 (.*), é$/, '$1'), r.genres]));
-      for (const r of table?.rows ?? []) for (const cell of r.cells) (parseGenreList(cell), detectListStyle(cell));
+      for (const r of table?.rows ?? []) for (const cell of r.cells) { parseGenreList(cell); detectListStyle(cell); }
       tokenizeCsv(c.text);
     }, where);
     for (const [id, genres] of c.intact) assert.deepEqual(loaded.get(id), genres, `${where}: intact row ${id} did not load as written`);

@@ -153,7 +153,7 @@ test('files deleted while indexing and while embedding: skipped with a reason, n
   const ctx = standaloneJobContext({
     onProgress: (p) => {
       // As soon as reading starts, a user (or a sync tool) removes the second half of the folder.
-      if (p.phase === 'Reading posters' && deleted === 0) for (const f of files.slice(20)) (fs.rmSync(f), deleted++);
+      if (p.phase === 'Reading posters' && deleted === 0) for (const f of files.slice(20)) { fs.rmSync(f); deleted++; }
     },
   });
   const r = await indexLibrary(b.db, lib.id, ctx, { thumbnailsDir: b.paths.thumbnails, concurrency: 2, batchSize: 4, firstBatchSize: 4 });
@@ -171,7 +171,7 @@ test('files deleted while indexing and while embedding: skipped with a reason, n
   let gone = 0;
   const ectx = standaloneJobContext({
     onProgress: () => {
-      if (gone === 0) for (const f of files.slice(10, 20)) (fs.rmSync(f), gone++);
+      if (gone === 0) for (const f of files.slice(10, 20)) { fs.rmSync(f); gone++; }
     },
   });
   const e = await embedImages(b.db, items, 'fake?size=16', ectx, { backboneModule: FAKE_MODULE, batchSize: 2, keepWorkerMs: 0, decodeConcurrency: 1 });

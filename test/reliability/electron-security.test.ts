@@ -32,6 +32,7 @@ test('IPC is answered only for our own page: look-alike, foreign and broken send
 
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 before(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
   const renderer = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'renderer-'));
   fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><script type="module" src="/app.js"></script>');
   fs.writeFileSync(path.join(renderer, 'app.js'), 'console.log(1)');
@@ -91,6 +92,7 @@ test('the preload hands page listeners only the payload, never the IPC event (wh
   };
   try {
     delete require.cache[require.resolve('../../preload/index')];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     require('../../preload/index');
   } finally {
     loader._load = original;

@@ -109,7 +109,7 @@ async function get(url: string, signal?: AbortSignal): Promise<Response> {
   } catch (err) {
     if (aborted(signal)) throw new CancelledError();
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`could not download ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}; check your network`);
+    throw new Error(`could not download ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}; check your network`, { cause: err });
   }
   if (!res.ok) throw new Error(`could not download ${url}: HTTP ${res.status}${res.status === 404 ? ' (not found)' : ` ${res.statusText}`}`);
   return res;
@@ -152,7 +152,7 @@ export async function downloadBackbone(id: string, opts: DownloadOptions = {}): 
       } catch (err) {
         if (aborted(opts.signal)) throw new CancelledError();
         if ((err as Error).message.startsWith('could not download')) throw err;
-        throw new Error(`could not download ${url}: ${(err as Error).message} (connection lost?); check your network`);
+        throw new Error(`could not download ${url}: ${(err as Error).message} (connection lost?); check your network`, { cause: err });
       } finally {
         fs.closeSync(fd);
       }
@@ -171,6 +171,6 @@ export async function downloadBackbone(id: string, opts: DownloadOptions = {}): 
     fs.rmSync(tmp, { recursive: true, force: true });
     if (err instanceof CancelledError || aborted(opts.signal)) throw err instanceof CancelledError ? err : new CancelledError();
     const msg = (err as Error).message;
-    throw new Error(msg.startsWith('could not download') ? msg : `Backbone ${id} failed its check after downloading: ${msg}`);
+    throw new Error(msg.startsWith('could not download') ? msg : `Backbone ${id} failed its check after downloading: ${msg}`, { cause: err });
   }
 }

@@ -42,7 +42,7 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): 
       const b = await openOnnxBackbone(specOf(entry), path.join(dir, ONNX_FILE), { threads: opts.threads });
       return withReason(b, engine === 'auto' ? `ONNX Runtime: ${onnx.reason}` : 'ONNX Runtime, as requested');
     } catch (err) {
-      if (engine === 'onnxruntime') throw new Error(`Backbone ${entry.id}: ONNX Runtime failed to load the model: ${(err as Error).message}`);
+      if (engine === 'onnxruntime') throw new Error(`Backbone ${entry.id}: ONNX Runtime failed to load the model: ${(err as Error).message}`, { cause: err });
       const b = await openTfjsBackbone(entry, dir);
       return withReason(b, `TF.js: ONNX Runtime failed to load the model (${firstLine(err)})`);
     }

@@ -40,7 +40,7 @@ export function readGraphModelFiles(dir: string, jsonName = 'model.json'): Graph
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`Cannot read TF.js graph model ${file}: ${(err as Error).message}`);
+    throw new Error(`Cannot read TF.js graph model ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (!json?.modelTopology || !Array.isArray(json.modelTopology.node) || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${file} is not a TF.js graph model (no modelTopology.node or weightsManifest)`);

@@ -129,7 +129,7 @@ export function parseModelJson(text: string, where: string): WeightsManifestJson
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where} is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${where} is not valid JSON (${(err as Error).message})`, { cause: err });
   }
   if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${where} is not a TF.js graph model (no modelTopology or weightsManifest)`);
@@ -182,7 +182,7 @@ export async function probeGraphModel(dir: string, inputSize: number, preprocess
       }),
     });
   } catch (err) {
-    throw new Error(`TF.js cannot load the model: ${(err as Error).message}`);
+    throw new Error(`TF.js cannot load the model: ${(err as Error).message}`, { cause: err });
   }
   try {
     if (model.inputs.length !== 1) throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); expected one image input`);
@@ -202,7 +202,7 @@ export async function probeGraphModel(dir: string, inputSize: number, preprocess
     if (values.length === 0 || !values.every(Number.isFinite)) throw new Error(`output ${output} is empty or not finite for a test image`);
     return { inputNode, embeddingNode: output, embeddingSize: values.length };
   } catch (err) {
-    throw new Error(`the model does not run on a ${inputSize}×${inputSize} test image: ${(err as Error).message}`);
+    throw new Error(`the model does not run on a ${inputSize}×${inputSize} test image: ${(err as Error).message}`, { cause: err });
   } finally {
     model.dispose();
   }
@@ -292,6 +292,6 @@ export async function importBackboneFolder(dir: string, opts: ImportBackboneOpti
     );
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`Cannot import the backbone from ${src}: ${(err as Error).message}`);
+    throw new Error(`Cannot import the backbone from ${src}: ${(err as Error).message}`, { cause: err });
   }
 }

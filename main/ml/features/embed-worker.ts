@@ -19,6 +19,7 @@ function message(err: unknown): string {
 async function main(): Promise<void> {
   let backbone: Backbone;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     const mod = (data.backboneModule ? require(data.backboneModule) : require('../backbones/open')) as { openBackbone: OpenBackbone };
     backbone = await mod.openBackbone(data.backboneId, { engine: data.engine, threads: data.threads });
   } catch (err) {

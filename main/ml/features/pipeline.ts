@@ -68,6 +68,7 @@ interface Batch {
  * once; the worker exits after the batch it is inside, whose result is dropped. Batches stored before
  * the cancel stay valid and are reused by the next run.
  */
+// eslint-disable-next-line max-lines-per-function -- the embedding pipeline keeps decode, worker and cache writes in one flow so cancellation and progress stay in one place
 export async function embedImages(
   db: Db,
   items: readonly EmbedItem[],

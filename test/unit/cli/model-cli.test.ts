@@ -93,6 +93,7 @@ test('eval on the val folder scores the final model on it; --json and --threshol
 
   const text = await cli(withData('eval', `#${runId}`, path.join(root, 'val')), { tty: true });
   assert.equal(text.code, 0, text.err);
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   assert.match(text.err, /\r\x1b\[2K\[[#-]{24}\]\s+\d+% /, 'a progress bar redrawn in place on a terminal');
   assert.ok(!text.out.includes('\x1b'), 'no terminal codes in the results');
   assert.match(text.out, /20 labelled posters/);

@@ -46,6 +46,7 @@ test('the preload exposes exactly the contract calls and events, never ipcRender
     return request === 'electron' ? fakeElectron : original.call(this, request, ...rest);
   };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     require('../../../preload/index');
   } finally {
     (Module as unknown as { _load: unknown })._load = original;

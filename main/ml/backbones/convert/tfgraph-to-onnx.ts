@@ -9,6 +9,7 @@ import { attrInts, attrString, weightsByName, type GraphModelFiles, type GraphNo
  * output `embedding` [batch, channels]. Covers the ops of a MobileNet-style feature extractor:
  * Conv2D, DepthwiseConv2dNative, Add/AddV2/BiasAdd, Sub, Mul, AddN, Relu, Relu6, Identity, Const.
  */
+// eslint-disable-next-line max-lines-per-function -- one pass over the graph nodes that fills a shared builder; splitting it would thread that state through every step
 export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputNode: string, inputChannels = 3, taps?: readonly FeatureTap[]): Uint8Array {
   const nodes = new Map<string, GraphNode>(files.json.modelTopology.node.map((n) => [n.name, n]));
   const weights = weightsByName(files);

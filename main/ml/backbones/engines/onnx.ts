@@ -13,6 +13,7 @@ export interface OnnxEngineOptions {
  * `embedding` [batch, size] (see tflite-to-onnx / tfgraph-to-onnx).
  */
 export async function openOnnxBackbone(spec: BackboneSpec, modelPath: string | Uint8Array, opts: OnnxEngineOptions = {}): Promise<Backbone> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
   const threads = opts.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
   const options: InferenceSession.SessionOptions = {

@@ -78,6 +78,7 @@ function combine(fn: number | undefined, out: TfliteTensor): Clamp | undefined {
 const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(BuiltinOp).map(([k, v]) => [v, k]));
 
 /** Plans the ops needed to compute `outputName` (a tensor name) from the model's first input. */
+// eslint-disable-next-line max-lines-per-function -- one pass over the TFLite operators that fills a shared plan
 export function planTflite(model: TfliteModel, outputName?: string): TflitePlan {
   const input = model.inputs[0];
   if (input === undefined) throw new Error('TFLite model has no input');

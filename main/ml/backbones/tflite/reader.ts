@@ -176,7 +176,7 @@ export function readTflite(data: Uint8Array): TfliteModel {
   try {
     return decodeModel(view);
   } catch (err) {
-    if (err instanceof RangeError) throw new Error(`Corrupt TFLite model: ${err.message}`);
+    if (err instanceof RangeError) throw new Error(`Corrupt TFLite model: ${err.message}`, { cause: err });
     throw err;
   }
 }
