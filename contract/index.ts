@@ -113,7 +113,11 @@ export const calls = {
     z.object({ genres: z.array(L.GenreCount), splits: z.array(z.object({ split: z.string(), posters: z.number(), labelled: z.number() })) }),
     "Add a genre to a library's vocabulary (e.g. to label a plain folder).",
   ),
-  'posters:ids': call(L.PosterIdsQuery, z.object({ ids: z.array(z.number()), total: z.number() }), 'Every poster id matching the gallery filters (for "select all"), in gallery order.'),
+  'posters:ids': call(
+    L.PosterIdsQuery,
+    z.object({ ids: z.array(z.number()), total: z.number() }),
+    'Every poster id matching the gallery filters (for "select all"), in gallery order.',
+  ),
   'posters:labelStates': call(
     z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict(),
     z.array(L.LabelState),
@@ -127,11 +131,19 @@ export const calls = {
 
   'train:options': call(
     Empty,
-    z.object({ backbones: z.array(T.BackboneOption), tutorialGenres: z.array(z.string()), defaults: z.object({ head: z.string(), epochs: z.number(), learningRate: z.number(), seed: z.number() }) }),
+    z.object({
+      backbones: z.array(T.BackboneOption),
+      tutorialGenres: z.array(z.string()),
+      defaults: z.object({ head: z.string(), epochs: z.number(), learningRate: z.number(), seed: z.number() }),
+    }),
     'Backbones that can be used here (with size and speed) and the default settings.',
   ),
   'backbones:download': call(T.BackboneDownloadRequest, JobSnapshot, 'Download a backbone listed as "not downloaded yet" (a job with progress; cancellable).'),
-  'backbones:import': call(T.BackboneImportRequest, T.BackboneOption, 'Add a TF.js graph model folder (model.json + weight files) as a backbone, after checking it runs.'),
+  'backbones:import': call(
+    T.BackboneImportRequest,
+    T.BackboneOption,
+    'Add a TF.js graph model folder (model.json + weight files) as a backbone, after checking it runs.',
+  ),
   'train:start': call(
     T.TrainRequest,
     z.object({ runId: z.number(), job: JobSnapshot, queued: z.boolean(), alreadyRunning: z.boolean().optional() }),
@@ -140,16 +152,45 @@ export const calls = {
   'runs:list': call(Empty, z.array(T.RunSummary), 'All training runs, newest first.'),
   'runs:get': call(z.object({ id: z.number().int().positive() }).strict(), T.RunDetail, "A run's settings, per-epoch curves and final metrics."),
   'runs:delete': call(z.object({ id: z.number().int().positive() }).strict(), z.object({ deleted: z.boolean() }), 'Delete a run and its model files.'),
-  'runs:evaluation': call(z.object({ id: z.number().int().positive() }).strict(), T.Evaluation, "The run's validation predictions, for thresholds and the mistakes grid."),
+  'runs:evaluation': call(
+    z.object({ id: z.number().int().positive() }).strict(),
+    T.Evaluation,
+    "The run's validation predictions, for thresholds and the mistakes grid.",
+  ),
   'runs:export': call(T.RunExportRequest, T.RunExportResult, "Save a run's model as one file, to use on another computer."),
-  'runs:import': call(T.RunImportRequest, T.RunSummary, 'Add an exported model file as a new run (checked first: damaged files and missing backbones are refused).'),
-  'runs:setTagging': call(T.SetTagging, T.TaggingResult, "Save how a run tags (mode, at most N tags, per-genre thresholds); its stored predictions are re-tagged from their probabilities."),
-  'runs:resetThresholds': call(z.object({ runId: z.number().int().positive() }).strict(), T.TaggingResult, "Forget a run's saved thresholds: it tags with its model's own again."),
-  'runs:prefer': call(T.PreferRun, z.object({ preferredRunId: z.number().nullable() }), 'Mark a run as the default model for Tag and Try it (at most one), or unmark it.'),
-  'runs:default': call(T.DefaultRunRequest, T.DefaultRun, 'The model used when none is picked (the one marked as default, else the latest finished run) and why; null when there is none.'),
+  'runs:import': call(
+    T.RunImportRequest,
+    T.RunSummary,
+    'Add an exported model file as a new run (checked first: damaged files and missing backbones are refused).',
+  ),
+  'runs:setTagging': call(
+    T.SetTagging,
+    T.TaggingResult,
+    'Save how a run tags (mode, at most N tags, per-genre thresholds); its stored predictions are re-tagged from their probabilities.',
+  ),
+  'runs:resetThresholds': call(
+    z.object({ runId: z.number().int().positive() }).strict(),
+    T.TaggingResult,
+    "Forget a run's saved thresholds: it tags with its model's own again.",
+  ),
+  'runs:prefer': call(
+    T.PreferRun,
+    z.object({ preferredRunId: z.number().nullable() }),
+    'Mark a run as the default model for Tag and Try it (at most one), or unmark it.',
+  ),
+  'runs:default': call(
+    T.DefaultRunRequest,
+    T.DefaultRun,
+    'The model used when none is picked (the one marked as default, else the latest finished run) and why; null when there is none.',
+  ),
   'predict:files': call(
     z
-      .object({ runId: z.number().int().positive(), paths: z.array(UserPath).min(1).max(500), threshold: z.number().min(0).max(1).optional(), ...T.PredictChoice })
+      .object({
+        runId: z.number().int().positive(),
+        paths: z.array(UserPath).min(1).max(500),
+        threshold: z.number().min(0).max(1).optional(),
+        ...T.PredictChoice,
+      })
       .strict(),
     z.array(T.Prediction),
     "Genre probabilities and tags for image files on this computer (with the run's saved tagging settings unless mode/maxTags are given).",
@@ -163,7 +204,10 @@ export const calls = {
     z
       .object({
         runId: z.number().int().positive(),
-        images: z.array(z.object({ name: z.string().min(1).max(500), dataBase64: z.string().min(1).max(8_000_000) })).min(1).max(20),
+        images: z
+          .array(z.object({ name: z.string().min(1).max(500), dataBase64: z.string().min(1).max(8_000_000) }))
+          .min(1)
+          .max(20),
         threshold: z.number().min(0).max(1).optional(),
         ...T.PredictChoice,
       })
@@ -174,12 +218,16 @@ export const calls = {
   'tag:start': call(
     G.TagStart,
     z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), reason: z.string(), queued: z.boolean(), alreadyRunning: z.boolean() }),
-    "Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted. The same run and folders while such a job is queued or running return that job (alreadyRunning) instead of a second one.",
+    'Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted. The same run and folders while such a job is queued or running return that job (alreadyRunning) instead of a second one.',
   ),
   'tag:export': call(G.TagExport, G.ExportResult, 'Export tags: CSV, JSON, a training metadata.csv, or XMP sidecars next to the images.'),
   'predictions:forImages': call(G.ForImages, G.ImagePredictions, "Posters' predicted genres, probabilities and rejected tags by a run."),
   'predictions:accept': call(G.Accept, G.AcceptResult, 'Turn predicted tags of the selected posters into labels.'),
-  'predictions:reject': call(G.Reject, z.object({ imageId: z.number(), prediction: G.PredictionView.nullable() }), "Hide a predicted tag of one poster (undo: show it again)."),
+  'predictions:reject': call(
+    G.Reject,
+    z.object({ imageId: z.number(), prediction: G.PredictionView.nullable() }),
+    'Hide a predicted tag of one poster (undo: show it again).',
+  ),
   'posters:queryPredicted': call(G.PredictedQuery, G.PredictedPage, 'A page of posters with their predictions, filtered by predicted genre and confidence.'),
 } as const;
 

@@ -19,7 +19,11 @@ async function main(): Promise<number> {
     record('crash loop', 'faults', r.kills);
     record('crash loop', 'lost', r.lost);
     console.log(`\nKills: ${r.kills}   sessions completed: ${r.completedSessions}   items lost: ${r.lost}   (${r.seconds.toFixed(0)} s)`);
-    console.log(`Killed during: ${Object.entries(r.killedDuring).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    console.log(
+      `Killed during: ${Object.entries(r.killedDuring)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
     console.log(`End state: ${r.finalImages} images, ${r.finalPredictions} predictions by the newest run; stale temp files: ${r.staleTempFiles}`);
     for (const p of r.problems) console.log(`PROBLEM: ${p}`);
     return r.lost === 0 && r.problems.length === 0 ? 0 : 1;
@@ -29,7 +33,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(`crash-loop: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`crash-loop: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  },
+);

@@ -20,7 +20,10 @@ if (fs.existsSync(target) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'electron-types-'));
 try {
-  const out = execFileSync('npm', ['pack', `electron@${version}`, '--silent', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', `electron@${version}`, '--silent', '--pack-destination', tmp], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const tarball = path.join(tmp, out.trim().split('\n').pop());
   execFileSync('tar', ['-xzf', tarball, '-C', tmp, 'package/electron.d.ts']);
   fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -29,7 +32,9 @@ try {
   fs.writeFileSync(stamp, version);
   console.log(`fetch-electron-types: Electron ${version} type declarations saved to .types/ (the Electron binary itself is not installed here)`);
 } catch (err) {
-  console.warn(`fetch-electron-types: could not get Electron ${version} types (${String(err.message).split('\n')[0]}); type checks of main/electron will fail until it can.`);
+  console.warn(
+    `fetch-electron-types: could not get Electron ${version} types (${String(err.message).split('\n')[0]}); type checks of main/electron will fail until it can.`,
+  );
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -10,7 +10,11 @@ import type { StatKind, StatLine } from '../test/reliability/stats';
 const root = path.resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
 const dir = path.join(root, 'test', 'reliability');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join('test', 'reliability', f));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort()
+  .map((f) => path.join('test', 'reliability', f));
 const statsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'poster-tagger-reliability-')), 'stats.jsonl');
 fs.writeFileSync(statsFile, '');
 
@@ -21,9 +25,19 @@ const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-repo
   env: { ...process.env, NODE_ENV: 'test', RELIABILITY_STATS: statsFile, RELIABILITY_LONG: quick ? '0' : '1' },
 });
 
-const lines = fs.readFileSync(statsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StatLine);
+const lines = fs
+  .readFileSync(statsFile, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as StatLine);
 const kinds: StatKind[] = ['faults', 'badInputs', 'requests', 'kills', 'lost'];
-const headers: Record<StatKind, string> = { faults: 'faults injected', badInputs: 'bad inputs tried', requests: 'requests served', kills: 'kills', lost: 'items lost' };
+const headers: Record<StatKind, string> = {
+  faults: 'faults injected',
+  badInputs: 'bad inputs tried',
+  requests: 'requests served',
+  kills: 'kills',
+  lost: 'items lost',
+};
 const suites = [...new Set(lines.map((l) => l.suite))];
 const rows = suites.map((s) => [s, ...kinds.map((k) => String(lines.filter((l) => l.suite === s && l.kind === k).reduce((a, l) => a + l.n, 0)))]);
 rows.push(['total', ...kinds.map((k) => String(lines.filter((l) => l.kind === k).reduce((a, l) => a + l.n, 0)))]);

@@ -12,12 +12,14 @@ const suites = { unit: 'test/unit', reliability: 'test/reliability', e2e: 'test/
 const dirs = part ? [suites[part] ?? part] : Object.values(suites);
 
 const files = dirs.flatMap((dir) =>
-  dir.endsWith('.test.ts') ? [dir] : fs
-    .readdirSync(path.join(root, dir), { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith('.test.ts'))
-    .sort()
-    .map((f) => path.join(dir, f)),
+  dir.endsWith('.test.ts')
+    ? [dir]
+    : fs
+        .readdirSync(path.join(root, dir), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => path.join(dir, f)),
 );
 if (files.length === 0) {
   console.error(`No test files found in ${dirs.join(', ')}`);

@@ -120,7 +120,9 @@ export const RunEvaluation = z.object({
   n: z.number(),
   folds: z.number().nullable(),
   /** 95% bootstrap intervals (cross-validation only). */
-  intervals: z.object({ mAP: IntervalSchema, microF1: IntervalSchema, macroF1: IntervalSchema, samplesF1: IntervalSchema, tagsPerPoster: IntervalSchema }).nullable(),
+  intervals: z
+    .object({ mAP: IntervalSchema, microF1: IntervalSchema, macroF1: IntervalSchema, samplesF1: IntervalSchema, tagsPerPoster: IntervalSchema })
+    .nullable(),
   /** Mean labelled genres per poster (to compare tags per poster with). */
   labelledMeanTags: z.number().nullable(),
   /** What the per-epoch curves' F1 means, in words. */
@@ -255,9 +257,7 @@ export const DefaultRun = z
   .nullable();
 
 /** runs:export — write a done run's model as one file (the UI asks before overwriting). */
-export const RunExportRequest = z
-  .object({ id: z.number().int().positive(), file: UserPath, overwrite: z.boolean().default(false) })
-  .strict();
+export const RunExportRequest = z.object({ id: z.number().int().positive(), file: UserPath, overwrite: z.boolean().default(false) }).strict();
 export const RunExportResult = z.object({
   file: z.string(),
   bytes: z.number(),

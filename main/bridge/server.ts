@@ -118,7 +118,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (!found) return sendText(res, 404, 'No such image, or it is outside the opened libraries.');
     res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': found.contentType, 'Cache-Control': 'private, max-age=300' });
     if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(found.file).on('error', () => res.destroy()).pipe(res);
+    fs.createReadStream(found.file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   }
 
   // Events: one WebSocket per page, same token and Host/Origin rules as HTTP.

@@ -12,7 +12,8 @@ export function parseCommand<O extends Options>(args: string[], options: O, posi
   const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   const n = parsed.positionals.length;
   if (n < positionals.min) throw new CliError(`missing argument. Usage: ${positionals.usage}`);
-  if (positionals.max !== undefined && n > positionals.max) throw new CliError(`too many arguments (${parsed.positionals.slice(positionals.max).join(' ')}). Usage: ${positionals.usage}`);
+  if (positionals.max !== undefined && n > positionals.max)
+    throw new CliError(`too many arguments (${parsed.positionals.slice(positionals.max).join(' ')}). Usage: ${positionals.usage}`);
   return parsed;
 }
 
@@ -25,13 +26,19 @@ export function parseRunId(text: string): number {
 }
 
 /** A number flag within bounds; undefined when the flag was not given. */
-export function parseNumber(text: string | undefined, flag: string, opts: { min: number; max: number; integer?: boolean; exclusiveMin?: boolean }): number | undefined {
+export function parseNumber(
+  text: string | undefined,
+  flag: string,
+  opts: { min: number; max: number; integer?: boolean; exclusiveMin?: boolean },
+): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text.trim());
   const below = opts.exclusiveMin ? v <= opts.min : v < opts.min;
   if (text.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || below || v > opts.max) {
     const kind = opts.integer ? 'a whole number' : 'a number';
-    throw new CliError(`--${flag} must be ${kind} ${opts.exclusiveMin ? 'above' : 'from'} ${opts.min} ${opts.exclusiveMin ? 'and at most' : 'to'} ${opts.max} (got "${text}").`);
+    throw new CliError(
+      `--${flag} must be ${kind} ${opts.exclusiveMin ? 'above' : 'from'} ${opts.min} ${opts.exclusiveMin ? 'and at most' : 'to'} ${opts.max} (got "${text}").`,
+    );
   }
   return v;
 }
@@ -60,7 +67,11 @@ export function parseTagFlags(values: { mode?: string; 'max-tags'?: string }): {
 /** "precise mode, at most 2 tags, 3 saved thresholds" — how a run tags, for a note on stderr. */
 export function describeTagging(t: { mode: string; maxTags: number | null; overrides: readonly (number | null)[] | null }): string {
   const saved = t.overrides?.filter((x) => x !== null).length ?? 0;
-  return [`${t.mode} mode`, t.maxTags ? `at most ${t.maxTags} tag${t.maxTags === 1 ? '' : 's'}` : '', saved ? `${saved} saved threshold${saved === 1 ? '' : 's'}` : '']
+  return [
+    `${t.mode} mode`,
+    t.maxTags ? `at most ${t.maxTags} tag${t.maxTags === 1 ? '' : 's'}` : '',
+    saved ? `${saved} saved threshold${saved === 1 ? '' : 's'}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
 }

@@ -5,7 +5,11 @@ import type { Baselines } from '../ml/baselines';
 /** Left-aligned first column, right-aligned numbers. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const fmt = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
@@ -36,6 +40,15 @@ export function withBaselines(rows: SummaryRow[], baselines: Baselines | null | 
 export function perGenreTable(report: EvalReport): string {
   return table(
     ['genre', 'support', 'predicted', 'threshold', 'precision', 'recall', 'F1', 'AP'],
-    report.perGenre.map((m) => [m.genre, String(m.support), String(m.predicted), num(m.threshold, 2), num(m.precision), num(m.recall), num(m.f1), num(m.averagePrecision)]),
+    report.perGenre.map((m) => [
+      m.genre,
+      String(m.support),
+      String(m.predicted),
+      num(m.threshold, 2),
+      num(m.precision),
+      num(m.recall),
+      num(m.f1),
+      num(m.averagePrecision),
+    ]),
   );
 }

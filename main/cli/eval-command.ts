@@ -27,7 +27,10 @@ function print(io: CliIo, e: FolderEvaluation): void {
   io.out(`Run #${e.runId} (${e.backbone}, ${e.genres.length} genres) on ${e.folder}: ${e.n} labelled posters (labels: ${e.labelsFile})`);
   const custom = e.settings.mode !== 'balanced' || e.settings.savedThresholds > 0;
   if (custom) {
-    const parts = [e.settings.mode !== 'balanced' ? `${e.settings.mode} mode` : '', e.settings.savedThresholds ? `${e.settings.savedThresholds} saved threshold${e.settings.savedThresholds === 1 ? '' : 's'}` : ''];
+    const parts = [
+      e.settings.mode !== 'balanced' ? `${e.settings.mode} mode` : '',
+      e.settings.savedThresholds ? `${e.settings.savedThresholds} saved threshold${e.settings.savedThresholds === 1 ? '' : 's'}` : '',
+    ];
     io.out(`Using the run's saved tagging settings: ${parts.filter(Boolean).join(', ')}.`);
   }
   const rows: SummaryRow[] = [
@@ -41,8 +44,10 @@ function print(io: CliIo, e: FolderEvaluation): void {
   io.out(`\n${summaryTable(rows)}`);
   io.out(`\nPer genre (per-genre thresholds)\n${perGenreTable(e.report)}`);
   const notes: string[] = [];
-  if (e.baselineSource === 'evaluated set') notes.push("the baselines use this set's own genre frequencies (the run's training library is not available), which flatters them");
-  if (e.report.genresWithPositives < e.genres.length) notes.push(`${e.genres.length - e.report.genresWithPositives} genres have no positive here and are left out of macro-F1 and mAP`);
+  if (e.baselineSource === 'evaluated set')
+    notes.push("the baselines use this set's own genre frequencies (the run's training library is not available), which flatters them");
+  if (e.report.genresWithPositives < e.genres.length)
+    notes.push(`${e.genres.length - e.report.genresWithPositives} genres have no positive here and are left out of macro-F1 and mAP`);
   if (e.missing) notes.push(`${e.missing} labelled ids have no image in the folder`);
   if (e.unlabelled) notes.push(`${e.unlabelled} images have no labels and were not evaluated`);
   if (e.skipped.length) notes.push(`${e.skipped.length} images could not be read, e.g. ${path.basename(e.skipped[0].path)} (${e.skipped[0].reason})`);

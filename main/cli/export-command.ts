@@ -15,7 +15,11 @@ Options:
 `;
 
 export const exportCommand = defineCommand('export', HELP, async (args, io) => {
-  const { values, positionals } = parseCommand(args, { ...DATA_DIR, force: { type: 'boolean' } }, { min: 2, max: 2, usage: 'poster-tagger export <run> <file> [--force]' });
+  const { values, positionals } = parseCommand(
+    args,
+    { ...DATA_DIR, force: { type: 'boolean' } },
+    { min: 2, max: 2, usage: 'poster-tagger export <run> <file> [--force]' },
+  );
   const id = parseRunId(positionals[0]);
   return withBackend(values['data-dir'], async (b) => {
     const { file, bytes, exists } = await call(b, 'runs:export', { id, file: path.resolve(positionals[1]), overwrite: values.force ?? false });

@@ -43,7 +43,12 @@ async function expand(inputs: string[]): Promise<string[]> {
 }
 
 function toCsv(preds: FilePrediction[], genres: string[]): string {
-  const rows = preds.map((p) => [p.path, p.tags.join('|'), p.error ?? '', ...genres.map((g) => (p.probabilities[g] === undefined ? '' : p.probabilities[g].toFixed(4)))]);
+  const rows = preds.map((p) => [
+    p.path,
+    p.tags.join('|'),
+    p.error ?? '',
+    ...genres.map((g) => (p.probabilities[g] === undefined ? '' : p.probabilities[g].toFixed(4))),
+  ]);
   return stringify([['path', 'tags', 'error', ...genres], ...rows]);
 }
 
@@ -66,7 +71,8 @@ export const predictCommand = defineCommand('predict', HELP, async (args, io) =>
       // Say how the tags were chosen when it is not the model's plain balanced rule.
       const used = plan.tagOptions;
       const overrides = used.overrides ? Array.from(used.overrides, (t) => t ?? null) : null;
-      if (used.mode !== 'balanced' || used.maxTags || overrides) io.err(`Run #${runId} tags with ${describeTagging({ mode: used.mode ?? 'balanced', maxTags: used.maxTags ?? null, overrides })}.\n`);
+      if (used.mode !== 'balanced' || used.maxTags || overrides)
+        io.err(`Run #${runId} tags with ${describeTagging({ mode: used.mode ?? 'balanced', maxTags: used.maxTags ?? null, overrides })}.\n`);
       if (choice.mode && !plan.hasModes) io.err(`Note: run #${runId} was trained before decision modes; --mode has no effect on it.\n`);
     }
     const preds = await withProgress(io, async (ctx) => {

@@ -44,7 +44,13 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       const backend = createBackend({ dataDir: resolveDataDir({ flag: values['data-dir'] }) });
       try {
         const info = await backend.gate.invoke('app:info', {});
-        console.log(values.json ? JSON.stringify(info, null, 2) : Object.entries(info as object).map(([k, v]) => `${k}: ${v}`).join('\n'));
+        console.log(
+          values.json
+            ? JSON.stringify(info, null, 2)
+            : Object.entries(info as object)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join('\n'),
+        );
       } finally {
         await backend.close();
       }

@@ -24,7 +24,11 @@ function taggingCell(t: { mode: string; maxTags: number | null; overrides: (numb
 }
 
 export const runsCommand = defineCommand('runs', HELP, async (args, io) => {
-  const { values } = parseCommand(args, { ...DATA_DIR, json: { type: 'boolean' }, prefer: { type: 'string' } }, { min: 0, max: 0, usage: 'poster-tagger runs [--json] [--prefer RUN|none]' });
+  const { values } = parseCommand(
+    args,
+    { ...DATA_DIR, json: { type: 'boolean' }, prefer: { type: 'string' } },
+    { min: 0, max: 0, usage: 'poster-tagger runs [--json] [--prefer RUN|none]' },
+  );
   const prefer = values.prefer === undefined ? undefined : values.prefer.trim().toLowerCase() === 'none' ? ('none' as const) : parseRunId(values.prefer);
   return withBackend(values['data-dir'], async (b) => {
     if (prefer === 'none') {

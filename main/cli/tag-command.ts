@@ -78,10 +78,15 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
         chosen = def.runId;
         reason = def.reason;
       }
-      const saved = await call(b, 'runs:setTagging', { runId: chosen, mode: choice.mode, maxTags: choice.maxTags === undefined ? undefined : choice.maxTags || null });
+      const saved = await call(b, 'runs:setTagging', {
+        runId: chosen,
+        mode: choice.mode,
+        maxTags: choice.maxTags === undefined ? undefined : choice.maxTags || null,
+      });
       const retagged = saved.retagged.changed ? `; re-tagged ${plural(saved.retagged.changed, 'stored prediction')}` : '';
       io.err(`Run #${chosen} now tags with ${describeTagging(saved.tagging)} (saved with the run${retagged})\n`);
-      if (choice.mode && !saved.tagging.hasModes) io.err(`Note: --mode has no effect on run #${chosen}: ${saved.tagging.noModes ?? 'it has no decision modes.'}\n`);
+      if (choice.mode && !saved.tagging.hasModes)
+        io.err(`Note: --mode has no effect on run #${chosen}: ${saved.tagging.noModes ?? 'it has no decision modes.'}\n`);
     }
     // The same call as the app's: folders and run are checked before anything starts.
     const started = await call(b, 'tag:start', { runId: chosen, folders: folders.map((f) => path.resolve(f)), force: values.force });
@@ -108,8 +113,14 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
     }
     if (values.xmp) {
       const out = await call(b, 'tag:export', { runId: started.runId, libraryIds: started.libraryIds, format: 'xmp', overwrite: values.overwrite });
-      if (out.replace) throw new CliError(`${plural(out.replace.count, 'XMP sidecar')} written by Poster Tagger would change (e.g. ${out.replace.files[0]}); nothing was written (add --overwrite to replace them)`, EXIT.failed);
-      io.err(`Wrote ${plural(out.filesWritten, 'XMP sidecar')}${out.unchanged ? `; ${out.unchanged} already up to date` : ''}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`);
+      if (out.replace)
+        throw new CliError(
+          `${plural(out.replace.count, 'XMP sidecar')} written by Poster Tagger would change (e.g. ${out.replace.files[0]}); nothing was written (add --overwrite to replace them)`,
+          EXIT.failed,
+        );
+      io.err(
+        `Wrote ${plural(out.filesWritten, 'XMP sidecar')}${out.unchanged ? `; ${out.unchanged} already up to date` : ''}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`,
+      );
       for (const s of out.skipped.slice(0, 5)) io.err(`  skipped: ${s.file}: ${s.reason}\n`);
     }
     // Every poster unreadable: say so with the exit code too.

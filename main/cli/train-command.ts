@@ -39,13 +39,19 @@ type RunDetail = CallOutput<'runs:get'>;
 function genreChoice(text: string | undefined): z.input<typeof GenreChoice> {
   if (text === undefined || text === 'all') return { mode: 'all' };
   if (text === 'tutorial') return { mode: 'tutorial' };
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new CliError('--genres must be all, tutorial or a comma-separated list of genres.');
   return { mode: 'pick', names };
 }
 
 function epochLine(payload: unknown, head: string): string {
-  const { epoch: e, epochs } = payload as { epoch: { epoch: number; train: { loss: number; mAP: number }; val: { loss: number; mAP: number; microF1: number } }; epochs: number };
+  const { epoch: e, epochs } = payload as {
+    epoch: { epoch: number; train: { loss: number; mAP: number }; val: { loss: number; mAP: number; microF1: number } };
+    epochs: number;
+  };
   const at = `${String(e.epoch).padStart(String(epochs).length)}/${epochs}`;
   if (head === 'default') {
     return `round ${at}  in-sample loss ${num(e.train.loss)} mAP ${num(e.train.mAP)}  |  out-of-fold loss ${num(e.val.loss)} mAP ${num(e.val.mAP)} micro-F1@best-threshold ${num(e.val.microF1)}`;
@@ -67,7 +73,9 @@ export function printRun(io: CliIo, run: RunDetail): void {
     if (ev?.intervals) {
       const i = ev.intervals;
       const f = (v: { value: number; low: number; high: number }) => `${num(v.value, 3)} (${num(v.low, 3)}–${num(v.high, 3)})`;
-      io.out(`95% intervals: mAP ${f(i.mAP)}, micro-F1 ${f(i.microF1)}, macro-F1 ${f(i.macroF1)}; tags per poster ${num(i.tagsPerPoster.value, 2)} (labelled ${num(ev.labelledMeanTags ?? 0, 2)})`);
+      io.out(
+        `95% intervals: mAP ${f(i.mAP)}, micro-F1 ${f(i.microF1)}, macro-F1 ${f(i.macroF1)}; tags per poster ${num(i.tagsPerPoster.value, 2)} (labelled ${num(ev.labelledMeanTags ?? 0, 2)})`,
+      );
     }
     io.out(`\nPer genre (${cv ? 'out of fold, decision rule' : 'validation, per-genre thresholds'})\n${perGenreTable(run.metrics)}`);
   }
@@ -84,7 +92,10 @@ async function indexFolder(b: Backend, io: CliIo, folder: string): Promise<{ lib
   }
   if (final.status !== 'done') throw new CliError(`indexing ${folder} failed: ${final.error ?? 'unknown error'}`, EXIT.failed);
   const row = (await call(b, 'library:list', {})).find((l) => l.id === library.id);
-  if (row) io.err(`Library "${row.name}" (#${row.id}): ${row.imageCount} images, ${row.labelledCount} labelled${row.errorCount ? `, ${row.errorCount} unreadable` : ''}.\n`);
+  if (row)
+    io.err(
+      `Library "${row.name}" (#${row.id}): ${row.imageCount} images, ${row.labelledCount} labelled${row.errorCount ? `, ${row.errorCount} unreadable` : ''}.\n`,
+    );
   return { libraryId: library.id };
 }
 

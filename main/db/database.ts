@@ -34,7 +34,8 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): number
         m.up(db);
         if (m.rebuildsTables) {
           const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
-          if (broken.length) throw new Error(`Migration ${m.version} (${m.name}) would break ${broken.length} reference(s), e.g. ${broken[0].table} → ${broken[0].parent}`);
+          if (broken.length)
+            throw new Error(`Migration ${m.version} (${m.name}) would break ${broken.length} reference(s), e.g. ${broken[0].table} → ${broken[0].parent}`);
         }
         db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name);
       })();

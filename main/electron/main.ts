@@ -28,7 +28,7 @@ function setupBackend(): Backend {
       electronVersion: process.versions.electron,
       async pickFolder(title) {
         const r = await dialog.showOpenDialog(window!, { title: title ?? 'Choose a folder of posters', properties: ['openDirectory'] });
-        return r.canceled ? null : r.filePaths[0] ?? null;
+        return r.canceled ? null : (r.filePaths[0] ?? null);
       },
     },
   });
@@ -38,7 +38,8 @@ function setupBackend(): Backend {
 function setupIpc(b: Backend) {
   for (const name of callNames) {
     ipcMain.handle(name, (event, input: unknown) => {
-      if (!isOwnFrame(event.senderFrame?.url)) return { ok: false, error: { code: 'invalid_input', message: 'Refused: the request did not come from the app.' } };
+      if (!isOwnFrame(event.senderFrame?.url))
+        return { ok: false, error: { code: 'invalid_input', message: 'Refused: the request did not come from the app.' } };
       return b.gate.invokeEnvelope(name, input);
     });
   }

@@ -70,7 +70,7 @@ export class JobManager {
     };
     this.jobs.set(id, entry);
     const ctx = this.contextFor(entry);
-    const previous = spec.lane ? this.lanes.get(spec.lane) ?? Promise.resolve() : Promise.resolve();
+    const previous = spec.lane ? (this.lanes.get(spec.lane) ?? Promise.resolve()) : Promise.resolve();
     const done = previous
       .catch(() => undefined)
       .then(async () => {
@@ -80,7 +80,17 @@ export class JobManager {
       })
       .then(
         (result) => {
-          this.update(entry, { status: 'done', finishedAt: new Date().toISOString(), result: spec.summarize ? spec.summarize(result) : undefined, rate: undefined, etaSeconds: undefined }, true);
+          this.update(
+            entry,
+            {
+              status: 'done',
+              finishedAt: new Date().toISOString(),
+              result: spec.summarize ? spec.summarize(result) : undefined,
+              rate: undefined,
+              etaSeconds: undefined,
+            },
+            true,
+          );
           return result;
         },
         (err: unknown) => {
@@ -89,7 +99,14 @@ export class JobManager {
             entry,
             cancelled
               ? { status: 'cancelled', phase: 'Cancelled', finishedAt: new Date().toISOString(), rate: undefined, etaSeconds: undefined }
-              : { status: 'failed', phase: 'Failed', error: err instanceof Error ? err.message : String(err), finishedAt: new Date().toISOString(), rate: undefined, etaSeconds: undefined },
+              : {
+                  status: 'failed',
+                  phase: 'Failed',
+                  error: err instanceof Error ? err.message : String(err),
+                  finishedAt: new Date().toISOString(),
+                  rate: undefined,
+                  etaSeconds: undefined,
+                },
             true,
           );
           throw err;

@@ -24,7 +24,6 @@ export interface JobContext {
   isPaused?(): boolean;
 }
 
-
 /** A JobContext for tests and the CLI that need no manager. */
 export function standaloneJobContext(opts: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void } = {}): JobContext {
   const signal = opts.signal ?? new AbortController().signal;
@@ -37,4 +36,3 @@ export function standaloneJobContext(opts: { signal?: AbortSignal; onProgress?: 
     },
   };
 }
-

@@ -50,10 +50,15 @@ interface Assignment {
 }
 
 function editedPosters(db: Db, libraryId: number): Edited[] {
-  return (db.prepare(`SELECT i.id, i.rel_path AS relPath, i.poster_id AS posterId, i.split,
+  return (
+    db
+      .prepare(
+        `SELECT i.id, i.rel_path AS relPath, i.poster_id AS posterId, i.split,
       (SELECT json_group_array(name) FROM (SELECT g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = i.id ORDER BY g.position)) AS genres
-    FROM images i WHERE i.library_id = ? AND i.labels_source = 'user' AND i.duplicate_of IS NULL ORDER BY i.rel_path`)
-    .all(libraryId) as (Omit<Edited, 'genres'> & { genres: string })[]).map((r) => ({ ...r, genres: JSON.parse(r.genres) as string[] }));
+    FROM images i WHERE i.library_id = ? AND i.labels_source = 'user' AND i.duplicate_of IS NULL ORDER BY i.rel_path`,
+      )
+      .all(libraryId) as (Omit<Edited, 'genres'> & { genres: string })[]
+  ).map((r) => ({ ...r, genres: JSON.parse(r.genres) as string[] }));
 }
 
 /** Which CSV each edited poster goes into (the first CSV whose scope covers it). */
@@ -129,6 +134,7 @@ function inScope(csv: LabelCsv, e: Edited): boolean {
   return e.relPath.toLowerCase().startsWith(`${dir.toLowerCase()}/`);
 }
 
+// eslint-disable-next-line max-lines-per-function -- one atomic write: read, check, back up, replace, verify, each a step that can leave the file untouched
 async function writeOneCsv(file: string, csv: LabelCsv, edited: Edited[], notWritten: WritebackResult['notWritten'], backup?: string) {
   const before = await fs.promises.stat(file);
   const bytes = await fs.promises.readFile(file);
@@ -148,7 +154,13 @@ async function writeOneCsv(file: string, csv: LabelCsv, edited: Edited[], notWri
   const eol = detectLineEnding(text);
   const listStyle = learnListStyle(records, listIdx);
   // New rows quote their list cell the way most rows do.
-  const listCells = listIdx < 0 ? [] : records.slice(1).map((r) => r.cells[listIdx]).filter((c) => c && c.value !== '');
+  const listCells =
+    listIdx < 0
+      ? []
+      : records
+          .slice(1)
+          .map((r) => r.cells[listIdx])
+          .filter((c) => c && c.value !== '');
   const quoteNewLists = listCells.filter((c) => c.quoted).length * 2 >= listCells.length && listCells.length > 0;
   const csvDir = path.posix.dirname(csv.relPath) === '.' ? '' : path.posix.dirname(csv.relPath);
 
@@ -186,7 +198,7 @@ async function writeOneCsv(file: string, csv: LabelCsv, edited: Edited[], notWri
       }
     } else {
       const cells = cellsFor(() => null);
-      const values = header.map((_, i) => (i === idIdx ? encodeCell(idFor(e, csvDir, records, idIdx), false) : cells.get(i) ?? ''));
+      const values = header.map((_, i) => (i === idIdx ? encodeCell(idFor(e, csvDir, records, idIdx), false) : (cells.get(i) ?? '')));
       appended.push(values.join(','));
     }
     written.push(e.id);

@@ -42,10 +42,7 @@ function toRel(root: string, abs: string): string {
  * Walks the library (hidden entries and symlinks skipped: symlinks could leave the root or loop) and
  * stats every candidate file. Only new or changed files are opened, so re-opening a big library is cheap.
  */
-export async function scanLibraryFiles(
-  root: string,
-  opts: { known?: Map<string, KnownFile>; signal?: AbortSignal } = {},
-): Promise<ScanResult> {
+export async function scanLibraryFiles(root: string, opts: { known?: Map<string, KnownFile>; signal?: AbortSignal } = {}): Promise<ScanResult> {
   const report = new ReportBuilder();
   const candidates: string[] = [];
   const csvFiles: string[] = [];
@@ -111,10 +108,10 @@ async function scanOne(root: string, abs: string, known?: Map<string, KnownFile>
   const mtimeMs = Math.trunc(st.mtimeMs);
   const prev = known?.get(relPath);
   if (prev && prev.size === st.size && prev.mtimeMs === mtimeMs) {
-    return prev.format ? { relPath, size: st.size, mtimeMs, format: prev.format } : { relPath, size: st.size, mtimeMs, format: null, problem: prev.problem ?? 'not an image' };
+    return prev.format
+      ? { relPath, size: st.size, mtimeMs, format: prev.format }
+      : { relPath, size: st.size, mtimeMs, format: null, problem: prev.problem ?? 'not an image' };
   }
   const sniff = await sniffFile(abs);
-  return sniff.format
-    ? { relPath, size: st.size, mtimeMs, format: sniff.format }
-    : { relPath, size: st.size, mtimeMs, format: null, problem: sniff.problem };
+  return sniff.format ? { relPath, size: st.size, mtimeMs, format: sniff.format } : { relPath, size: st.size, mtimeMs, format: null, problem: sniff.problem };
 }

@@ -49,9 +49,11 @@ function posterFilter(db: Db, q: PosterQuery, extra?: ExtraFilter): { filter: st
   if (q.genres?.length) {
     const ids = [...new Set(genreIdsByName(db, q.libraryId, q.genres))];
     const list = ids.join(','); // integers from our own table: safe to inline
-    where.push(q.genreMode === 'all'
-      ? `(SELECT COUNT(*) FROM labels l WHERE l.image_id = i.id AND l.genre_id IN (${list})) = ${ids.length}`
-      : `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.genre_id IN (${list}))`);
+    where.push(
+      q.genreMode === 'all'
+        ? `(SELECT COUNT(*) FROM labels l WHERE l.image_id = i.id AND l.genre_id IN (${list})) = ${ids.length}`
+        : `EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.genre_id IN (${list}))`,
+    );
   }
   return { filter: where.join(' AND '), params };
 }
@@ -79,13 +81,19 @@ export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): Poste
     pageFilter += ' AND i.rel_path > @after';
     params.after = q.after;
   } else offset = Math.max(0, Math.trunc(q.offset ?? 0));
-  const rows = db.prepare(`SELECT i.id, i.rel_path AS relPath, i.poster_id AS posterId, i.split, i.width, i.height, i.hash,
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.rel_path AS relPath, i.poster_id AS posterId, i.split, i.width, i.height, i.hash,
       i.thumb_status AS thumbStatus, i.error, i.labels_source AS labelsSource
-    FROM images i WHERE ${pageFilter} ORDER BY i.rel_path LIMIT @limit OFFSET @offset`)
+    FROM images i WHERE ${pageFilter} ORDER BY i.rel_path LIMIT @limit OFFSET @offset`,
+    )
     .all({ ...params, limit: limit + 1, offset }) as Omit<PosterSummary, 'genres'>[];
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
-  const genres = genresOf(db, page.map((r) => r.id));
+  const genres = genresOf(
+    db,
+    page.map((r) => r.id),
+  );
   return {
     total,
     items: page.map((r) => ({ ...r, genres: genres.get(r.id) ?? [] })),
@@ -96,8 +104,12 @@ export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): Poste
 function genresOf(db: Db, ids: number[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
   if (ids.length === 0) return out;
-  const rows = db.prepare(`SELECT l.image_id AS id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id
-    WHERE l.image_id IN (${ids.map(() => '?').join(',')}) ORDER BY g.position`).all(...ids) as { id: number; name: string }[];
+  const rows = db
+    .prepare(
+      `SELECT l.image_id AS id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id
+    WHERE l.image_id IN (${ids.map(() => '?').join(',')}) ORDER BY g.position`,
+    )
+    .all(...ids) as { id: number; name: string }[];
   for (const r of rows) {
     const list = out.get(r.id);
     if (list) list.push(r.name);
@@ -108,9 +120,17 @@ function genresOf(db: Db, ids: number[]): Map<number, string[]> {
 
 /** The library's genres in order, with how many posters carry each, per split. */
 export function genreVocabulary(db: Db, libraryId: number): GenreCount[] {
-  const genres = db.prepare('SELECT id, name, position FROM genres WHERE library_id = ? ORDER BY position, id').all(libraryId) as { id: number; name: string; position: number }[];
-  const counts = db.prepare(`SELECT l.genre_id AS g, i.split AS split, COUNT(*) AS n FROM labels l JOIN images i ON i.id = l.image_id
-    WHERE i.library_id = ? AND i.duplicate_of IS NULL GROUP BY l.genre_id, i.split`).all(libraryId) as { g: number; split: Split | null; n: number }[];
+  const genres = db.prepare('SELECT id, name, position FROM genres WHERE library_id = ? ORDER BY position, id').all(libraryId) as {
+    id: number;
+    name: string;
+    position: number;
+  }[];
+  const counts = db
+    .prepare(
+      `SELECT l.genre_id AS g, i.split AS split, COUNT(*) AS n FROM labels l JOIN images i ON i.id = l.image_id
+    WHERE i.library_id = ? AND i.duplicate_of IS NULL GROUP BY l.genre_id, i.split`,
+    )
+    .all(libraryId) as { g: number; split: Split | null; n: number }[];
   const byGenre = new Map<number, GenreCount>();
   const result = genres.map((g) => {
     const c: GenreCount = { ...g, total: 0, bySplit: { train: 0, val: 0, test: 0, predict: 0, none: 0 } };
@@ -128,20 +148,30 @@ export function genreVocabulary(db: Db, libraryId: number): GenreCount[] {
 
 /** Posters per split, and how many of them are labelled. */
 export function splitCounts(db: Db, libraryId: number): { split: Split | 'none'; posters: number; labelled: number }[] {
-  const rows = db.prepare(`SELECT split, COUNT(*) AS posters, SUM(labels_source IS NOT NULL) AS labelled FROM images
-    WHERE library_id = ? AND duplicate_of IS NULL GROUP BY split`).all(libraryId) as { split: Split | null; posters: number; labelled: number }[];
+  const rows = db
+    .prepare(
+      `SELECT split, COUNT(*) AS posters, SUM(labels_source IS NOT NULL) AS labelled FROM images
+    WHERE library_id = ? AND duplicate_of IS NULL GROUP BY split`,
+    )
+    .all(libraryId) as { split: Split | null; posters: number; labelled: number }[];
   const order: (Split | 'none')[] = [...SPLITS, 'none'];
-  return rows.map((r) => ({ split: r.split ?? ('none' as const), posters: r.posters, labelled: r.labelled }))
+  return rows
+    .map((r) => ({ split: r.split ?? ('none' as const), posters: r.posters, labelled: r.labelled }))
     .sort((a, b) => order.indexOf(a.split) - order.indexOf(b.split));
 }
 
 export function posterDetail(db: Db, imageId: number): PosterDetail {
-  const r = db.prepare(`SELECT i.id, i.library_id AS libraryId, i.rel_path AS relPath, i.poster_id AS posterId, i.split, i.width, i.height,
+  const r = db
+    .prepare(
+      `SELECT i.id, i.library_id AS libraryId, i.rel_path AS relPath, i.poster_id AS posterId, i.split, i.width, i.height,
       i.hash, i.thumb_status AS thumbStatus, i.error, i.labels_source AS labelsSource, i.size, i.mtime_ms AS mtimeMs, i.format,
       l.root
-    FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`).get(imageId) as (Omit<PosterDetail, 'genres' | 'labels' | 'duplicates' | 'absPath'> & { root: string }) | undefined;
+    FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`,
+    )
+    .get(imageId) as (Omit<PosterDetail, 'genres' | 'labels' | 'duplicates' | 'absPath'> & { root: string }) | undefined;
   if (!r) throw new NotFoundError(`No poster with id ${imageId}`);
-  const labels = db.prepare(`SELECT g.name AS genre, l.source FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position`)
+  const labels = db
+    .prepare(`SELECT g.name AS genre, l.source FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position`)
     .all(imageId) as PosterDetail['labels'];
   const duplicates = db.prepare('SELECT rel_path FROM images WHERE duplicate_of = ? ORDER BY rel_path').pluck().all(imageId) as string[];
   const { root, ...rest } = r;
@@ -153,7 +183,8 @@ export function posterDetail(db: Db, imageId: number): PosterDetail {
  * duplicate file's labels sets its primary's. Committed at once.
  */
 export function setPosterLabels(db: Db, imageId: number, genres: readonly string[]): PosterDetail {
-  const row = db.prepare('SELECT library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as { lib: number; dup: number | null } | undefined;
+  const row = db.prepare('SELECT library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as
+    { lib: number; dup: number | null } | undefined;
   if (!row) throw new NotFoundError(`No poster with id ${imageId}`);
   const target = row.dup ?? imageId;
   const ids = [...new Set(genreIdsByName(db, row.lib, genres))];

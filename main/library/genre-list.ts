@@ -3,9 +3,7 @@
  * list, or a delimited string (`Action|Crime`, `Action;Crime`, `Action, Crime`). We parse all of them and
  * write back in the style the cell already had.
  */
-export type ListStyle =
-  | { kind: 'bracket'; quote: "'" | '"' | ''; separator: string }
-  | { kind: 'delimited'; separator: string };
+export type ListStyle = { kind: 'bracket'; quote: "'" | '"' | ''; separator: string } | { kind: 'delimited'; separator: string };
 
 const QUOTED = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g;
 

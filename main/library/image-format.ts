@@ -17,14 +17,22 @@ export function sniffFormat(head: Uint8Array): ImageFormat | null {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
   if (
     head.length >= 8 &&
-    head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47 &&
-    head[4] === 0x0d && head[5] === 0x0a && head[6] === 0x1a && head[7] === 0x0a
-  ) return 'png';
+    head[0] === 0x89 &&
+    head[1] === 0x50 &&
+    head[2] === 0x4e &&
+    head[3] === 0x47 &&
+    head[4] === 0x0d &&
+    head[5] === 0x0a &&
+    head[6] === 0x1a &&
+    head[7] === 0x0a
+  )
+    return 'png';
   if (
     head.length >= 12 &&
     String.fromCharCode(head[0], head[1], head[2], head[3]) === 'RIFF' &&
     String.fromCharCode(head[8], head[9], head[10], head[11]) === 'WEBP'
-  ) return 'webp';
+  )
+    return 'webp';
   return null;
 }
 

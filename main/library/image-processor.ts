@@ -73,7 +73,10 @@ function pixelError(err: unknown, format: string): string {
 
 /** libvips repeats a line per attempt ("VipsJpeg: Unsupported marker type 0x20" three times): each once, in one line. */
 export function distinctLines(err: unknown): string {
-  const lines = String(err instanceof Error ? err.message : err).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = String(err instanceof Error ? err.message : err)
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const unique = [...new Set(lines)];
   // "Input buffer has corrupt header: VipsJpeg: X" then "VipsJpeg: X" again: the longer line says it all.
   return unique.filter((l) => !unique.some((m) => m !== l && m.includes(l))).join('; ');

@@ -49,7 +49,8 @@ export type ImagesRepo = ReturnType<typeof createImagesRepo>;
 /** Statements over one library's images, prepared once per index. */
 export function createImagesRepo(db: Db, libraryId: number) {
   const s = {
-    upsert: db.prepare(`INSERT INTO images (library_id, rel_path, poster_id, split, hash, format, size, mtime_ms, width, height, thumb_status, error, labels_source)
+    upsert:
+      db.prepare(`INSERT INTO images (library_id, rel_path, poster_id, split, hash, format, size, mtime_ms, width, height, thumb_status, error, labels_source)
       VALUES (@library_id, @rel_path, @poster_id, @split, @hash, @format, @size, @mtime_ms, @width, @height, @thumb_status, @error, @labels_source)
       ON CONFLICT (library_id, rel_path) DO UPDATE SET poster_id = excluded.poster_id, split = excluded.split, hash = excluded.hash,
         format = excluded.format, size = excluded.size, mtime_ms = excluded.mtime_ms, width = excluded.width, height = excluded.height,
@@ -71,13 +72,21 @@ export function createImagesRepo(db: Db, libraryId: number) {
   return {
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     previousRows: () =>
-      db.prepare(`SELECT id, rel_path, size, mtime_ms, format, error, hash, poster_id, split, labels_source
-        FROM images WHERE library_id = ?`).all(libraryId) as PrevRow[],
+      db
+        .prepare(
+          `SELECT id, rel_path, size, mtime_ms, format, error, hash, poster_id, split, labels_source
+        FROM images WHERE library_id = ?`,
+        )
+        .all(libraryId) as PrevRow[],
     /** Every image's genre ids, ascending. */
     labelsByImage(): Map<number, number[]> {
       const out = new Map<number, number[]>();
-      for (const r of db.prepare(`SELECT l.image_id AS i, l.genre_id AS g FROM labels l JOIN images im ON im.id = l.image_id
-          WHERE im.library_id = ? ORDER BY l.image_id, l.genre_id`).all(libraryId) as { i: number; g: number }[]) {
+      for (const r of db
+        .prepare(
+          `SELECT l.image_id AS i, l.genre_id AS g FROM labels l JOIN images im ON im.id = l.image_id
+          WHERE im.library_id = ? ORDER BY l.image_id, l.genre_id`,
+        )
+        .all(libraryId) as { i: number; g: number }[]) {
         const list = out.get(r.i);
         if (list) list.push(r.g);
         else out.set(r.i, [r.g]);
@@ -92,17 +101,23 @@ export function createImagesRepo(db: Db, libraryId: number) {
     /** No labels and no source: a duplicate file, whose labels are its primary's. */
     unlabel: (imageId: number) => setLabels(imageId, null, 'import'),
     userLabelsOf: (imageId: number) =>
-      db.prepare(`SELECT g.id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position`)
-        .all(imageId) as { id: number; name: string }[],
+      db.prepare(`SELECT g.id, g.name FROM labels l JOIN genres g ON g.id = l.genre_id WHERE l.image_id = ? ORDER BY g.position`).all(imageId) as {
+        id: number;
+        name: string;
+      }[],
     /** Another file with this content whose labels the user has not set (where a removed file's labels can go). */
     sameContentHeir: (hash: string, exceptId: number) =>
-      db.prepare(`SELECT id, rel_path FROM images
-          WHERE library_id = ? AND hash = ? AND id <> ? AND (labels_source IS NULL OR labels_source <> 'user') ORDER BY rel_path LIMIT 1`)
+      db
+        .prepare(
+          `SELECT id, rel_path FROM images
+          WHERE library_id = ? AND hash = ? AND id <> ? AND (labels_source IS NULL OR labels_source <> 'user') ORDER BY rel_path LIMIT 1`,
+        )
         .get(libraryId, hash, exceptId) as { id: number; rel_path: string } | undefined,
     deleteImage: (id: number) => s.deleteImage.run(id),
     clearDuplicates: () => db.prepare('UPDATE images SET duplicate_of = NULL WHERE library_id = ? AND duplicate_of IS NOT NULL').run(libraryId),
     groupingRows: () =>
-      db.prepare(`SELECT id, rel_path, poster_id, hash, labels_source, error, duplicate_of FROM images WHERE library_id = ? ORDER BY rel_path`)
+      db
+        .prepare(`SELECT id, rel_path, poster_id, hash, labels_source, error, duplicate_of FROM images WHERE library_id = ? ORDER BY rel_path`)
         .all(libraryId) as GroupingRow[],
     setDuplicateOf: (id: number, primary: number | null) => s.setDuplicateOf.run(primary, id),
   };

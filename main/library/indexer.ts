@@ -60,7 +60,9 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
   const layout = await scanLayout(lib, prevRows, ctx);
   const genreIds = syncVocabulary(db, libraryId, layout.genres);
   const labelsOf: LabelsOf = (img) =>
-    img.genres === null ? null : [...new Set(img.genres.map((g) => genreIds.get(g.toLowerCase())).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
+    img.genres === null
+      ? null
+      : [...new Set(img.genres.map((g) => genreIds.get(g.toLowerCase())).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
   const report = new ReportBuilder();
   report.merge(layout.report);
 
@@ -83,8 +85,14 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
   saveImportReport(db, libraryId, finalReport);
   ctx.progress({ phase: 'Done', done, failed, total: work.length });
   return {
-    layout: layout.layout, files: layout.images.length, processed: work.length, unchanged, removed: removedRows.length,
-    failed, report: finalReport, ms: performance.now() - t0,
+    layout: layout.layout,
+    files: layout.images.length,
+    processed: work.length,
+    unchanged,
+    removed: removedRows.length,
+    failed,
+    report: finalReport,
+    ms: performance.now() - t0,
   };
 }
 
@@ -141,9 +149,19 @@ function createBatchWriter(repo: ImagesRepo, libraryId: number, labelsOf: Labels
     repo.transaction(() => {
       for (const { img, res } of rows) {
         const out = repo.upsert({
-          library_id: libraryId, rel_path: img.relPath, poster_id: img.posterId, split: img.split,
-          hash: res.hash, format: img.format, size: img.size, mtime_ms: img.mtimeMs, width: res.width, height: res.height,
-          thumb_status: res.thumbStatus, error: res.error, labels_source: img.genres === null ? null : 'import',
+          library_id: libraryId,
+          rel_path: img.relPath,
+          poster_id: img.posterId,
+          split: img.split,
+          hash: res.hash,
+          format: img.format,
+          size: img.size,
+          mtime_ms: img.mtimeMs,
+          width: res.width,
+          height: res.height,
+          thumb_status: res.thumbStatus,
+          error: res.error,
+          labels_source: img.genres === null ? null : 'import',
         });
         if (out.labels_source !== 'user') repo.writeImportLabels(out.id, labelsOf(img));
       }
@@ -184,7 +202,15 @@ async function readOne(img: LayoutImage, root: string, thumbnailsDir: string, re
  * finish in: each batch lands after the posters a gallery already shows, so the grid grows at the end instead
  * of shifting while indexing runs. What was read before a cancel is kept: those rows are complete.
  */
-async function readChanged(repo: ImagesRepo, lib: LibraryRow, work: LayoutImage[], ctx: JobContext, opts: IndexOptions, labelsOf: LabelsOf, report: ReportBuilder) {
+async function readChanged(
+  repo: ImagesRepo,
+  lib: LibraryRow,
+  work: LayoutImage[],
+  ctx: JobContext,
+  opts: IndexOptions,
+  labelsOf: LabelsOf,
+  report: ReportBuilder,
+) {
   fs.mkdirSync(opts.thumbnailsDir, { recursive: true });
   const writer = createBatchWriter(repo, lib.id, labelsOf, opts);
   const total = work.length;
@@ -236,11 +262,17 @@ function rescueUserLabels(repo: ImagesRepo, r: PrevRow, report: ReportBuilder): 
   const genres = repo.userLabelsOf(r.id);
   const heir = r.hash === null ? undefined : repo.sameContentHeir(r.hash, r.id);
   if (heir) {
-    repo.writeUserLabels(heir.id, genres.map((g) => g.id));
+    repo.writeUserLabels(
+      heir.id,
+      genres.map((g) => g.id),
+    );
     return;
   }
-  report.add('removed-with-user-labels', r.rel_path,
-    `file is gone; its labels set in the app were: ${genres.map((g) => g.name).join(', ') || '(no genre)'} (poster ${r.poster_id})`);
+  report.add(
+    'removed-with-user-labels',
+    r.rel_path,
+    `file is gone; its labels set in the app were: ${genres.map((g) => g.name).join(', ') || '(no genre)'} (poster ${r.poster_id})`,
+  );
 }
 
 /**
@@ -264,7 +296,11 @@ function groupPosters(repo: ImagesRepo, images: LayoutImage[] | null, labelsOf: 
     for (const m of members) {
       if (m.id === primary.id) {
         if (m.duplicate_of !== null) repo.setDuplicateOf(m.id, null);
-        if (m.labels_source !== 'user') repo.writeImportLabels(m.id, [...genreIds].sort((a, b) => a - b));
+        if (m.labels_source !== 'user')
+          repo.writeImportLabels(
+            m.id,
+            [...genreIds].sort((a, b) => a - b),
+          );
       } else {
         if (m.duplicate_of !== primary.id) repo.setDuplicateOf(m.id, primary.id);
         repo.unlabel(m.id);

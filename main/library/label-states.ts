@@ -8,7 +8,8 @@ export type LabelState = z.infer<typeof LabelStateSchema>;
 
 /** The poster labels belong to: a duplicate file's primary (as setPosterLabels and accepting do). */
 function primaryId(db: Db, imageId: number): { id: number; libraryId: number } {
-  const row = db.prepare('SELECT library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as { lib: number; dup: number | null } | undefined;
+  const row = db.prepare('SELECT library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as
+    { lib: number; dup: number | null } | undefined;
   if (!row) throw new NotFoundError(`No poster with id ${imageId}`);
   return { id: row.dup ?? imageId, libraryId: row.lib };
 }

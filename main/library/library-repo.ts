@@ -94,8 +94,7 @@ function refuseOverlap(db: Db, root: string): void {
 
 /** Marks a library indexed now, with the report of that index (what library:report answers). */
 export function saveImportReport(db: Db, id: number, report: ImportReport): void {
-  db.prepare(`UPDATE libraries SET indexed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), last_import_report = ? WHERE id = ?`)
-    .run(JSON.stringify(report), id);
+  db.prepare(`UPDATE libraries SET indexed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), last_import_report = ? WHERE id = ?`).run(JSON.stringify(report), id);
 }
 
 /** Forgets a library (its images, genres and labels go with it; the folder itself is not touched). */

@@ -136,13 +136,18 @@ async function writeBack({ db, bus, paths }: Deps, id: number, confirm?: boolean
   const skipped = notWrittenMessage(r.notWritten);
   // Nothing written but something refused: that is a failure the user must see, not a success.
   if (!files.length && skipped) throw new InvalidError(`Could not write the labels back. ${skipped}`);
-  const wrote = files.length ? `Saved ${r.written} poster${r.written === 1 ? '' : 's'} into ${files.map((f) => f.file).join(', ')}.` : 'Nothing to write: no labels were edited.';
+  const wrote = files.length
+    ? `Saved ${r.written} poster${r.written === 1 ? '' : 's'} into ${files.map((f) => f.file).join(', ')}.`
+    : 'Nothing to write: no labels were edited.';
   return { written: files.length > 0, targets, pending, backupDir: backups, files, message: skipped ? `${wrote} ${skipped}` : wrote };
 }
 
 /** "2 could not be written: a.csv (why); b.csv (why)", the first three named; '' when all were written. */
 function notWrittenMessage(notWritten: WritebackResult['notWritten']): string {
   if (!notWritten.length) return '';
-  const named = notWritten.slice(0, 3).map((n) => `${n.relPath} (${n.reason})`).join('; ');
+  const named = notWritten
+    .slice(0, 3)
+    .map((n) => `${n.relPath} (${n.reason})`)
+    .join('; ');
   return `${notWritten.length} could not be written: ${named}${notWritten.length > 3 ? '; …' : ''}`;
 }

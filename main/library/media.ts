@@ -18,9 +18,7 @@ const TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', we
  */
 export function createMediaResolver(db: Db, thumbnailsDir: string): MediaResolver {
   const guard = new PathGuard(libraryRoots(db));
-  const imageRow = db.prepare(
-    `SELECT i.rel_path AS relPath, i.hash, i.format, l.root FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`,
-  );
+  const imageRow = db.prepare(`SELECT i.rel_path AS relPath, i.hash, i.format, l.root FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`);
 
   function guarded(file: string) {
     const r = guard.resolve(file);

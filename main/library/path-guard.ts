@@ -22,7 +22,10 @@ export function isInside(root: string, child: string): boolean {
 export class PathGuard {
   private realRoots: string[] = [];
 
-  constructor(roots: Iterable<string> = [], private readonly opts: PathGuardOptions = {}) {
+  constructor(
+    roots: Iterable<string> = [],
+    private readonly opts: PathGuardOptions = {},
+  ) {
     this.setRoots(roots);
   }
 

@@ -8,7 +8,11 @@ import { InvalidError } from '../core/errors';
  */
 export function syncVocabulary(db: Db, libraryId: number, names: readonly string[]): Map<string, number> {
   return db.transaction(() => {
-    const existing = db.prepare('SELECT id, name, position FROM genres WHERE library_id = ? ORDER BY position, id').all(libraryId) as { id: number; name: string; position: number }[];
+    const existing = db.prepare('SELECT id, name, position FROM genres WHERE library_id = ? ORDER BY position, id').all(libraryId) as {
+      id: number;
+      name: string;
+      position: number;
+    }[];
     const byLower = new Map(existing.map((g) => [g.name.toLowerCase(), g]));
     const setPos = db.prepare('UPDATE genres SET position = ? WHERE id = ?');
     const insert = db.prepare('INSERT INTO genres (library_id, name, position) VALUES (?, ?, ?)');
@@ -43,6 +47,6 @@ export function addGenre(db: Db, libraryId: number, name: string): number {
   if (clean.length > 100) throw new InvalidError('Genre name too long (100 characters at most)');
   const found = db.prepare('SELECT id FROM genres WHERE library_id = ? AND lower(name) = lower(?)').pluck().get(libraryId, clean) as number | undefined;
   if (found !== undefined) return found;
-  const pos = (db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM genres WHERE library_id = ?').pluck().get(libraryId) as number);
+  const pos = db.prepare('SELECT COALESCE(MAX(position) + 1, 0) FROM genres WHERE library_id = ?').pluck().get(libraryId) as number;
   return Number(db.prepare('INSERT INTO genres (library_id, name, position) VALUES (?, ?, ?)').run(libraryId, clean, pos).lastInsertRowid);
 }

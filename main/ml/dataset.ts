@@ -13,10 +13,12 @@ export interface EmbeddingSet {
 /** Checks the set's sizes against the genre count and returns the embedding size. */
 export function checkEmbeddingSet(set: EmbeddingSet, g: number, name: string): number {
   if (!Number.isInteger(set.n) || set.n <= 0) throw new Error(`The ${name} set is empty`);
-  if (set.x.length % set.n !== 0 || set.x.length === 0) throw new Error(`The ${name} set has ${set.x.length} embedding values, not a multiple of its ${set.n} posters`);
+  if (set.x.length % set.n !== 0 || set.x.length === 0)
+    throw new Error(`The ${name} set has ${set.x.length} embedding values, not a multiple of its ${set.n} posters`);
   const dim = set.x.length / set.n;
   if (set.y.length !== set.n * g) throw new Error(`The ${name} set has ${set.y.length} target values, expected ${set.n} posters × ${g} genres`);
-  if (set.xFlip && set.xFlip.length !== set.x.length) throw new Error(`The ${name} set's flipped embeddings do not match its embeddings (${set.xFlip.length} vs ${set.x.length} values)`);
+  if (set.xFlip && set.xFlip.length !== set.x.length)
+    throw new Error(`The ${name} set's flipped embeddings do not match its embeddings (${set.xFlip.length} vs ${set.x.length} values)`);
   for (const arr of set.xFlip ? [set.x, set.xFlip] : [set.x]) {
     for (let i = 0; i < arr.length; i++) {
       if (!Number.isFinite(arr[i])) throw new Error(`The ${name} set has a non-finite embedding value at poster ${Math.floor(i / dim)}`);

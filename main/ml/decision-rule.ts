@@ -195,15 +195,7 @@ interface Fitted {
 }
 
 /** Global micro-Fβ threshold, then coordinate ascent of micro-Fβ + macro-Fβ over the auto genres. */
-function fitMode(
-  b2: number,
-  all: Cuts,
-  cuts: Cuts[],
-  sortedCols: Float64Array[],
-  positives: number[],
-  auto: boolean[],
-  passes: number,
-): Fitted {
+function fitMode(b2: number, all: Cuts, cuts: Cuts[], sortedCols: Float64Array[], positives: number[], auto: boolean[], passes: number): Fitted {
   const g = cuts.length;
   const trueAll = positives.reduce((s, p) => s + p, 0);
   let bestG = 0;
@@ -286,13 +278,7 @@ function meanTags(thresholds: readonly number[], auto: readonly boolean[], sorte
 
 /** Fits the decision rule on out-of-fold scores (N×G row-major) and 0/1 targets. */
 // eslint-disable-next-line max-lines-per-function -- the rule is one coordinate-ascent loop over shared per-genre state; its steps are named helpers already
-export function fitDecisionRule(
-  scores: Scores,
-  targets: Targets,
-  n: number,
-  genres: readonly string[],
-  opts: DecisionRuleOptions = {},
-): DecisionRule {
+export function fitDecisionRule(scores: Scores, targets: Targets, n: number, genres: readonly string[], opts: DecisionRuleOptions = {}): DecisionRule {
   const g = genres.length;
   if (!Number.isInteger(n) || n <= 0 || g === 0) throw new Error(`Cannot fit a decision rule on ${n}×${g} scores`);
   if (scores.length !== n * g || targets.length !== n * g) throw new Error(`Expected ${n}×${g} scores and targets`);
@@ -380,7 +366,13 @@ export function fitDecisionRule(
   // Tag cap on the balanced thresholds: mean tags is non-increasing in the offset, so bisect.
   const labelledMeanTags = positives.reduce((s, p) => s + p, 0) / n;
   const cap = maxTagRatio * labelledMeanTags;
-  const tagsAt = (delta: number) => meanTags(shrunk.balanced.map((t) => offsetBy(t, delta)), auto, sortedCols, n);
+  const tagsAt = (delta: number) =>
+    meanTags(
+      shrunk.balanced.map((t) => offsetBy(t, delta)),
+      auto,
+      sortedCols,
+      n,
+    );
   let logitOffset = 0;
   if (tagsAt(0) > cap) {
     let lo = 0;

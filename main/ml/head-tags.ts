@@ -18,7 +18,12 @@ export interface TagOptions {
 }
 
 /** n×genres probabilities from n cached embeddings of the head's backbone (both views when given). */
-export async function headScores(head: LoadedHead, x: Float32Array, n: number, opts: { xFlip?: Float32Array; signal?: AbortSignal } = {}): Promise<Float32Array> {
+export async function headScores(
+  head: LoadedHead,
+  x: Float32Array,
+  n: number,
+  opts: { xFlip?: Float32Array; signal?: AbortSignal } = {},
+): Promise<Float32Array> {
   if (n === 0) return new Float32Array();
   const full = x.length / n;
   const spec = findBackbone(head.metadata.backbone.id);

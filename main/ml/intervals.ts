@@ -63,14 +63,7 @@ export function rankingAP(r: GenreRanking, weights: ArrayLike<number>): number |
 }
 
 /** Weighted AP of one genre straight from the arrays (sorts every call; use rankGenre + rankingAP in loops). */
-export function weightedAveragePrecision(
-  scores: Scores,
-  targets: Targets,
-  n: number,
-  g: number,
-  genre: number,
-  weights: ArrayLike<number>,
-): number | null {
+export function weightedAveragePrecision(scores: Scores, targets: Targets, n: number, g: number, genre: number, weights: ArrayLike<number>): number | null {
   if (weights.length !== n) throw new Error(`Got ${weights.length} weights for ${n} posters`);
   return rankingAP(rankGenre(scores, targets, n, g, genre), weights);
 }
@@ -290,11 +283,7 @@ export function reliabilityWarnings(
   const minPositives = opts.minPositives ?? 10;
   const warnings: string[] = [];
   if (n < minPosters) {
-    warnings.push(
-      n === 1
-        ? 'These numbers rest on a single poster: they can be far off'
-        : `These numbers rest on only ${n} posters: they can be far off`,
-    );
+    warnings.push(n === 1 ? 'These numbers rest on a single poster: they can be far off' : `These numbers rest on only ${n} posters: they can be far off`);
   }
   for (let j = 0; j < genres.length; j++) {
     const p = positivesPerGenre[j];

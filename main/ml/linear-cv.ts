@@ -141,7 +141,8 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
     const trainCount = Array.from({ length: fits }, (_, f) => (f === folds ? n : n - fold.filter((v) => v === f).length));
     const inTrain = (i: number, f: number) => f === folds || fold[i] !== f;
     const lambda = new Float64Array(cols);
-    for (let c = 0; c < cGrid.length; c++) for (let f = 0; f < fits; f++) for (let j = 0; j < g; j++) lambda[(c * fits + f) * g + j] = 1 / (cGrid[c] * trainCount[f]);
+    for (let c = 0; c < cGrid.length; c++)
+      for (let f = 0; f < fits; f++) for (let j = 0; j < g; j++) lambda[(c * fits + f) * g + j] = 1 / (cGrid[c] * trainCount[f]);
 
     // Largest eigenvalue of K by power iteration → Lipschitz constant of the steepest model.
     let v = new Float32Array(n).fill(1 / Math.sqrt(n));

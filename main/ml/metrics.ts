@@ -82,7 +82,7 @@ export function averagePrecision(scores: Scores, targets: Targets, n: number, g:
   let fp = 0;
   let prevRecall = 0;
   let ap = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const s = scores[order[i] * g + genre];
     for (; i < n && scores[order[i] * g + genre] === s; i++) {
       if (targets[order[i] * g + genre] > 0.5) tp++;
@@ -107,13 +107,7 @@ function mean(values: number[]): number {
 }
 
 /** Every metric of a split at the given thresholds (see the module comment for empty genres). */
-export function evaluate(
-  scores: Scores,
-  targets: Targets,
-  n: number,
-  genres: readonly string[],
-  thresholds: number | ArrayLike<number> = 0.5,
-): EvalReport {
+export function evaluate(scores: Scores, targets: Targets, n: number, genres: readonly string[], thresholds: number | ArrayLike<number> = 0.5): EvalReport {
   const g = genres.length;
   checkShapes(scores, targets, n, g);
   const t = thresholdList(thresholds, g);

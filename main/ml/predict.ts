@@ -42,7 +42,13 @@ export async function predictScores(model: LayersModel, x: Float32Array, n: numb
 }
 
 /** Genres whose score reaches their threshold (or the single override for all), per poster. */
-export function tagsFromScores(scores: ArrayLike<number>, n: number, genres: readonly string[], thresholds: readonly number[], override?: number | null): string[][] {
+export function tagsFromScores(
+  scores: ArrayLike<number>,
+  n: number,
+  genres: readonly string[],
+  thresholds: readonly number[],
+  override?: number | null,
+): string[][] {
   const g = genres.length;
   if (scores.length !== n * g) throw new Error(`Expected ${n}×${g} scores, got ${scores.length}`);
   const t = effectiveThresholds(thresholds, override);

@@ -18,7 +18,10 @@ export function stratifiedHoldout(y: Targets, n: number, g: number, opts: { frac
   if (n < 2) throw new Error(`Need at least 2 posters to hold some out for validation, got ${n}`);
   if (y.length !== n * g) throw new Error(`Expected ${n}×${g} targets, got ${y.length}`);
 
-  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), seededRandom(opts.seed ?? 0));
+  const order = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    seededRandom(opts.seed ?? 0),
+  );
   const counts = new Array<number>(g).fill(0);
   for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) if (y[i * g + j] > 0.5) counts[j]++;
 
@@ -31,7 +34,10 @@ export function stratifiedHoldout(y: Targets, n: number, g: number, opts: { frac
     for (let j = 0; j < g; j++) if (y[i * g + j] > 0.5) inVal[j]++;
   };
 
-  const genresRarestFirst = counts.map((c, j) => ({ c, j })).filter((e) => e.c > 0).sort((a, b) => a.c - b.c || a.j - b.j);
+  const genresRarestFirst = counts
+    .map((c, j) => ({ c, j }))
+    .filter((e) => e.c > 0)
+    .sort((a, b) => a.c - b.c || a.j - b.j);
   for (const { c, j } of genresRarestFirst) {
     const want = Math.round(c * fraction);
     for (const i of order) {

@@ -16,14 +16,11 @@ export interface TunedThreshold {
 export const DEFAULT_THRESHOLD = 0.5;
 
 /** Sorts by descending score and tries a cut below each distinct score; returns the best cut. */
-function sweep(
-  entries: { score: number; positive: boolean }[],
-  metric: (tp: number, predicted: number) => number,
-): { threshold: number; value: number } {
+function sweep(entries: { score: number; positive: boolean }[], metric: (tp: number, predicted: number) => number): { threshold: number; value: number } {
   entries.sort((a, b) => b.score - a.score);
   let best = { threshold: DEFAULT_THRESHOLD, value: -1 };
   let tp = 0;
-  for (let i = 0; i < entries.length; ) {
+  for (let i = 0; i < entries.length;) {
     const s = entries[i].score;
     for (; i < entries.length && entries[i].score === s; i++) if (entries[i].positive) tp++;
     const value = metric(tp, i);

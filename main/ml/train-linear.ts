@@ -67,11 +67,15 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
   if (g === 0) throw new Error('No genres to learn');
   if (new Set(genres).size !== g) throw new Error('Genre names must be unique');
   const dim = checkEmbeddingSet(input.train, g, 'training');
-  if (input.val && checkEmbeddingSet(input.val, g, 'validation') !== dim) throw new Error('Training and validation embeddings differ in size: were they made by different backbones?');
+  if (input.val && checkEmbeddingSet(input.val, g, 'validation') !== dim)
+    throw new Error('Training and validation embeddings differ in size: were they made by different backbones?');
   const all = concat(input.val ? [input.train, input.val] : [input.train], dim, g);
   if (all.n < 4) throw new Error(`Cross-validation needs at least 4 labelled posters; this library has ${all.n}.`);
   // The Gram matrix is N² floats (15,000 posters: 0.9 GB) next to two copies of the embeddings.
-  if (all.n > MAX_CV_POSTERS) throw new Error(`The default head cross-validates on at most ${MAX_CV_POSTERS.toLocaleString('en')} labelled posters (this library has ${all.n.toLocaleString('en')}); choose the MLP head for larger ones.`);
+  if (all.n > MAX_CV_POSTERS)
+    throw new Error(
+      `The default head cross-validates on at most ${MAX_CV_POSTERS.toLocaleString('en')} labelled posters (this library has ${all.n.toLocaleString('en')}); choose the MLP head for larger ones.`,
+    );
   const folds = Math.min(config.folds, all.n);
 
   const history: EpochMetrics[] = [];
@@ -147,7 +151,11 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
       c: cv.c,
       cvTable: cv.cvTable,
       intervals,
-      warnings: reliabilityWarnings(all.n, metrics.perGenre.map((m) => m.support), genres),
+      warnings: reliabilityWarnings(
+        all.n,
+        metrics.perGenre.map((m) => m.support),
+        genres,
+      ),
     },
     oofScores: cv.oofScores,
   };

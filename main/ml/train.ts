@@ -193,7 +193,13 @@ interface Optimiser {
  * The epochs: shuffled batches, per-epoch metrics, early stopping on validation mAP. Leaves the best
  * epoch's weights in the model, taking raw embeddings; disposes the model when it fails.
  */
-async function fitEpochs(tf: Tf, model: LayersModel, split: Split, inputs: TrainingInputs, input: TrainInput & { config: TrainConfig }): Promise<{ history: EpochMetrics[]; bestEpoch: number; stoppedEarly: boolean }> {
+async function fitEpochs(
+  tf: Tf,
+  model: LayersModel,
+  split: Split,
+  inputs: TrainingInputs,
+  input: TrainInput & { config: TrainConfig },
+): Promise<{ history: EpochMetrics[]; bestEpoch: number; stoppedEarly: boolean }> {
   const { config } = input;
   const { train, val, genres } = split;
   const signal = input.signal ?? input.job?.signal;
@@ -279,7 +285,13 @@ class BatchLoop {
       this.batch(b);
       input.onProgress?.({ epoch, epochs: config.epochs, batch: b + 1, batches });
       if (input.job) {
-        input.job.progress({ phase: 'Training', done: (epoch - 1) * batches + b + 1, total: config.epochs * batches, failed: 0, message: `Epoch ${epoch} of at most ${config.epochs}` });
+        input.job.progress({
+          phase: 'Training',
+          done: (epoch - 1) * batches + b + 1,
+          total: config.epochs * batches,
+          failed: 0,
+          message: `Epoch ${epoch} of at most ${config.epochs}`,
+        });
         await input.job.checkpoint(); // pauses here; rejects with CancelledError when cancelled
       } else {
         await yieldToEventLoop(); // lets an abort from elsewhere in the process arrive

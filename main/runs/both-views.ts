@@ -16,7 +16,13 @@ export interface PosterFile {
 }
 
 /** Embeds the posters' original and flipped views into the cache (what is cached is skipped). */
-export function embedBothViews(db: Db, posters: readonly PosterFile[], backbone: string, ctx: JobContext, opts: Omit<EmbedOptions, 'views'> = {}): Promise<EmbedSummary> {
+export function embedBothViews(
+  db: Db,
+  posters: readonly PosterFile[],
+  backbone: string,
+  ctx: JobContext,
+  opts: Omit<EmbedOptions, 'views'> = {},
+): Promise<EmbedSummary> {
   return embedImages(db, posters, backbone, ctx, { ...opts, views: ['original', 'flipped'] });
 }
 
@@ -57,7 +63,11 @@ export async function scoreBothViews<P extends PosterFile>(
   const summary = await embedBothViews(db, posters, backbone, ctx, opts.embed);
   const failedPaths = new Set(summary.failed.map((f) => f.path));
   const scored = posters.filter((p) => !failedPaths.has(p.path));
-  const views = loadBothViews(db, scored.map((p) => p.hash), backbone);
+  const views = loadBothViews(
+    db,
+    scored.map((p) => p.hash),
+    backbone,
+  );
   const scores = await headScores(head, views.x, scored.length, { xFlip: views.xFlip, signal: opts.signal });
   return { scored, scores, failed: summary.failed };
 }

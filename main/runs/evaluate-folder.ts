@@ -60,7 +60,13 @@ function trainingTargets(db: Db, libraryId: number | null, genres: string[]): { 
   }
 }
 
-export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: number, folder: string, opts: EvaluateFolderOptions = {}): Promise<FolderEvaluation> {
+export async function evaluateRunOnFolder(
+  db: Db,
+  predictor: Predictor,
+  runId: number,
+  folder: string,
+  opts: EvaluateFolderOptions = {},
+): Promise<FolderEvaluation> {
   const run = getRun(db, runId);
   if (!run) throw new NotFoundError(`There is no run #${runId}.`);
   const head = await predictor.head(runId);
@@ -68,11 +74,17 @@ export async function evaluateRunOnFolder(db: Db, predictor: Predictor, runId: n
   const byLower = new Map(labelled.genres.map((g) => [g.toLowerCase(), g]));
   const absent = head.genres.filter((g) => !byLower.has(g.toLowerCase()));
   if (absent.length && labelled.genreColumns) {
-    throw new InvalidError(`${labelled.labelsFile} has no column or label for ${absent.map((g) => `"${g}"`).join(', ')}, which run #${runId} predicts; its labels cannot be checked.`);
+    throw new InvalidError(
+      `${labelled.labelsFile} has no column or label for ${absent.map((g) => `"${g}"`).join(', ')}, which run #${runId} predicts; its labels cannot be checked.`,
+    );
   }
   if (labelled.items.length === 0) throw new InvalidError(`No labelled image of ${labelled.labelsFile} was found in ${labelled.folder}.`);
 
-  const predictions = await predictor.predictFiles(runId, labelled.items.map((i) => i.path), { ctx: opts.ctx });
+  const predictions = await predictor.predictFiles(
+    runId,
+    labelled.items.map((i) => i.path),
+    { ctx: opts.ctx },
+  );
   const skipped = [...labelled.broken];
   const genres = head.genres;
   const g = genres.length;

@@ -135,7 +135,13 @@ export function headInfoFromTraining(result: TrainResult, backbone: Pick<Backbon
     config: { ...result.config },
     ...(result.decision ? { decision: result.decision } : {}),
     evaluation: result.crossValidation
-      ? { outOfFold: true, folds: result.crossValidation.folds, c: result.crossValidation.c, intervals: result.crossValidation.intervals, warnings: result.crossValidation.warnings }
+      ? {
+          outOfFold: true,
+          folds: result.crossValidation.folds,
+          c: result.crossValidation.c,
+          intervals: result.crossValidation.intervals,
+          warnings: result.crossValidation.warnings,
+        }
       : { outOfFold: false },
   };
 }

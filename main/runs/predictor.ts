@@ -27,9 +27,13 @@ export function checkBackboneFor(head: LoadedHead): void {
   const entry = findBackbone(id);
   if (!entry) throw new InvalidError(`This model needs the backbone "${id}", which this version of Poster Tagger does not know.`);
   const avail = availableBackbones().find((b) => b.id === id);
-  if (!avail?.installed) throw new InvalidError(`This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`);
+  if (!avail?.installed)
+    throw new InvalidError(
+      `This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`,
+    );
   for (const [file, sha] of Object.entries(head.metadata.backbone.sha256)) {
-    if (entry.sha256[file] !== sha) throw new InvalidError(`This model was trained on a different build of "${id}" (${file} differs); its predictions would be wrong here.`);
+    if (entry.sha256[file] !== sha)
+      throw new InvalidError(`This model was trained on a different build of "${id}" (${file} differs); its predictions would be wrong here.`);
   }
 }
 
@@ -55,13 +59,17 @@ export class Predictor {
   forget(runId: number) {
     const p = this.heads.get(runId);
     this.heads.delete(runId);
-    void p?.then((h) => h.model.dispose(), () => undefined);
+    void p?.then(
+      (h) => h.model.dispose(),
+      () => undefined,
+    );
   }
 
   private async loadRunHead(runId: number): Promise<LoadedHead> {
     const run = getRun(this.db, runId);
     if (!run) throw new NotFoundError(`There is no run #${runId}.`);
-    if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new InvalidError(`Run #${runId} has no saved model (it is ${run.status}).`);
+    if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath))
+      throw new InvalidError(`Run #${runId} has no saved model (it is ${run.status}).`);
     const head = await loadHead(run.modelPath);
     checkBackboneFor(head);
     return head;
@@ -75,7 +83,11 @@ export class Predictor {
     return mergeTagOptions(runTagOptions(this.db, runId), explicit);
   }
 
-  async predictFiles(runId: number, paths: readonly string[], opts: { threshold?: number; ctx?: JobContext; tagOptions?: TagChoice } = {}): Promise<FilePrediction[]> {
+  async predictFiles(
+    runId: number,
+    paths: readonly string[],
+    opts: { threshold?: number; ctx?: JobContext; tagOptions?: TagChoice } = {},
+  ): Promise<FilePrediction[]> {
     const head = await this.head(runId);
     const hashed = await Promise.all(
       paths.map(async (p) => {
@@ -91,22 +103,37 @@ export class Predictor {
     const readable = hashed.filter((h): h is { path: string; hash: string } => 'hash' in h && Boolean(h.hash));
     const { scored: ok, scores, failed: unreadable } = await scoreBothViews(this.db, head, readable, opts.ctx ?? standaloneJobContext());
     const failed = new Map(unreadable.map((f) => [f.path, f.reason]));
-    const { tags, suggestions } = headTags(head, scores, ok.length, this.tagOptions(runId, { ...opts.tagOptions, threshold: opts.threshold ?? opts.tagOptions?.threshold }));
+    const { tags, suggestions } = headTags(
+      head,
+      scores,
+      ok.length,
+      this.tagOptions(runId, { ...opts.tagOptions, threshold: opts.threshold ?? opts.tagOptions?.threshold }),
+    );
     const g = head.genres.length;
     const byPath = new Map(ok.map((r, i) => [r.path, i]));
     return hashed.map((h) => {
       const i = byPath.get(h.path);
-      if (i === undefined) return { path: h.path, probabilities: {}, tags: [], error: 'error' in h && h.error ? h.error : failed.get(h.path) ?? 'could not be read' };
+      if (i === undefined)
+        return { path: h.path, probabilities: {}, tags: [], error: 'error' in h && h.error ? h.error : (failed.get(h.path) ?? 'could not be read') };
       const probabilities = Object.fromEntries(head.genres.map((genre, j) => [genre, scores[i * g + j]]));
       return { path: h.path, probabilities, tags: tags[i], suggestions: suggestions[i] };
     });
   }
 
   /** Dropped images arrive as bytes: kept under the data folder's cache by content, then predicted. */
-  async predictBytes(runId: number, images: readonly { name: string; data: Buffer }[], opts: { threshold?: number; tagOptions?: TagChoice } = {}): Promise<FilePrediction[]> {
+  async predictBytes(
+    runId: number,
+    images: readonly { name: string; data: Buffer }[],
+    opts: { threshold?: number; tagOptions?: TagChoice } = {},
+  ): Promise<FilePrediction[]> {
     fs.mkdirSync(this.uploadsDir, { recursive: true });
     const files = images.map((img) => {
-      const ext = path.extname(img.name).toLowerCase().replace(/[^.a-z]/g, '').slice(0, 6) || '.img';
+      const ext =
+        path
+          .extname(img.name)
+          .toLowerCase()
+          .replace(/[^.a-z]/g, '')
+          .slice(0, 6) || '.img';
       const file = path.join(this.uploadsDir, `${hashBuffer(img.data)}${ext}`);
       if (!fs.existsSync(file)) fs.writeFileSync(file, img.data);
       return file;

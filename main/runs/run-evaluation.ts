@@ -25,7 +25,13 @@ export function evaluationOf(outcome: RunOutcome): RunEvaluationSummary {
       kind: 'cross-validation',
       n: cv.intervals.n,
       folds: cv.folds,
-      intervals: { mAP: cv.intervals.mAP, microF1: cv.intervals.microF1, macroF1: cv.intervals.macroF1, samplesF1: cv.intervals.samplesF1, tagsPerPoster: cv.intervals.tagsPerPoster },
+      intervals: {
+        mAP: cv.intervals.mAP,
+        microF1: cv.intervals.microF1,
+        macroF1: cv.intervals.macroF1,
+        samplesF1: cv.intervals.samplesF1,
+        tagsPerPoster: cv.intervals.tagsPerPoster,
+      },
       labelledMeanTags: outcome.decision?.labelledMeanTags ?? null,
       curveF1: OUT_OF_FOLD_F1,
       warnings: cv.warnings,
@@ -39,7 +45,11 @@ export function evaluationOf(outcome: RunOutcome): RunEvaluationSummary {
     intervals: null,
     labelledMeanTags: null,
     curveF1: VALIDATION_F1,
-    warnings: reliabilityWarnings(m.n, m.perGenre.map((g) => g.support), m.perGenre.map((g) => g.genre)),
+    warnings: reliabilityWarnings(
+      m.n,
+      m.perGenre.map((g) => g.support),
+      m.perGenre.map((g) => g.genre),
+    ),
   };
 }
 
@@ -56,7 +66,10 @@ export function evaluationFromMetadata(metadata: Pick<HeadMetadata, 'evaluation'
   if (whole.success) return whole.data;
   if (raw.outOfFold !== true) return null;
   const intervals = RunEvaluation.shape.intervals.safeParse(raw.intervals);
-  const n = typeof (raw.intervals as { n?: unknown } | undefined)?.n === 'number' ? (raw.intervals as { n: number }).n : Number((metadata.metrics as { n?: unknown }).n);
+  const n =
+    typeof (raw.intervals as { n?: unknown } | undefined)?.n === 'number'
+      ? (raw.intervals as { n: number }).n
+      : Number((metadata.metrics as { n?: unknown }).n);
   if (!Number.isFinite(n)) return null;
   const warnings = Array.isArray(raw.warnings) ? raw.warnings.filter((w): w is string => typeof w === 'string') : [];
   return {

@@ -70,10 +70,13 @@ export function allRunTagging(db: Db): Map<number, RunTagging> {
 export function normaliseOverrides(overrides: readonly (number | null)[] | null | undefined, genres: readonly string[]): (number | null)[] | null {
   if (overrides === null || overrides === undefined) return null;
   if (overrides.length !== genres.length) {
-    throw new InvalidError(`Got ${overrides.length} thresholds for the run's ${genres.length} genres (${genres.join(', ')}); give one per genre, null to keep the model's.`);
+    throw new InvalidError(
+      `Got ${overrides.length} thresholds for the run's ${genres.length} genres (${genres.join(', ')}); give one per genre, null to keep the model's.`,
+    );
   }
   overrides.forEach((t, j) => {
-    if (t !== null && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1)) throw new InvalidError(`The threshold for ${genres[j]} must be between 0 and 1 (got ${String(t)}).`);
+    if (t !== null && (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 1))
+      throw new InvalidError(`The threshold for ${genres[j]} must be between 0 and 1 (got ${String(t)}).`);
   });
   return overrides.every((t) => t === null) ? null : [...overrides];
 }

@@ -33,9 +33,11 @@ function asInvalidFile(err: unknown): never {
 export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
   const run = getRun(db, runId);
   if (!run) throw new NotFoundError(`There is no run #${runId}.`);
-  if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath)) throw new InvalidError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
+  if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath))
+    throw new InvalidError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
   const target = path.resolve(file);
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidError(`${target} is a folder; give a file name such as ${path.join(target, 'model.ptmodel')}.`);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory())
+    throw new InvalidError(`${target} is a folder; give a file name such as ${path.join(target, 'model.ptmodel')}.`);
   // A mistyped folder is not created: the model would land somewhere the user does not expect.
   const folder = path.dirname(target);
   const folderStat = fs.statSync(folder, { throwIfNoEntry: false });

@@ -122,7 +122,12 @@ export function createRun(db: Db, run: NewRun): Run {
  * Moves a run to a new status: 'running' stamps started_at, a finished status stamps finished_at.
  * `error`, `metrics` and `modelPath` are stored when given. Returns false when the run does not exist.
  */
-export function setRunStatus(db: Db, id: number, status: RunStatus, extra: { error?: string | null; metrics?: unknown; modelPath?: string | null } = {}): boolean {
+export function setRunStatus(
+  db: Db,
+  id: number,
+  status: RunStatus,
+  extra: { error?: string | null; metrics?: unknown; modelPath?: string | null } = {},
+): boolean {
   if (!RUN_STATUSES.includes(status)) throw new Error(`Unknown run status "${status}"`);
   const sets = ['status = @status'];
   if (status === 'running') sets.push(`started_at = ${NOW}`, 'finished_at = NULL');
@@ -145,7 +150,18 @@ export function addRunEpoch(db: Db, runId: number, e: EpochMetrics): void {
   db.prepare(
     `INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, train_micro_f1, train_macro_f1, train_map, val_loss, val_micro_f1, val_macro_f1, val_map)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(runId, e.epoch, num(e.train.loss), num(e.train.microF1), num(e.train.macroF1), num(e.train.mAP), num(e.val.loss), num(e.val.microF1), num(e.val.macroF1), num(e.val.mAP));
+  ).run(
+    runId,
+    e.epoch,
+    num(e.train.loss),
+    num(e.train.microF1),
+    num(e.train.macroF1),
+    num(e.train.mAP),
+    num(e.val.loss),
+    num(e.val.microF1),
+    num(e.val.macroF1),
+    num(e.val.mAP),
+  );
 }
 
 export function getRunEpochs(db: Db, runId: number): EpochMetrics[] {
@@ -180,14 +196,13 @@ export function deleteRun(db: Db, id: number): boolean {
 /** At start-up: runs a previous session left running or queued can never finish. Returns how many. */
 export function markInterruptedRuns(db: Db): number {
   return db
-    .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ${NOW}, error = COALESCE(error, 'The app stopped before the run finished') WHERE status IN ('running', 'queued')`)
+    .prepare(
+      `UPDATE runs SET status = 'interrupted', finished_at = ${NOW}, error = COALESCE(error, 'The app stopped before the run finished') WHERE status IN ('running', 'queued')`,
+    )
     .run().changes;
 }
 
 /** The libraries holding posters this run has stored predictions for (their galleries show its tags). */
 export function librariesWithRunPredictions(db: Db, runId: number): number[] {
-  return db
-    .prepare('SELECT DISTINCT i.library_id FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?')
-    .pluck()
-    .all(runId) as number[];
+  return db.prepare('SELECT DISTINCT i.library_id FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?').pluck().all(runId) as number[];
 }

@@ -9,7 +9,18 @@ import type * as T from '../../contract/schemas/training';
 import type { ServiceDeps } from '../services';
 import type { JobContext } from '../jobs/types';
 import { deleteRun, getRun, getRunEpochs, librariesWithRunPredictions, listRuns, type Run } from './runs-repo';
-import { allRunTagging, DEFAULT_TAGGING, getRunTagging, preferredRunId, setPreferredRun, setRunTagging, tagOptionsOf, type RunTagging, type RunTaggingPatch, type TagChoice } from './run-tagging-repo';
+import {
+  allRunTagging,
+  DEFAULT_TAGGING,
+  getRunTagging,
+  preferredRunId,
+  setPreferredRun,
+  setRunTagging,
+  tagOptionsOf,
+  type RunTagging,
+  type RunTaggingPatch,
+  type TagChoice,
+} from './run-tagging-repo';
 import { evaluationOf } from './run-evaluation';
 import { exportRun, importRun } from './run-transfer';
 import { runHeadRules } from './run-rules';
@@ -41,13 +52,22 @@ function outcomeOf(run: Run): RunOutcome | null {
 export function noModesReason(run: Pick<Run, 'config'>): string {
   const head = run.config.head;
   if (head === 'mlp') return 'Tagging modes come with the default (cross-validated linear) head; this MLP model tags with its per-genre thresholds.';
-  if (head === 'baseline') return 'Tagging modes come with the default (cross-validated linear) head; this tutorial linear model tags with its per-genre thresholds.';
+  if (head === 'baseline')
+    return 'Tagging modes come with the default (cross-validated linear) head; this tutorial linear model tags with its per-genre thresholds.';
   return 'This model was trained before tagging modes; it tags with its per-genre thresholds.';
 }
 
 function taggingView(run: Run, t: RunTagging): TaggingView {
   const rule = runHeadRules(run)?.metadata.decision;
-  return { mode: t.mode, maxTags: t.maxTags, overrides: t.overrides, hasModes: Boolean(rule), noModes: rule ? null : noModesReason(run), expectedTags: rule ? { ...rule.expectedTagsPerPoster } : null, updatedAt: t.updatedAt };
+  return {
+    mode: t.mode,
+    maxTags: t.maxTags,
+    overrides: t.overrides,
+    hasModes: Boolean(rule),
+    noModes: rule ? null : noModesReason(run),
+    expectedTags: rule ? { ...rule.expectedTagsPerPoster } : null,
+    updatedAt: t.updatedAt,
+  };
 }
 
 /** NaN (a metric with no defined value) is not JSON: send null. */
@@ -192,7 +212,8 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
 
     prefer(runId: number, preferred: boolean): { preferredRunId: number | null } {
       const run = findRun(runId);
-      if (preferred && !usableRun(run)) throw new ConflictError(`Run #${runId} has no saved model (it is ${run.status}); only a finished run can be the default model.`);
+      if (preferred && !usableRun(run))
+        throw new ConflictError(`Run #${runId} has no saved model (it is ${run.status}); only a finished run can be the default model.`);
       setPreferredRun(db, runId, preferred);
       bus.emit('run:update', { runId, status: run.status });
       return { preferredRunId: preferredRunId(db) ?? null };

@@ -72,10 +72,21 @@ export function exportedPosters(db: Db, runId: number, libraryIds: readonly numb
   for (const libraryId of libraryIds) {
     let after = '';
     for (;;) {
-      const rows = page.all(libraryId, after, runId) as { id: number; libraryId: number; root: string; relPath: string; posterId: string; src: string | null }[];
+      const rows = page.all(libraryId, after, runId) as {
+        id: number;
+        libraryId: number;
+        root: string;
+        relPath: string;
+        posterId: string;
+        src: string | null;
+      }[];
       if (rows.length === 0) break;
       after = rows[rows.length - 1].relPath;
-      const views = predictionsForImages(db, runId, rows.map((r) => r.id));
+      const views = predictionsForImages(
+        db,
+        runId,
+        rows.map((r) => r.id),
+      );
       for (const r of rows) {
         const view = views.get(r.id);
         if (!view) continue;
@@ -144,7 +155,11 @@ export function toMetadataCsv(genres: readonly string[], posters: readonly Expor
     const bare = !p.relPath.includes('/') && stems.get(p.posterId.toLowerCase()) === 1 && !FORMULA_START.test(p.posterId) && p.posterId.trim() === p.posterId;
     const has = new Set(p.tags.map((t) => t.toLowerCase()));
     const ordered = all.filter((g) => has.has(g.toLowerCase()));
-    return [bare ? p.posterId : `./${p.relPath}`, formatGenreList(ordered, { kind: 'bracket', quote: "'", separator: ', ' }), ...all.map((g) => (has.has(g.toLowerCase()) ? 1 : 0))];
+    return [
+      bare ? p.posterId : `./${p.relPath}`,
+      formatGenreList(ordered, { kind: 'bracket', quote: "'", separator: ', ' }),
+      ...all.map((g) => (has.has(g.toLowerCase()) ? 1 : 0)),
+    ];
   });
   return stringify(rows, { header: true, columns: ['Id', 'Genre', ...all], record_delimiter: 'unix' });
 }
@@ -154,13 +169,7 @@ export function toMetadataCsv(genres: readonly string[], posters: readonly Expor
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 export function escapeXml(s: string): string {
-  return s
-    .replace(XML_INVALID, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return s.replace(XML_INVALID, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** Marks a sidecar as ours: only such sidecars are ever replaced. */

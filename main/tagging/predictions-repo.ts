@@ -64,11 +64,15 @@ export interface TagWork {
 export function tagWork(db: Db, runId: number, libraryIds: readonly number[], force: boolean, exclude?: ReadonlySet<string>): TagWork {
   if (libraryIds.length === 0) return { todo: [], broken: [], alreadyTagged: 0 };
   const libs = libraryIds.map(() => '?').join(',');
-  const rows = db.prepare(`SELECT i.hash, l.root, i.rel_path AS rel,
+  const rows = db
+    .prepare(
+      `SELECT i.hash, l.root, i.rel_path AS rel,
       EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.hash = i.hash) AS has
     FROM images i JOIN libraries l ON l.id = i.library_id
     WHERE i.library_id IN (${libs}) AND i.hash IS NOT NULL AND i.error IS NULL
-    ORDER BY i.library_id, i.rel_path`).all(runId, ...libraryIds) as { hash: string; root: string; rel: string; has: number }[];
+    ORDER BY i.library_id, i.rel_path`,
+    )
+    .all(runId, ...libraryIds) as { hash: string; root: string; rel: string; has: number }[];
   const seen = new Set<string>();
   const todo: TagWork['todo'] = [];
   let alreadyTagged = 0;
@@ -78,9 +82,14 @@ export function tagWork(db: Db, runId: number, libraryIds: readonly number[], fo
     if (r.has && !force) alreadyTagged++;
     else todo.push({ hash: r.hash, path: path.join(r.root, ...r.rel.split('/')) });
   }
-  const broken = (db.prepare(`SELECT l.root, i.rel_path AS rel, i.error FROM images i JOIN libraries l ON l.id = i.library_id
-    WHERE i.library_id IN (${libs}) AND i.error IS NOT NULL ORDER BY i.library_id, i.rel_path`).all(...libraryIds) as { root: string; rel: string; error: string }[])
-    .map((r) => ({ path: path.join(r.root, ...r.rel.split('/')), reason: r.error }));
+  const broken = (
+    db
+      .prepare(
+        `SELECT l.root, i.rel_path AS rel, i.error FROM images i JOIN libraries l ON l.id = i.library_id
+    WHERE i.library_id IN (${libs}) AND i.error IS NOT NULL ORDER BY i.library_id, i.rel_path`,
+      )
+      .all(...libraryIds) as { root: string; rel: string; error: string }[]
+  ).map((r) => ({ path: path.join(r.root, ...r.rel.split('/')), reason: r.error }));
   return { todo, broken, alreadyTagged };
 }
 
@@ -105,9 +114,16 @@ export function predictionsForImages(db: Db, runId: number, imageIds: readonly n
   for (let start = 0; start < unique.length; start += 500) {
     const ids = unique.slice(start, start + 500);
     const marks = ids.map(() => '?').join(',');
-    const rows = db.prepare(`SELECT i.id, p.probabilities, p.tags FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
-      WHERE i.id IN (${marks})`).all(runId, ...ids) as { id: number; probabilities: Buffer; tags: string }[];
-    for (const r of db.prepare(`SELECT image_id AS id, genre FROM prediction_rejections WHERE image_id IN (${marks}) ORDER BY genre`).all(...ids) as { id: number; genre: string }[]) {
+    const rows = db
+      .prepare(
+        `SELECT i.id, p.probabilities, p.tags FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
+      WHERE i.id IN (${marks})`,
+      )
+      .all(runId, ...ids) as { id: number; probabilities: Buffer; tags: string }[];
+    for (const r of db.prepare(`SELECT image_id AS id, genre FROM prediction_rejections WHERE image_id IN (${marks}) ORDER BY genre`).all(...ids) as {
+      id: number;
+      genre: string;
+    }[]) {
       const list = rejected.get(r.id);
       if (list) list.push(r.genre);
       else rejected.set(r.id, [r.genre]);
@@ -128,8 +144,13 @@ export function predictionsForImages(db: Db, runId: number, imageIds: readonly n
 export function countPredictions(db: Db, runId: number, libraryIds?: readonly number[]): number {
   if (!libraryIds) return db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(runId) as number;
   if (libraryIds.length === 0) return 0;
-  return db.prepare(`SELECT COUNT(DISTINCT i.hash) FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
-    WHERE i.library_id IN (${libraryIds.map(() => '?').join(',')})`).pluck().get(runId, ...libraryIds) as number;
+  return db
+    .prepare(
+      `SELECT COUNT(DISTINCT i.hash) FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
+    WHERE i.library_id IN (${libraryIds.map(() => '?').join(',')})`,
+    )
+    .pluck()
+    .get(runId, ...libraryIds) as number;
 }
 
 /** The run's genre name for a user-typed one (case-insensitive), or an error listing them. */
@@ -175,7 +196,8 @@ export function predictionFilterSql(db: Db, f: PredictionFilter): { where: strin
 
 /** The poster a label or review belongs to: a duplicate file's primary (as setPosterLabels does). */
 function primaryOf(db: Db, imageId: number): { id: number; libraryId: number } {
-  const row = db.prepare('SELECT id, library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as { id: number; lib: number; dup: number | null } | undefined;
+  const row = db.prepare('SELECT id, library_id AS lib, duplicate_of AS dup FROM images WHERE id = ?').get(imageId) as
+    { id: number; lib: number; dup: number | null } | undefined;
   if (!row) throw new NotFoundError(`No poster with id ${imageId}`);
   return { id: row.dup ?? row.id, libraryId: row.lib };
 }

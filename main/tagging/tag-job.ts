@@ -101,7 +101,14 @@ export async function tagLibraries(deps: TagDeps, req: TagRequest, ctx: JobConte
       // embedImages counts within the chunk; the job shows one phase over all chunks so rate and ETA hold.
       const inner: JobContext = {
         ...ctx,
-        progress: (p) => ctx.progress({ phase: PHASE, done: tagged + Math.max(0, p.done), failed: failed + p.failed, total, message: indexer.running ? `indexing: ${indexer.now}` : p.phase }),
+        progress: (p) =>
+          ctx.progress({
+            phase: PHASE,
+            done: tagged + Math.max(0, p.done),
+            failed: failed + p.failed,
+            total,
+            message: indexer.running ? `indexing: ${indexer.now}` : p.phase,
+          }),
       };
       const stored = await tagChunk(deps, { head, req, libraryIds, chunk, failures }, inner);
       tagged += stored;
@@ -204,7 +211,13 @@ async function tagChunk(
   }
   const bad = new Set(embedded.failed.map((f) => f.path));
   for (const f of embedded.failed) failures.add(f);
-  const result = await predictAndStore(db, head, req.runId, chunk.filter((c) => !bad.has(c.path)), { strict: true, signal: ctx.signal, tagOptions: req.tagOptions });
+  const result = await predictAndStore(
+    db,
+    head,
+    req.runId,
+    chunk.filter((c) => !bad.has(c.path)),
+    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions },
+  );
   // Should not happen after a successful embed; never predict from zeros.
   for (const c of result.missing) failures.add({ path: c.path, reason: 'embedding missing from the cache' });
   if (result.stored) deps.onStored?.(libraryIds, result.stored);
@@ -248,15 +261,35 @@ async function predictAndStore(
   opts: { strict: boolean; signal?: AbortSignal; tagOptions?: TagOptions | (() => TagOptions) },
 ): Promise<{ stored: number; missing: { hash: string; path: string }[] }> {
   const backbone = head.metadata.backbone.id;
-  let original = loadEmbeddings(db, items.map((c) => c.hash), backbone, 'original');
-  let flipped = loadEmbeddings(db, items.map((c) => c.hash), backbone, 'flipped');
+  let original = loadEmbeddings(
+    db,
+    items.map((c) => c.hash),
+    backbone,
+    'original',
+  );
+  let flipped = loadEmbeddings(
+    db,
+    items.map((c) => c.hash),
+    backbone,
+    'flipped',
+  );
   const complete = items.map((_, i) => !original.missing[i] && !flipped.missing[i]);
   const missing = items.filter((_, i) => !complete[i]);
   let ok = items;
   if (missing.length) {
     ok = items.filter((_, i) => complete[i]);
-    original = loadEmbeddings(db, ok.map((c) => c.hash), backbone, 'original');
-    flipped = loadEmbeddings(db, ok.map((c) => c.hash), backbone, 'flipped');
+    original = loadEmbeddings(
+      db,
+      ok.map((c) => c.hash),
+      backbone,
+      'original',
+    );
+    flipped = loadEmbeddings(
+      db,
+      ok.map((c) => c.hash),
+      backbone,
+      'flipped',
+    );
   }
   const n = ok.length;
   if (n === 0) return { stored: 0, missing };

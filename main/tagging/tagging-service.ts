@@ -123,7 +123,11 @@ export function createTaggingService(deps: Deps) {
       }
       runGenres(db, runId); // "There is no run #…" even when the page is empty
       const page = queryPosters(db, base, predictionFilterSql(db, { runId, genre, minConfidence, maxConfidence, predicted }));
-      const views = predictionsForImages(db, runId, page.items.map((i) => i.id));
+      const views = predictionsForImages(
+        db,
+        runId,
+        page.items.map((i) => i.id),
+      );
       return { ...page, items: page.items.map((i) => ({ ...i, prediction: views.get(i.id) ?? null })) };
     },
 

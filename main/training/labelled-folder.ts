@@ -86,5 +86,15 @@ export async function readLabelledFolder(folder: string, opts: { labels?: string
   }
   const unlabelled = scan.files.filter((f) => !used.has(f.relPath)).length;
   const warnings = report.issues.map((i) => `${i.file}${i.line ? ` line ${i.line}` : ''}: ${i.message}`);
-  return { folder: root, labelsFile, genres: content.genres, genreColumns: Object.keys(content.flagColumns).length > 0, items, missing, unlabelled, broken, warnings };
+  return {
+    folder: root,
+    labelsFile,
+    genres: content.genres,
+    genreColumns: Object.keys(content.flagColumns).length > 0,
+    items,
+    missing,
+    unlabelled,
+    broken,
+    warnings,
+  };
 }

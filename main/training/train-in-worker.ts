@@ -8,11 +8,7 @@ import type { FromHeadWorker, HeadJob, HeadOutcome } from './head-worker-protoco
  * Trains a head in a worker thread: epochs and progress arrive as callbacks, the job's cancel and pause
  * reach the worker between batches. Resolves once the model is saved in `job.modelDir`.
  */
-export function trainInWorker(
-  job: HeadJob,
-  ctx: JobContext,
-  on: { epoch(e: EpochMetrics): void; progress(p: TrainProgress): void },
-): Promise<HeadOutcome> {
+export function trainInWorker(job: HeadJob, ctx: JobContext, on: { epoch(e: EpochMetrics): void; progress(p: TrainProgress): void }): Promise<HeadOutcome> {
   const worker = spawnWorker('head', 'training/head-worker.ts', { workerData: job });
   return new Promise<HeadOutcome>((resolve, reject) => {
     let settled = false;
@@ -42,6 +38,8 @@ export function trainInWorker(
       else finish(() => reject(m.cancelled ? new CancelledError() : new Error(m.message)));
     });
     worker.on('error', (err) => finish(() => reject(new Error(`Training stopped unexpectedly: ${err.message}`))));
-    worker.on('exit', (code) => finish(() => reject(ctx.signal.aborted ? new CancelledError() : new Error(`Training stopped unexpectedly (exit code ${code})`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(ctx.signal.aborted ? new CancelledError() : new Error(`Training stopped unexpectedly (exit code ${code})`))),
+    );
   });
 }

@@ -70,7 +70,13 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   const rounds = o.config.head === 'default';
   const epochsPlanned = rounds ? linearRounds(o.config.iterations).rounds : o.config.epochs;
   // Until the first round or epoch ends (cross-validation prepares its folds first), say what is going on.
-  ctx.progress({ phase: rounds ? 'Fitting the head' : 'Training the head', message: rounds ? `preparing ${o.config.folds}-fold cross-validation` : 'starting', done: 0, failed: 0, total: rounds ? epochsPlanned : 0 });
+  ctx.progress({
+    phase: rounds ? 'Fitting the head' : 'Training the head',
+    message: rounds ? `preparing ${o.config.folds}-fold cross-validation` : 'starting',
+    done: 0,
+    failed: 0,
+    total: rounds ? epochsPlanned : 0,
+  });
   const dir = runModelDir(o.modelsDir, runId);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -93,7 +99,13 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
           ctx.progress(
             rounds
               ? { phase: 'Fitting the head', message: `round ${p.epoch} of ${p.epochs}`, done: p.epoch, failed: 0, total: p.epochs }
-              : { phase: 'Training the head', message: `epoch ${p.epoch} of at most ${p.epochs}`, done: (p.epoch - 1) * p.batches + p.batch, failed: 0, total: p.epochs * p.batches },
+              : {
+                  phase: 'Training the head',
+                  message: `epoch ${p.epoch} of at most ${p.epochs}`,
+                  done: (p.epoch - 1) * p.batches + p.batch,
+                  failed: 0,
+                  total: p.epochs * p.batches,
+                },
           ),
         epoch: (e) => {
           addRunEpoch(db, runId, e);
@@ -133,7 +145,11 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
 }
 
 function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[]): EmbeddingSet {
-  const views = loadBothViews(db, posters.map((p) => p.hash), backbone);
+  const views = loadBothViews(
+    db,
+    posters.map((p) => p.hash),
+    backbone,
+  );
   if (views.missing) throw new Error(`${views.missing} embeddings are missing from the cache after embedding; please train again.`);
   return {
     x: views.x,
@@ -144,7 +160,13 @@ function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster
 }
 
 /** Validation predictions (test-time flip, as the metrics) for the evaluation view, next to the model. */
-function writeEvaluation(dir: string, genres: readonly string[], result: HeadOutcome, evalPool: readonly LabelledPoster[], valPosters: readonly LabelledPoster[]): void {
+function writeEvaluation(
+  dir: string,
+  genres: readonly string[],
+  result: HeadOutcome,
+  evalPool: readonly LabelledPoster[],
+  valPosters: readonly LabelledPoster[],
+): void {
   const evalPosters = result.evalRows ? result.evalRows.map((i) => evalPool[i]) : valPosters;
   if (!evalPosters.length) return;
   const g = genres.length;
@@ -156,7 +178,13 @@ function writeEvaluation(dir: string, genres: readonly string[], result: HeadOut
   }));
   fs.writeFileSync(
     path.join(dir, EVALUATION_FILE),
-    JSON.stringify({ genres, thresholds: result.thresholds, outOfFold: Boolean(result.crossValidation), auto: result.decision?.genres.map((d) => d.auto), items }),
+    JSON.stringify({
+      genres,
+      thresholds: result.thresholds,
+      outOfFold: Boolean(result.crossValidation),
+      auto: result.decision?.genres.map((d) => d.auto),
+      items,
+    }),
   );
 }
 
@@ -175,17 +203,26 @@ async function embedPosters(ctx: JobContext, o: TrainRunOptions): Promise<{ trai
     checkpoint: () => ctx.checkpoint(),
     ...(ctx.isPaused ? { isPaused: () => ctx.isPaused!() } : {}),
   };
-  const embed = await embedBothViews(db, all.map((p) => ({ path: p.path, hash: p.hash })), o.backbone, embedCtx);
+  const embed = await embedBothViews(
+    db,
+    all.map((p) => ({ path: p.path, hash: p.hash })),
+    o.backbone,
+    embedCtx,
+  );
   const failedPaths = new Set(embed.failed.map((f) => f.path));
   const notes = [...data.notes];
   if (failedPaths.size) {
-    const examples = embed.failed.slice(0, 3).map((f) => `${path.basename(f.path)} (${f.reason})`).join('; ');
-    notes.push(`${failedPaths.size} poster${failedPaths.size === 1 ? '' : 's'} could not be read: ${examples}${failedPaths.size > 3 ? '; …' : ''}. Training used the other ${all.length - failedPaths.size}.`);
+    const examples = embed.failed
+      .slice(0, 3)
+      .map((f) => `${path.basename(f.path)} (${f.reason})`)
+      .join('; ');
+    notes.push(
+      `${failedPaths.size} poster${failedPaths.size === 1 ? '' : 's'} could not be read: ${examples}${failedPaths.size > 3 ? '; …' : ''}. Training used the other ${all.length - failedPaths.size}.`,
+    );
   }
   const usable = (list: LabelledPoster[]) => list.filter((p) => !failedPaths.has(p.path));
   const trainPosters = usable(data.train);
   const valPosters = usable(data.val);
   if (trainPosters.length === 0) throw new Error('None of the training posters could be read by the backbone.');
   return { trainPosters, valPosters, notes };
-
 }

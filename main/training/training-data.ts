@@ -41,17 +41,34 @@ export function trainingData(db: Db, libraryId: number, choice: GenreChoice): Tr
        WHERE i.library_id = ? AND i.duplicate_of IS NULL AND i.split IN ('train', 'val')
        ORDER BY i.split, i.rel_path`,
     )
-    .all(libraryId) as { id: number; posterId: string; relPath: string; hash: string | null; split: 'train' | 'val'; error: string | null; source: string | null; genres: string }[];
+    .all(libraryId) as {
+    id: number;
+    posterId: string;
+    relPath: string;
+    hash: string | null;
+    split: 'train' | 'val';
+    error: string | null;
+    source: string | null;
+    genres: string;
+  }[];
 
   const notes: string[] = [];
   const unreadable = rows.filter((r) => r.error || !r.hash).length;
   const unlabelled = rows.filter((r) => !r.error && r.hash && r.source === null).length;
-  if (unreadable) notes.push(`${unreadable} poster${unreadable === 1 ? ' was' : 's were'} left out because the image could not be read (see the import report).`);
+  if (unreadable)
+    notes.push(`${unreadable} poster${unreadable === 1 ? ' was' : 's were'} left out because the image could not be read (see the import report).`);
   if (unlabelled) notes.push(`${unlabelled} unlabelled poster${unlabelled === 1 ? ' was' : 's were'} left out.`);
 
   const posters: LabelledPoster[] = rows
     .filter((r) => !r.error && r.hash && r.source !== null)
-    .map((r) => ({ imageId: r.id, posterId: r.posterId, path: path.join(lib.root, r.relPath), hash: r.hash!, split: r.split, genres: JSON.parse(r.genres) as string[] }));
+    .map((r) => ({
+      imageId: r.id,
+      posterId: r.posterId,
+      path: path.join(lib.root, r.relPath),
+      hash: r.hash!,
+      split: r.split,
+      genres: JSON.parse(r.genres) as string[],
+    }));
   const train = posters.filter((p) => p.split === 'train');
   const val = posters.filter((p) => p.split === 'val');
   if (train.length === 0) {
@@ -69,7 +86,8 @@ export function trainingData(db: Db, libraryId: number, choice: GenreChoice): Tr
     const wanted = choice.mode === 'tutorial' ? TUTORIAL_GENRES : choice.names;
     const byLower = new Map(vocabulary.map((g) => [g.toLowerCase(), g]));
     const unknown = wanted.filter((g) => !byLower.has(g.toLowerCase()));
-    if (unknown.length) throw new InvalidError(`This library has no genre ${unknown.map((g) => `"${g}"`).join(', ')} (it has: ${vocabulary.join(', ') || 'none'}).`);
+    if (unknown.length)
+      throw new InvalidError(`This library has no genre ${unknown.map((g) => `"${g}"`).join(', ')} (it has: ${vocabulary.join(', ') || 'none'}).`);
     genres = [...new Set(wanted.map((g) => byLower.get(g.toLowerCase())!))];
     const empty = genres.filter((g) => !present.has(g));
     if (empty.length) throw new InvalidError(`No training poster has the genre ${empty.join(', ')}; choose genres that occur in train/.`);

@@ -32,7 +32,8 @@ function chooseBackbone(asked: string | undefined): string {
   const backbones = availableBackbones();
   const backbone = asked ?? (backbones.find((x) => x.id === DEFAULT_BACKBONE && x.installed) ?? backbones.find((x) => x.installed))?.id;
   const chosen = backbones.find((x) => x.id === backbone);
-  if (!backbone || !chosen) throw new InvalidError(asked ? `Unknown backbone "${asked}".` : 'No backbone is installed: run "npm run postinstall" to fetch the models.');
+  if (!backbone || !chosen)
+    throw new InvalidError(asked ? `Unknown backbone "${asked}".` : 'No backbone is installed: run "npm run postinstall" to fetch the models.');
   if (!chosen.installed) throw new InvalidError(`The backbone "${backbone}" is not installed (${chosen.problem}).`);
   return backbone;
 }
@@ -69,7 +70,11 @@ export function createTrainingService({ db, bus, jobs, paths }: Pick<ServiceDeps
 
   return {
     /** The backbones (the API lists them as BackboneOption), the tutorial's genres and the defaults the form shows. */
-    options(): { backbones: BackboneAvailability[]; tutorialGenres: readonly string[]; defaults: Pick<TrainConfig, 'head' | 'epochs' | 'learningRate' | 'seed'> } {
+    options(): {
+      backbones: BackboneAvailability[];
+      tutorialGenres: readonly string[];
+      defaults: Pick<TrainConfig, 'head' | 'epochs' | 'learningRate' | 'seed'>;
+    } {
       const defaults = TrainSettings.parse({});
       return {
         backbones: availableBackbones(),

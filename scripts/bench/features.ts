@@ -47,7 +47,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-
 function images(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -75,7 +74,14 @@ async function pipelineStage(backbone: string, stage: string, files: string[], d
   db.close();
   const extra = r.failed.length ? `${r.failed.length} failed (${r.failed[0].reason})` : '';
   const load = r.loadSeconds > 0 ? `load ${r.loadSeconds.toFixed(2)} s, then ${(r.embedded / (r.seconds - r.loadSeconds)).toFixed(1)}/s` : '';
-  return { backbone, stage, images: files.length, seconds: r.seconds, peakRssMb: peak / 1e6, note: [note, `${r.embedded} embedded, ${r.cached} cached`, load, extra].filter(Boolean).join('; ') };
+  return {
+    backbone,
+    stage,
+    images: files.length,
+    seconds: r.seconds,
+    peakRssMb: peak / 1e6,
+    note: [note, `${r.embedded} embedded, ${r.cached} cached`, load, extra].filter(Boolean).join('; '),
+  };
 }
 
 /** The engine alone: pixels decoded beforehand, batches fed back to back on this thread. */
@@ -96,7 +102,14 @@ async function bareStage(backbone: string, engine: 'onnxruntime' | 'tfjs', files
       await b.embed(pixels.subarray(i * per, (i + n) * per), n);
     }
     const seconds = (performance.now() - t) / 1000;
-    return { backbone, stage: `bare ${engine === 'onnxruntime' ? 'ONNX Runtime' : 'TF.js'} (pre-decoded)`, images: files.length, seconds, peakRssMb: stop() / 1e6, note: `batch ${batch}` };
+    return {
+      backbone,
+      stage: `bare ${engine === 'onnxruntime' ? 'ONNX Runtime' : 'TF.js'} (pre-decoded)`,
+      images: files.length,
+      seconds,
+      peakRssMb: stop() / 1e6,
+      note: `batch ${batch}`,
+    };
   } finally {
     await b.dispose();
   }
@@ -111,7 +124,13 @@ async function syntheticPosters(dir: string, count: number): Promise<string[]> {
     const file = path.join(dir, `synthetic-${i}.jpg`);
     // A smooth gradient plus a per-file colour: realistic JPEG sizes, distinct content hashes.
     await sharp({ create: { width: w, height: h, channels: 3, background: { r: i % 256, g: (i >> 8) % 256, b: 128 } } })
-      .composite([{ input: Buffer.from(`<svg width="${w}" height="${h}"><rect x="${i % 200}" y="${i % 300}" width="120" height="160" fill="#fff"/><text x="20" y="420" font-size="40">${i}</text></svg>`) }])
+      .composite([
+        {
+          input: Buffer.from(
+            `<svg width="${w}" height="${h}"><rect x="${i % 200}" y="${i % 300}" width="120" height="160" fill="#fff"/><text x="20" y="420" font-size="40">${i}</text></svg>`,
+          ),
+        },
+      ])
       .jpeg({ quality: 85 })
       .toFile(file);
     files.push(file);
@@ -124,7 +143,16 @@ function printTable(rows: Row[], bare: Map<string, number>): void {
   const body = rows.map((r) => {
     const ips = r.images / r.seconds;
     const base = bare.get(r.backbone);
-    return [r.backbone, r.stage, String(r.images), r.seconds.toFixed(2), ips.toFixed(1), base && !r.stage.startsWith('bare ONNX') ? `${((ips / base) * 100).toFixed(0)}%` : '', r.peakRssMb ? r.peakRssMb.toFixed(0) : '', r.note ?? ''];
+    return [
+      r.backbone,
+      r.stage,
+      String(r.images),
+      r.seconds.toFixed(2),
+      ips.toFixed(1),
+      base && !r.stage.startsWith('bare ONNX') ? `${((ips / base) * 100).toFixed(0)}%` : '',
+      r.peakRssMb ? r.peakRssMb.toFixed(0) : '',
+      r.note ?? '',
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
@@ -140,7 +168,12 @@ export async function main(argv: string[]): Promise<void> {
     fs.writeFileSync(args.jsonOut, JSON.stringify(await runBackbone(args, args.backbones[0])));
     return;
   }
-  console.log(`dataset ${args.dataset ?? '(none)'}; ${os.availableParallelism()} cores; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `dataset ${args.dataset ?? '(none)'}; ${os.availableParallelism()} cores; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const rows: Row[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-features-rows-'));
   try {
@@ -148,9 +181,23 @@ export async function main(argv: string[]): Promise<void> {
       // Each backbone in a fresh process: RSS never goes back down, so a shared process would blur the peaks.
       const out = path.join(tmp, `${id}.json`);
       const rest = argv.filter((_, i) => !['--backbone', '--dataset'].includes(argv[i]) && !['--backbone', '--dataset'].includes(argv[i - 1]));
-      const child = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, 'index.ts'), 'features', '--backbone', id, '--json-out', out, ...(args.dataset ? ['--dataset', args.dataset] : []), ...rest], {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          path.join(__dirname, 'index.ts'),
+          'features',
+          '--backbone',
+          id,
+          '--json-out',
+          out,
+          ...(args.dataset ? ['--dataset', args.dataset] : []),
+          ...rest,
+        ],
+        {
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
       if (child.status !== 0 || !fs.existsSync(out)) throw new Error(`benchmark of ${id} failed (exit ${child.status})`);
       rows.push(...(JSON.parse(fs.readFileSync(out, 'utf8')) as Row[]));
     }
@@ -160,7 +207,12 @@ export async function main(argv: string[]): Promise<void> {
   const bare = new Map(rows.filter((r) => r.stage.startsWith('bare ONNX')).map((r) => [r.backbone, r.images / r.seconds]));
   console.log();
   printTable(rows, bare);
-  console.log(`\nload ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `\nload ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('targets: pipeline ≥ 80% of bare ONNX Runtime; train+val cold < 40 s (mobilenet_v2), < 4 min (inception_v3); all cached < 2 s; RSS < 1 GB');
 }
 
@@ -172,7 +224,9 @@ async function runBackbone(args: Args, id: string): Promise<Row[]> {
   const rows: Row[] = [];
   const log = (r: Row) => {
     rows.push(r);
-    console.log(`  ${id}: ${r.stage}: ${r.images} in ${r.seconds.toFixed(2)} s (${(r.images / r.seconds).toFixed(1)}/s), peak RSS ${r.peakRssMb?.toFixed(0)} MB; load ${os.loadavg()[0].toFixed(1)}`);
+    console.log(
+      `  ${id}: ${r.stage}: ${r.images} in ${r.seconds.toFixed(2)} s (${(r.images / r.seconds).toFixed(1)}/s), peak RSS ${r.peakRssMb?.toFixed(0)} MB; load ${os.loadavg()[0].toFixed(1)}`,
+    );
   };
   try {
     // keepWorkerMs 0: every cold stage really starts cold.
@@ -194,7 +248,16 @@ async function runBackbone(args: Args, id: string): Promise<Row[]> {
       if (args.tfjsImages > 0) {
         const sub = sample.slice(0, args.tfjsImages);
         log(await bareStage(id, 'tfjs', sub, Math.min(8, sub.length)));
-        log(await pipelineStage(id, 'pipeline on TF.js, cold', sub, path.join(tmp, 'tfjs.sqlite'), { ...opts, engine: 'tfjs', batchSize: 8 }, 'incl. worker start'));
+        log(
+          await pipelineStage(
+            id,
+            'pipeline on TF.js, cold',
+            sub,
+            path.join(tmp, 'tfjs.sqlite'),
+            { ...opts, engine: 'tfjs', batchSize: 8 },
+            'incl. worker start',
+          ),
+        );
       }
     }
   } finally {

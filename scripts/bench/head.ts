@@ -26,7 +26,9 @@ async function thumbnailSet(dir: string, size: number): Promise<{ set: Embedding
   const xFlip = new Float32Array(data.length * dim);
   const y = new Uint8Array(data.length * genres.length);
   for (let i = 0; i < data.length; i++) {
-    const img = sharp(path.join(dir, `${data[i][0]}.jpg`)).resize(size, size, { fit: 'fill' }).removeAlpha();
+    const img = sharp(path.join(dir, `${data[i][0]}.jpg`))
+      .resize(size, size, { fit: 'fill' })
+      .removeAlpha();
     const [orig, flip] = await Promise.all([img.clone().raw().toBuffer(), img.clone().flop().raw().toBuffer()]);
     for (let d = 0; d < dim; d++) {
       x[i * dim + d] = orig[d] / 255;
@@ -55,7 +57,9 @@ async function real(argv: string[]): Promise<void> {
   const t0 = Date.now();
   const train = await thumbnailSet(path.join(root, 'train'), size);
   const val = await thumbnailSet(path.join(root, 'val'), size);
-  console.log(`proxy embeddings: ${size}×${size} RGB thumbnails (${size * size * 3} values), train ${train.set.n}, val ${val.set.n}, built in ${Date.now() - t0} ms`);
+  console.log(
+    `proxy embeddings: ${size}×${size} RGB thumbnails (${size * size * 3} values), train ${train.set.n}, val ${val.set.n}, built in ${Date.now() - t0} ms`,
+  );
   const results: [string, TrainResult][] = [];
   for (const head of ['baseline', 'default'] as HeadKind[]) {
     const c0 = process.cpuUsage();
@@ -95,7 +99,9 @@ async function timing(argv: string[]): Promise<void> {
     const res = await trainHead({ train, val, genres: Array.from({ length: g }, (_, j) => `g${j}`), config: trainConfig({ head, epochs, patience: 0 }) });
     const wall = Date.now() - w0;
     res.model.dispose();
-    console.log(`${backend}: ${head} head, ${n}×${d} train + 750 val, ${res.history.length} epochs: ${wall} ms wall, ${cpuMs(c0)} ms cpu; leaked tensors ${tf.memory().numTensors - before}`);
+    console.log(
+      `${backend}: ${head} head, ${n}×${d} train + 750 val, ${res.history.length} epochs: ${wall} ms wall, ${cpuMs(c0)} ms cpu; leaked tensors ${tf.memory().numTensors - before}`,
+    );
   }
 }
 

@@ -4,7 +4,10 @@ import path from 'node:path';
 
 async function run() {
   const [name, ...argv] = process.argv.slice(2);
-  const available = fs.readdirSync(__dirname).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.slice(0, -3));
+  const available = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+    .map((f) => f.slice(0, -3));
   const chosen = name ? [name] : available;
   for (const n of chosen) {
     if (!available.includes(n)) {

@@ -27,7 +27,9 @@ function arg(argv: string[], name: string, fallback: string): string {
 function posterPixels(seed: number): Buffer {
   const raw = Buffer.alloc(W * H * 3);
   let s = seed * 7919 + 1;
-  const fx = 10 + (seed % 17), fy = 20 + (seed % 23), ph = seed % 360;
+  const fx = 10 + (seed % 17),
+    fy = 20 + (seed % 23),
+    ph = seed % 360;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       s = (s * 1103515245 + 12345) & 0x7fffffff;
@@ -55,7 +57,9 @@ async function posterSet(n: number): Promise<string> {
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      await sharp(posterPixels(i), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toFile(path.join(dir, `tt${String(i).padStart(7, '0')}.jpg`));
+      await sharp(posterPixels(i), { raw: { width: W, height: H, channels: 3 } })
+        .jpeg({ quality: 85 })
+        .toFile(path.join(dir, `tt${String(i).padStart(7, '0')}.jpg`));
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
@@ -69,7 +73,14 @@ async function posterSet(n: number): Promise<string> {
   return root;
 }
 
-interface ColdRun { ms: number; cpuMs: number; rate: number; first100: number | null; firstBatch: number | null; scanMs: number | null }
+interface ColdRun {
+  ms: number;
+  cpuMs: number;
+  rate: number;
+  first100: number | null;
+  firstBatch: number | null;
+  scanMs: number | null;
+}
 
 async function coldIndex(root: string, concurrency: number | undefined, dataDir: string): Promise<ColdRun> {
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -119,7 +130,9 @@ export async function main(argv: string[]): Promise<void> {
   const conc = argv.includes('--concurrency') ? Number(arg(argv, 'concurrency', '4')) : undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-bench-index-'));
   try {
-    console.log(`cpus: ${os.availableParallelism()}, UV_THREADPOOL_SIZE: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, sharp concurrency: ${sharp.concurrency()}`);
+    console.log(
+      `cpus: ${os.availableParallelism()}, UV_THREADPOOL_SIZE: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, sharp concurrency: ${sharp.concurrency()}`,
+    );
     if (sweep > 0) {
       const small = await posterSet(sweep);
       // CPU time counts every thread of this process: cpu/wall above 1 means both cores worked.
@@ -169,4 +182,8 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) main(process.argv.slice(2)).catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module)
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -131,17 +131,16 @@ function measured(scores: Float32Array, set: { y: Uint8Array | Float32Array; n: 
 }
 
 function markdown(rows: Row[], labelled: { cv: number; test: number }): string {
-  const lines = [
-    `| Model | where | mAP | micro-F1 | macro-F1 | samples-F1 | tags/poster |`,
-    '|---|---|---:|---:|---:|---:|---:|',
-  ];
+  const lines = [`| Model | where | mAP | micro-F1 | macro-F1 | samples-F1 | tags/poster |`, '|---|---|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     for (const [where, m, mean] of [
       ['5-fold CV', r.cv, labelled.cv],
       ['predict/', r.test, labelled.test],
     ] as const) {
       if (!m) continue;
-      lines.push(`| ${r.name} | ${where} | ${ci(m.intervals.mAP)} | ${ci(m.intervals.microF1)} | ${ci(m.intervals.macroF1)} | ${ci(m.intervals.samplesF1)} | ${m.tags.toFixed(2)} (labelled ${mean.toFixed(2)}) |`);
+      lines.push(
+        `| ${r.name} | ${where} | ${ci(m.intervals.mAP)} | ${ci(m.intervals.microF1)} | ${ci(m.intervals.macroF1)} | ${ci(m.intervals.samplesF1)} | ${m.tags.toFixed(2)} (labelled ${mean.toFixed(2)}) |`,
+      );
     }
   }
   return lines.join('\n');
@@ -156,8 +155,14 @@ async function compare(sets: Sets, genres: string[], args: Args): Promise<Row[]>
   const rule = def.decision!;
   const th = thresholdsForMode(rule, 'balanced');
   const defTest = await predictScores(def.model, sets.test.x, sets.test.n, { xFlip: sets.test.xFlip });
-  console.error(`  ${sets.name} default head: C ${def.crossValidation?.c}, CV table ${JSON.stringify(def.crossValidation?.cvTable.map((r) => [r.c, +r.oofMAP.toFixed(4)]))}, ${rule.genres.filter((d) => d.auto).length}/${genres.length} genres auto, ${secs(performance.now() - t0)}`);
-  rows.push({ name: `${sets.name}: **default head** (linear, CV, balanced rule)`, cv: measured(def.oofScores!, all, genres, th, args.seed), test: measured(defTest, sets.test, genres, th, args.seed) });
+  console.error(
+    `  ${sets.name} default head: C ${def.crossValidation?.c}, CV table ${JSON.stringify(def.crossValidation?.cvTable.map((r) => [r.c, +r.oofMAP.toFixed(4)]))}, ${rule.genres.filter((d) => d.auto).length}/${genres.length} genres auto, ${secs(performance.now() - t0)}`,
+  );
+  rows.push({
+    name: `${sets.name}: **default head** (linear, CV, balanced rule)`,
+    cv: measured(def.oofScores!, all, genres, th, args.seed),
+    test: measured(defTest, sets.test, genres, th, args.seed),
+  });
   for (const mode of ['precise', 'broad'] as const) {
     rows.push({ name: `${sets.name}: default head, ${mode}`, test: measured(defTest, sets.test, genres, thresholdsForMode(rule, mode), args.seed) });
   }
@@ -168,7 +173,10 @@ async function compare(sets: Sets, genres: string[], args: Args): Promise<Row[]>
     const mlp = await trainHead({ train: sets.train, val: sets.val, genres, config: trainConfig({ head: 'mlp', epochs: args.epochs, seed: args.seed }) });
     const mlpTest = await predictScores(mlp.model, sets.test.x, sets.test.n, { xFlip: sets.test.xFlip });
     console.error(`  ${sets.name} mlp: val mAP ${f3(mlp.metrics.mAP)}, ${secs(performance.now() - t1)}`);
-    rows.push({ name: `${sets.name}: previous default (MLP, val-tuned per-genre thresholds)`, test: measured(mlpTest, sets.test, genres, mlp.thresholds, args.seed) });
+    rows.push({
+      name: `${sets.name}: previous default (MLP, val-tuned per-genre thresholds)`,
+      test: measured(mlpTest, sets.test, genres, mlp.thresholds, args.seed),
+    });
     mlp.model.dispose();
   }
   return rows;
@@ -187,7 +195,13 @@ function trivialRows(sets: Sets, genres: string[], seed: number): Row[] {
   const rule = fitDecisionRule(prior(all.n), all.y, all.n, genres, { seed });
   const tuned = tuneThresholds(prior(all.n), all.y, all.n, g);
   const k = Math.max(1, Math.round(freq.reduce((a, b) => a + b, 0)));
-  const top = new Set(freq.map((f, j) => ({ f, j })).sort((a, b) => b.f - a.f || a.j - b.j).slice(0, k).map((r) => r.j));
+  const top = new Set(
+    freq
+      .map((f, j) => ({ f, j }))
+      .sort((a, b) => b.f - a.f || a.j - b.j)
+      .slice(0, k)
+      .map((r) => r.j),
+  );
   const topScores = (n: number) => {
     const s = new Float32Array(n * g);
     for (let i = 0; i < n; i++) for (const j of top) s[i * g + j] = 1;
@@ -195,9 +209,21 @@ function trivialRows(sets: Sets, genres: string[], seed: number): Row[] {
   };
   const half = new Array<number>(g).fill(0.5);
   return [
-    { name: 'trivial: genre frequencies, our rule', cv: measured(prior(all.n), all, genres, thresholdsForMode(rule, 'balanced'), seed), test: measured(prior(sets.test.n), sets.test, genres, thresholdsForMode(rule, 'balanced'), seed) },
-    { name: 'trivial: genre frequencies, per-genre F1 thresholds', cv: measured(prior(all.n), all, genres, tuned.thresholds, seed), test: measured(prior(sets.test.n), sets.test, genres, tuned.thresholds, seed) },
-    { name: `trivial: always ${[...top].map((j) => genres[j]).join(', ')}`, cv: measured(topScores(all.n), all, genres, half, seed), test: measured(topScores(sets.test.n), sets.test, genres, half, seed) },
+    {
+      name: 'trivial: genre frequencies, our rule',
+      cv: measured(prior(all.n), all, genres, thresholdsForMode(rule, 'balanced'), seed),
+      test: measured(prior(sets.test.n), sets.test, genres, thresholdsForMode(rule, 'balanced'), seed),
+    },
+    {
+      name: 'trivial: genre frequencies, per-genre F1 thresholds',
+      cv: measured(prior(all.n), all, genres, tuned.thresholds, seed),
+      test: measured(prior(sets.test.n), sets.test, genres, tuned.thresholds, seed),
+    },
+    {
+      name: `trivial: always ${[...top].map((j) => genres[j]).join(', ')}`,
+      cv: measured(topScores(all.n), all, genres, half, seed),
+      test: measured(topScores(sets.test.n), sets.test, genres, half, seed),
+    },
   ];
 }
 
@@ -207,7 +233,11 @@ function lastTapOnly(sets: Sets, backbone: string): Sets | undefined {
   const last = spec?.taps?.at(-1);
   if (!spec || !last || spec.taps!.length < 2) return undefined;
   const cols = headColumns(last.channels, spec); // how a model trained before the taps reads them
-  const cut = (e: EmbeddingSet): EmbeddingSet => ({ ...e, x: selectColumns(e.x, e.n, spec.embeddingSize, cols), xFlip: e.xFlip && selectColumns(e.xFlip, e.n, spec.embeddingSize, cols) });
+  const cut = (e: EmbeddingSet): EmbeddingSet => ({
+    ...e,
+    x: selectColumns(e.x, e.n, spec.embeddingSize, cols),
+    xFlip: e.xFlip && selectColumns(e.xFlip, e.n, spec.embeddingSize, cols),
+  });
   return { name: `${backbone} final pool only (old features)`, train: cut(sets.train), val: cut(sets.val), test: cut(sets.test) };
 }
 
@@ -288,7 +318,13 @@ async function oneBackboneEpoch(paths: string[], backbone: string): Promise<numb
   const b = createBackend({ dataDir: dir });
   try {
     const t0 = performance.now();
-    const s = await embedImages(b.db, paths.map((p) => ({ path: p })), backbone, quietCtx(`${backbone} epoch`), { views: ['original'] });
+    const s = await embedImages(
+      b.db,
+      paths.map((p) => ({ path: p })),
+      backbone,
+      quietCtx(`${backbone} epoch`),
+      { views: ['original'] },
+    );
     if (s.embedded !== paths.length) throw new Error(`only ${s.embedded} of ${paths.length} posters embedded`);
     return performance.now() - t0;
   } finally {
@@ -301,7 +337,9 @@ async function timing(args: Args, sets: Map<string, Sets>, genres: string[], tra
   const { backend } = await loadTf();
   const lines: string[] = [];
   console.log(`\n### Timing (${os.cpus().length} cores, TF.js ${backend}, ONNX Runtime for the backbones)\n`);
-  console.log('Head training on cached embeddings: the default head cross-validates on train/ + val/ (3,750; 5 folds × 3 L2 strengths + the final fit, rule and intervals included); the MLP and the tutorial head train 30 epochs on train/ (3,000) with val/ evaluated every epoch:\n');
+  console.log(
+    'Head training on cached embeddings: the default head cross-validates on train/ + val/ (3,750; 5 folds × 3 L2 strengths + the final fit, rule and intervals included); the MLP and the tutorial head train 30 epochs on train/ (3,000) with val/ evaluated every epoch:\n',
+  );
   console.log('| Embeddings | default head (CV) | MLP | tutorial linear head |');
   console.log('|---|---:|---:|---:|');
   const warmHead = new Map<string, number>();
@@ -318,8 +356,12 @@ async function timing(args: Args, sets: Map<string, Sets>, genres: string[], tra
     console.log(`| ${name} (${s.train.n}×${dim}) | ${secs(times[0])} | ${secs(times[1])} | ${secs(times[2])} |`);
   }
 
-  console.log(`\nTrain from a cold cache to a saved model (train/ + val/ = ${trainValPaths.length} posters, default settings, fresh data dir, through library:open and train:start), against the tutorial's way:\n`);
-  console.log("| Backbone | index | embed (2 views) | head | **total** | one backbone epoch (measured) | tutorial's 3 epochs (= 3 × epoch) | tutorial ÷ ours (cold) | retrain, warm cache | tutorial ÷ ours (warm) |");
+  console.log(
+    `\nTrain from a cold cache to a saved model (train/ + val/ = ${trainValPaths.length} posters, default settings, fresh data dir, through library:open and train:start), against the tutorial's way:\n`,
+  );
+  console.log(
+    "| Backbone | index | embed (2 views) | head | **total** | one backbone epoch (measured) | tutorial's 3 epochs (= 3 × epoch) | tutorial ÷ ours (cold) | retrain, warm cache | tutorial ÷ ours (warm) |",
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const backbone of args.backbones) {
     console.error(`  cold run: ${backbone}`);
@@ -335,7 +377,7 @@ async function timing(args: Args, sets: Map<string, Sets>, genres: string[], tra
   }
   console.log(
     "\nThe tutorial's time is extrapolated: one epoch of backbone passes over every train+val poster (original view only, measured in a fresh cache, " +
-      "including reading and decoding) × 3 epochs; its head updates are negligible next to the backbone and are not counted. " +
+      'including reading and decoding) × 3 epochs; its head updates are negligible next to the backbone and are not counted. ' +
       'Ours embeds each poster twice (original and flipped) once, then trains only the head; a retrain with a warm cache (another seed, genres or head) costs the head column only.',
   );
 }
@@ -345,7 +387,11 @@ export async function main(argv: string[]): Promise<void> {
   for (const sub of ['train', 'val', 'predict']) {
     if (!fs.existsSync(path.join(args.dataset, sub))) throw new Error(`${args.dataset} has no ${sub}/ folder (use --dataset DIR)`);
   }
-  const installed = new Set(availableBackbones().filter((a) => a.installed).map((a) => a.id));
+  const installed = new Set(
+    availableBackbones()
+      .filter((a) => a.installed)
+      .map((a) => a.id),
+  );
   const missing = args.backbones.filter((id) => !installed.has(id));
   if (missing.length) throw new Error(`Backbone(s) not installed: ${missing.join(', ')} (run npm run postinstall)`);
 
@@ -360,10 +406,17 @@ export async function main(argv: string[]): Promise<void> {
     ]);
     // Every genre with a training poster, as train:start's "all genres".
     const genres = train.folder.genres.filter((g) => train.folder.items.some((i) => i.genres.includes(g)));
-    console.error(`  read ${train.hashes.length} + ${val.hashes.length} + ${test.hashes.length} posters, ${genres.length} genres, in ${secs(performance.now() - t0)}; data dir ${dataDir}`);
+    console.error(
+      `  read ${train.hashes.length} + ${val.hashes.length} + ${test.hashes.length} posters, ${genres.length} genres, in ${secs(performance.now() - t0)}; data dir ${dataDir}`,
+    );
     const sets = await quality(b, args, { train, val, test, genres });
     if (args.only !== 'quality') {
-      await timing(args, sets, genres, [...train.folder.items, ...val.folder.items].map((i) => i.path));
+      await timing(
+        args,
+        sets,
+        genres,
+        [...train.folder.items, ...val.folder.items].map((i) => i.path),
+      );
     }
   } finally {
     await b.close();

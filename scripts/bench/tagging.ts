@@ -33,7 +33,7 @@ async function posterFolder(n: number): Promise<string> {
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const genres = FIXTURE_GENRES.filter((_, g) => ((i * 7 + g * 3) % 5) < 2);
+      const genres = FIXTURE_GENRES.filter((_, g) => (i * 7 + g * 3) % 5 < 2);
       fs.writeFileSync(path.join(root, `poster-${String(i).padStart(6, '0')}.jpg`), await posterJpeg(genres, i + 1, 300, 450));
     }
   };
@@ -52,7 +52,6 @@ async function trainingSet(): Promise<string> {
   }
   return root;
 }
-
 
 async function tagOnce(b: Backend, runId: number, folder: string) {
   const stop = rssSampler();
@@ -99,15 +98,34 @@ export async function main(argv: string[]): Promise<void> {
     const warm = await tagOnce(b, train.runId, folder);
     const rows: (string | number)[][] = [
       ['run', 'posters', 'tagged', 'failed', 'wall s', 'first tags s', 'posters/s', 'CPU s', 'peak RSS MB'],
-      ['cold', n, cold.r.tagged, cold.r.failed, cold.wall.toFixed(1), cold.firstSeconds.toFixed(1), (n / cold.wall).toFixed(1), cold.cpuSeconds.toFixed(1), cold.peakMb.toFixed(0)],
+      [
+        'cold',
+        n,
+        cold.r.tagged,
+        cold.r.failed,
+        cold.wall.toFixed(1),
+        cold.firstSeconds.toFixed(1),
+        (n / cold.wall).toFixed(1),
+        cold.cpuSeconds.toFixed(1),
+        cold.peakMb.toFixed(0),
+      ],
       ['unchanged', n, warm.r.tagged, warm.r.failed, warm.wall.toFixed(2), '-', '-', warm.cpuSeconds.toFixed(2), warm.peakMb.toFixed(0)],
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const r of rows) console.log(r.map((v, c) => String(v).padEnd(widths[c])).join('  '));
-    console.log(`indexing runs alongside tagging; each poster is embedded twice (original + flipped view); chunk ${process.env.POSTER_TAGGER_TAG_CHUNK ?? 1000}`);
+    console.log(
+      `indexing runs alongside tagging; each poster is embedded twice (original + flipped view); chunk ${process.env.POSTER_TAGGER_TAG_CHUNK ?? 1000}`,
+    );
     console.log(`CPU per poster: ${((cold.cpuSeconds * 1000) / n).toFixed(1)} ms (index + hash + thumbnail + decode + 2 inferences + predict + store)`);
-    console.log(`load average during the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores (other processes slow the wall time; CPU s does not depend on them)`);
-    console.log(`projected 10,000 posters from cold: ${((10_000 / n) * cold.wall / 60).toFixed(1)} min (aim < 3 min); re-run unchanged ${warm.wall.toFixed(2)} s (aim < 5 s)`);
+    console.log(
+      `load average during the run: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.availableParallelism()} cores (other processes slow the wall time; CPU s does not depend on them)`,
+    );
+    console.log(
+      `projected 10,000 posters from cold: ${(((10_000 / n) * cold.wall) / 60).toFixed(1)} min (aim < 3 min); re-run unchanged ${warm.wall.toFixed(2)} s (aim < 5 s)`,
+    );
   } finally {
     await b.close();
     fs.rmSync(dataDir, { recursive: true, force: true });

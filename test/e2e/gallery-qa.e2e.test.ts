@@ -12,8 +12,33 @@ import { makeTutorialLibrary, posterJpeg } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { setPosterLabels } from '../../main/library/gallery-queries';
 
-const GENRES = ['Action', 'Adventure', 'Animation', 'Biography', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Family', 'Fantasy', 'History', 'Horror', 'Music',
-  'Musical', 'Mystery', 'N/A', 'News', 'Reality-TV', 'Romance', 'Sci-Fi', 'Short', 'Sport', 'Thriller', 'War', 'Western'];
+const GENRES = [
+  'Action',
+  'Adventure',
+  'Animation',
+  'Biography',
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Family',
+  'Fantasy',
+  'History',
+  'Horror',
+  'Music',
+  'Musical',
+  'Mystery',
+  'N/A',
+  'News',
+  'Reality-TV',
+  'Romance',
+  'Sci-Fi',
+  'Short',
+  'Sport',
+  'Thriller',
+  'War',
+  'Western',
+];
 
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 let browser: Browser;
@@ -73,7 +98,12 @@ test('QA 13, 14, 21, 22, 24, 25: report words, unreadable files, overlap refused
   const card = page.locator(`[data-poster-id=${four.id}]`);
   await page.waitForFunction((id) => document.querySelector(`[data-poster-id=${id}] [data-measured=true]`), four.id);
   assert.equal(await card.getByTestId('more-tags').count(), 0, 'no "+1" for one more tag');
-  assert.deepEqual((await card.locator('[data-genre]').evaluateAll((els) => els.map((e) => e.getAttribute('data-genre')))).sort(), ['Action', 'Drama', 'Short', 'War']);
+  assert.deepEqual((await card.locator('[data-genre]').evaluateAll((els) => els.map((e) => e.getAttribute('data-genre')))).sort(), [
+    'Action',
+    'Drama',
+    'Short',
+    'War',
+  ]);
   // Every "+N" on the screen has the same short form.
   for (const more of await page.getByTestId('more-tags').evaluateAll((els) => els.map((e) => (e.childNodes[0]?.textContent ?? '').trim()))) {
     assert.match(more, /^\+\d+$/, `"${more}"`);
@@ -122,8 +152,14 @@ test('QA 13, 14, 21, 22, 24, 25: report words, unreadable files, overlap refused
   const report = page.getByTestId('import-report');
   await report.getByTestId('report-kind').first().waitFor();
   const kinds = await report.getByTestId('report-kind').allTextContents();
-  assert.ok(kinds.some((k) => /^Images that could not be decoded 1$/.test(k.trim())), JSON.stringify(kinds));
-  assert.ok(kinds.every((k) => !/[a-z]-[a-z]/.test(k)), `no internal codes: ${JSON.stringify(kinds)}`);
+  assert.ok(
+    kinds.some((k) => /^Images that could not be decoded 1$/.test(k.trim())),
+    JSON.stringify(kinds),
+  );
+  assert.ok(
+    kinds.every((k) => !/[a-z]-[a-z]/.test(k)),
+    `no internal codes: ${JSON.stringify(kinds)}`,
+  );
   const issue = (await report.getByTestId('report-issue').allTextContents()).find((t) => t.includes(badId)) ?? '';
   assert.match(issue, /This file is not a readable JPEG \(it may be damaged or truncated\)/);
   assert.equal(issue.match(/Unsupported marker type 0x20/g)?.length, 1, issue);
@@ -138,16 +174,27 @@ test('QA 13, 14, 21, 22, 24, 25: report words, unreadable files, overlap refused
   // 14: a folder inside the open library is refused, naming it and the way out.
   await page.getByTestId('library-path').fill(path.join(root, 'train'));
   await page.getByTestId('library-open').click();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=toast][data-kind=error]')].some((t) => /inside the library/.test(t.textContent ?? '')));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid=toast][data-kind=error]')].some((t) => /inside the library/.test(t.textContent ?? '')),
+  );
   const refusal = (await toastTexts(page)).find((t) => /inside the library/.test(t)) ?? '';
-  assert.match(refusal, new RegExp(`This folder is inside the library "small" \\(${fs.realpathSync(root).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\), which is already open — open that one, or forget it first`));
+  assert.match(
+    refusal,
+    new RegExp(
+      `This folder is inside the library "small" \\(${fs.realpathSync(root).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\), which is already open — open that one, or forget it first`,
+    ),
+  );
   assert.equal(await page.getByTestId('library-select').locator('option').count(), 1, 'no second library');
   await screenshot(page, 'qa-overlap-refused');
 
   // 21: another library shown: the first one's toasts go.
   await open(page, plain, 3);
   await page.waitForTimeout(300);
-  assert.deepEqual((await toastTexts(page)).filter((t) => /Saved|inside the library|Undid|Redid/.test(t)), [], 'toasts of the other library are gone');
+  assert.deepEqual(
+    (await toastTexts(page)).filter((t) => /Saved|inside the library|Undid|Redid/.test(t)),
+    [],
+    'toasts of the other library are gone',
+  );
 
   // 24: no genres yet: both the filter panel and the detail panel say what to do.
   assert.match((await page.getByTestId('no-genres').textContent()) ?? '', /^No genres yet: add one to a poster.*Tag view/);
@@ -180,8 +227,13 @@ test('QA 23, 27, 28: 25 genre names fit the sidebar at 1024 px; dark controls; t
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'gallery-grid');
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid=genre-list] .name').length === n, GENRES.length);
     }
-    const clipped = await page.locator('[data-testid=genre-list] .name').evaluateAll((els) =>
-      els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('td')!.getBoundingClientRect().right + 1).map((e) => e.textContent));
+    const clipped = await page
+      .locator('[data-testid=genre-list] .name')
+      .evaluateAll((els) =>
+        els
+          .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.closest('td')!.getBoundingClientRect().right + 1)
+          .map((e) => e.textContent),
+      );
     assert.deepEqual(clipped, [], 'genre names cut off');
     const select = await page.getByTestId('filter-run').evaluate((el) => {
       const side = el.closest('aside')!.getBoundingClientRect();

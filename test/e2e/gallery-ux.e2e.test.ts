@@ -65,7 +65,13 @@ test('the grid fills the width at any size, keeps each poster whole, and the siz
       const cards = Array.from(el.querySelectorAll('[data-testid=poster-card]')).map((c) => c.getBoundingClientRect());
       const top = Math.min(...cards.map((c) => c.top));
       const firstRow = cards.filter((c) => Math.abs(c.top - top) < 1);
-      return { columns: Number(el.getAttribute('data-columns')), gridRight: box.right, rowRight: Math.max(...firstRow.map((c) => c.right)), inRow: firstRow.length, width: firstRow[0].width };
+      return {
+        columns: Number(el.getAttribute('data-columns')),
+        gridRight: box.right,
+        rowRight: Math.max(...firstRow.map((c) => c.right)),
+        inRow: firstRow.length,
+        width: firstRow[0].width,
+      };
     });
   for (const size of ['S', 'M', 'L'] as const) {
     await page.getByTestId(`thumb-size-${size}`).click();
@@ -105,7 +111,10 @@ test('the grid fills the width at any size, keeps each poster whole, and the siz
   const frame = (await page.locator('[data-testid=poster-detail] .image').boundingBox())!;
   const file = (await page.getByTestId('detail-path').boundingBox())!;
   const panel = (await page.getByTestId('poster-detail').boundingBox())!;
-  assert.ok(imgBox.y + imgBox.height <= frame.y + frame.height + 0.5 && imgBox.x + imgBox.width <= panel.x + panel.width + 0.5, `the image stays in its box: ${JSON.stringify({ imgBox, frame, panel })}`);
+  assert.ok(
+    imgBox.y + imgBox.height <= frame.y + frame.height + 0.5 && imgBox.x + imgBox.width <= panel.x + panel.width + 0.5,
+    `the image stays in its box: ${JSON.stringify({ imgBox, frame, panel })}`,
+  );
   assert.ok(frame.y + frame.height <= file.y, 'the image never covers File/Size');
   assert.deepEqual(errors, []);
   assert.deepEqual(warnings, []);
@@ -118,7 +127,10 @@ test('at 1024×700 the toolbar fits on one line, the sidebar has no horizontal s
     const errors = watchPageErrors(page);
     await openLibrary(page, theme);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
-    const bar = await page.locator('.bar').first().evaluate((el) => ({ h: el.getBoundingClientRect().height, sw: el.scrollWidth, cw: el.clientWidth }));
+    const bar = await page
+      .locator('.bar')
+      .first()
+      .evaluate((el) => ({ h: el.getBoundingClientRect().height, sw: el.scrollWidth, cw: el.clientWidth }));
     assert.ok(bar.h < 52, `library bar is one line (${bar.h}px)`);
     assert.ok(bar.sw <= bar.cw + 1, 'nothing sticks out of the library bar');
     const side = await page.getByRole('complementary', { name: 'Filters' }).evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth }));
@@ -256,7 +268,10 @@ test('dialogs: the import report closes on Escape and gives the focus back; writ
   const write = page.getByTestId('write-back');
   await write.waitFor();
   assert.equal((await write.textContent())?.trim(), 'Write 1 edit to CSV');
-  const bar = await page.locator('.bar').first().evaluate((el) => ({ h: el.getBoundingClientRect().height, sw: el.scrollWidth, cw: el.clientWidth }));
+  const bar = await page
+    .locator('.bar')
+    .first()
+    .evaluate((el) => ({ h: el.getBoundingClientRect().height, sw: el.scrollWidth, cw: el.clientWidth }));
   assert.ok(bar.h < 52 && bar.sw <= bar.cw + 1, `with the write button the library bar still fits one line (${JSON.stringify(bar)})`);
   await write.click();
   const confirm = page.getByTestId('writeback-confirm');

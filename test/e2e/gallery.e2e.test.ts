@@ -38,15 +38,24 @@ test('open a generated library, filter by genre, edit a label, and the edit surv
   await page.getByTestId('poster-card').first().waitFor();
   await page.waitForFunction(() => /52 posters/.test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''));
   // Only visible cards are in the DOM, but thumbnails really load.
-  await page.locator('[data-testid=poster-card] img').first().evaluate((img: HTMLImageElement) => img.decode());
+  await page
+    .locator('[data-testid=poster-card] img')
+    .first()
+    .evaluate((img: HTMLImageElement) => img.decode());
 
   const horror = [...fixture.train, ...fixture.val].filter((p) => p.genres.includes('Horror'));
   await page.getByTestId('genre-filter-Horror').check();
-  await page.waitForFunction((n) => new RegExp(`^${n} posters`).test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''), horror.length);
+  await page.waitForFunction(
+    (n) => new RegExp(`^${n} posters`).test(document.querySelector('[data-testid=gallery-summary]')?.textContent ?? ''),
+    horror.length,
+  );
   assert.equal(await summaryCount(page), horror.length);
   const cards = page.getByTestId('poster-card');
   for (const id of await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-poster-id')))) {
-    assert.ok(horror.some((p) => p.id === id), `${id} is not a Horror poster`);
+    assert.ok(
+      horror.some((p) => p.id === id),
+      `${id} is not a Horror poster`,
+    );
   }
 
   // Edit: open the first Horror poster and add Comedy (or remove it) with the keyboard-friendly toggles.

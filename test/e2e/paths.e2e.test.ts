@@ -61,7 +61,10 @@ test('library folder: relative refused in plain words, ~ expands, recent folders
     await page.getByTestId('library-open').click();
     await page.getByTestId('poster-card').first().waitFor();
     const libs = (await ctx.backend.gate.invoke('library:list', {})) as { root: string }[];
-    assert.deepEqual(libs.map((l) => l.root), [path.join(home, 'Posters')]);
+    assert.deepEqual(
+      libs.map((l) => l.root),
+      [path.join(home, 'Posters')],
+    );
 
     // After a reload the folder is offered (most recent first, without the trailing slash).
     await page.reload();

@@ -14,7 +14,6 @@ import { waitForJob } from '../helpers/backend';
 import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 import { createRun, setRunStatus } from '../../main/runs/runs-repo';
 
-
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 let browser: Browser;
 let libraryId: number;
@@ -23,7 +22,10 @@ let linearRun: number;
 let mlpRun: number;
 
 async function train(library: number, head: 'default' | 'mlp' = 'default') {
-  const r = (await ctx.backend.gate.invoke('train:start', { libraryId: library, backbone: 'mobilenet_v2', head, epochs: 4 })) as { runId: number; job: { id: string } };
+  const r = (await ctx.backend.gate.invoke('train:start', { libraryId: library, backbone: 'mobilenet_v2', head, epochs: 4 })) as {
+    runId: number;
+    job: { id: string };
+  };
   assert.equal((await waitForJob(ctx.backend, r.job.id)).status, 'done');
   return r.runId;
 }
@@ -173,7 +175,10 @@ test('suggestion-only genres: greyed numbers, labelled slider, never a predicted
       await page.getByTestId(`threshold-${g}`).fill('0');
     }
     const predicted = await page.locator('[data-testid=eval-card] .tag.ok, [data-testid=eval-card] .tag.wrong').allTextContents();
-    assert.deepEqual(predicted.filter((t) => only.includes(t)), []);
+    assert.deepEqual(
+      predicted.filter((t) => only.includes(t)),
+      [],
+    );
     await screenshot(page, `evaluation-suggestion-only-${dark ? 'dark' : 'light'}`);
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
@@ -196,7 +201,10 @@ test('deleting the ★ default run: an in-app dialog says it is the default and 
   const dialog = page.getByTestId('run-delete-confirm');
   await dialog.waitFor();
   const next = (await ctx.backend.gate.invoke('runs:default', { without: doomed })) as { runId: number };
-  assert.match((await page.getByTestId('run-delete-default').textContent())?.replace(/\s+/g, ' ') ?? '', new RegExp(`Run #${doomed} is the default model for Tag and Try it \\(marked by you\\)\\. After it is deleted they use run #${next.runId} \\(`));
+  assert.match(
+    (await page.getByTestId('run-delete-default').textContent())?.replace(/\s+/g, ' ') ?? '',
+    new RegExp(`Run #${doomed} is the default model for Tag and Try it \\(marked by you\\)\\. After it is deleted they use run #${next.runId} \\(`),
+  );
   assert.equal(await dialog.evaluate((e: HTMLDialogElement) => e.open && e.matches(':modal')), true, 'a modal <dialog>');
   await screenshot(page, 'run-delete-default-confirm');
   await page.keyboard.press('Escape');

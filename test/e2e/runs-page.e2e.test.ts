@@ -20,7 +20,10 @@ let secondRunId: number;
 let out: string;
 
 async function train(libraryId: number, head: 'default' | 'mlp' = 'default', seed = 1) {
-  const r = (await ctx.backend.gate.invoke('train:start', { libraryId, backbone: 'mobilenet_v2', head, epochs: 4, seed })) as { runId: number; job: { id: string } };
+  const r = (await ctx.backend.gate.invoke('train:start', { libraryId, backbone: 'mobilenet_v2', head, epochs: 4, seed })) as {
+    runId: number;
+    job: { id: string };
+  };
   assert.equal((await waitForJob(ctx.backend, r.job.id)).status, 'done');
   return r.runId;
 }
@@ -91,7 +94,10 @@ test('the run page: from the table and by URL, tabs in the address, back link, o
   // At rest the legends show the final values, not uPlot's "--".
   const legend = await page.getByTestId('chart-metrics').locator('.u-legend .u-value').allTextContents();
   assert.ok(legend.length >= 4 && legend.every((v) => v !== '--' && v.trim() !== ''), legend.join(' | '));
-  assert.ok(legend.slice(1).every((v) => /^\d\.\d{3}$/.test(v)), legend.join(' | '));
+  assert.ok(
+    legend.slice(1).every((v) => /^\d\.\d{3}$/.test(v)),
+    legend.join(' | '),
+  );
   assert.deepEqual(await innerScrollers(page), []);
   await screenshot(page, 'run-overview-1024');
 
@@ -125,7 +131,11 @@ test('evaluation: the totals follow the sliders on the posters shown; threshold 
   const errors = watch(page);
   await open(page, `#/runs/${runId}/evaluation`);
   await page.getByTestId('evaluation').waitFor();
-  const detail = (await ctx.backend.gate.invoke('runs:get', { id: runId })) as { metrics: { microF1: number; macroF1: number }; genres: string[]; auto: boolean[] };
+  const detail = (await ctx.backend.gate.invoke('runs:get', { id: runId })) as {
+    metrics: { microF1: number; macroF1: number };
+    genres: string[];
+    auto: boolean[];
+  };
   const total = (key: string) => page.getByTestId(`eval-total-${key}`).textContent();
   // At the model's thresholds the view's totals are the run's own numbers.
   assert.equal(await total('micro-f1'), `${(detail.metrics.microF1 * 100).toFixed(1)}%`);
@@ -153,7 +163,10 @@ test('evaluation: the totals follow the sliders on the posters shown; threshold 
 
   // Reset brings the run's numbers back.
   await page.getByTestId('thresholds-reset').click();
-  await page.waitForFunction((v) => document.querySelector('[data-testid=eval-total-micro-f1]')?.textContent === v, `${(detail.metrics.microF1 * 100).toFixed(1)}%`);
+  await page.waitForFunction(
+    (v) => document.querySelector('[data-testid=eval-total-micro-f1]')?.textContent === v,
+    `${(detail.metrics.microF1 * 100).toFixed(1)}%`,
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -243,7 +256,10 @@ test('delete a run, import a model: the import gets a new id, never the deleted 
 
 test('screenshots: run pages at 1440×900 and 1024×700, light and dark (charts use the theme)', { skip }, async () => {
   for (const dark of [false, true]) {
-    for (const [w, h] of [[1440, 900], [1024, 700]]) {
+    for (const [w, h] of [
+      [1440, 900],
+      [1024, 700],
+    ]) {
       const context = await browser.newContext({ viewport: { width: w, height: h } });
       await context.addInitScript((t) => localStorage.setItem('poster-tagger:theme', JSON.stringify(t)), dark ? 'dark' : 'light');
       const page = await context.newPage();

@@ -23,7 +23,15 @@ before(async () => {
   folder = path.join(work, 'My posters, "2026"');
   fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
   // The last one looks like every genre: more tags than fit on a card.
-  const looks: string[][] = [['Action'], ['Comedy'], ['Horror', 'Drama'], ['Romance'], ['Action', 'Comedy'], ['Drama'], ['Comedy', 'Horror', 'Romance', 'Drama', 'Action']];
+  const looks: string[][] = [
+    ['Action'],
+    ['Comedy'],
+    ['Horror', 'Drama'],
+    ['Romance'],
+    ['Action', 'Comedy'],
+    ['Drama'],
+    ['Comedy', 'Horror', 'Romance', 'Drama', 'Action'],
+  ];
   for (const [i, genres] of looks.entries()) fs.writeFileSync(path.join(folder, i % 2 ? 'sub' : '', `poster ${i}.jpg`), await posterJpeg(genres, 500 + i));
   ctx = await startTestBridge({ rendererDir: rendererDir() });
   const gate = ctx.backend.gate;
@@ -62,7 +70,9 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   await page.getByTestId('export-result').waitFor();
   await screenshot(page, 'tag-summary');
   // The folder is offered again next time.
-  const offered = await page.evaluate(() => Array.from(document.querySelector<HTMLInputElement>('[data-testid=tag-folder]')!.list?.options ?? [], (o) => o.value));
+  const offered = await page.evaluate(() =>
+    Array.from(document.querySelector<HTMLInputElement>('[data-testid=tag-folder]')!.list?.options ?? [], (o) => o.value),
+  );
   assert.deepEqual(offered, [], 'the field holds the only recent folder, so it is not offered twice');
   assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('poster-tagger:recent-folders') ?? '[]')), [folder]);
 
@@ -100,7 +110,10 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   type Item = { posterId: string; prediction: { probabilities: Record<string, number>; tags: string[] } | null };
   const predicted = (await ctx.backend.gate.invoke('posters:queryPredicted', { libraryId: 2, runId, limit: 100 })) as { items: Item[] };
   const strongestFirst = (item: Item) => [...item.prediction!.tags].sort((a, b) => item.prediction!.probabilities[b] - item.prediction!.probabilities[a]);
-  const measured = () => page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=card-tags] .chips')).every((e) => e.getAttribute('data-measured') === 'true'));
+  const measured = () =>
+    page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('[data-testid=card-tags] .chips')).every((e) => e.getAttribute('data-measured') === 'true'),
+    );
   await measured();
   const cards = await page.getByTestId('poster-card').evaluateAll((els) =>
     els.map((el) => ({
@@ -112,7 +125,12 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
   assert.equal(cards.length, 7);
   for (const card of cards) {
     const item = predicted.items.find((i) => i.posterId === card.id)!;
-    const hidden = card.more ? card.more.replace(/^\d+ more: /, '').split(', ').map((x) => x.replace(/ \d+%$/, '')) : [];
+    const hidden = card.more
+      ? card.more
+          .replace(/^\d+ more: /, '')
+          .split(', ')
+          .map((x) => x.replace(/ \d+%$/, ''))
+      : [];
     assert.deepEqual([...card.shown, ...hidden], strongestFirst(item), `${card.id}: tags shown strongest first`);
   }
 
@@ -134,7 +152,10 @@ test('tag a folder of my own posters, review the predictions in the gallery and 
     assert.equal(await chip.getAttribute('data-pinned'), 'true');
     const box = (await card.getByTestId('card-tags').boundingBox())!;
     const at = (await chip.boundingBox())!;
-    assert.ok(at.y >= box.y - 0.5 && at.y + at.height <= box.y + box.height + 0.5 && at.x + at.width <= box.x + box.width + 0.5, `${weakest} is visible on ${await card.getAttribute('data-poster-id')}`);
+    assert.ok(
+      at.y >= box.y - 0.5 && at.y + at.height <= box.y + box.height + 0.5 && at.x + at.width <= box.x + box.width + 0.5,
+      `${weakest} is visible on ${await card.getAttribute('data-poster-id')}`,
+    );
   }
   await screenshot(page, 'gallery-predicted-filter');
   await page.getByTestId('filter-predicted-genre').selectOption('');
@@ -179,80 +200,86 @@ test('the Tag view at 1024×700, dark and light: folder fields, the relative-pat
   }
 });
 
-test('QA #2/#18: a double-clicked Tag starts one job and the panel follows it; paused shows no speed; queued has no Pause; a reload restores the run and folder', { skip }, async () => {
-  const big = path.join(tempDir(), 'predict');
-  fs.mkdirSync(big);
-  for (let i = 0; i < 24; i++) fs.writeFileSync(path.join(big, `p${i}.jpg`), await posterJpeg([['Action'], ['Drama'], ['Comedy']][i % 3], 2000 + i));
-  const small = path.join(tempDir(), 'later');
-  fs.mkdirSync(small);
-  for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(small, `q${i}.jpg`), await posterJpeg(['Horror'], 2100 + i));
-  process.env.POSTER_TAGGER_TAG_CHUNK = '8';
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  try {
-    const page = await context.newPage();
-    const messages = watchConsole(page);
-    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
-    // The run is picked by hand (not the default), so a reload has to bring it back.
-    await page.getByTestId('tag-run').selectOption({ index: 1 });
-    await page.getByTestId('tag-folder').first().fill(big);
-    // Pause as soon as the first chunk is stored: the job is then held with work left.
-    const firstChunk = new Promise<void>((resolve) => {
-      const off = ctx.backend.bus.subscribe((event, payload) => {
-        const j = payload as { kind?: string; status?: string; done?: number; id: string };
-        if (event === 'job:update' && j.kind === 'tag' && j.status === 'running' && (j.done ?? 0) >= 8) {
-          off();
-          ctx.backend.jobs.pause(j.id);
-          resolve();
-        }
+test(
+  'QA #2/#18: a double-clicked Tag starts one job and the panel follows it; paused shows no speed; queued has no Pause; a reload restores the run and folder',
+  { skip },
+  async () => {
+    const big = path.join(tempDir(), 'predict');
+    fs.mkdirSync(big);
+    for (let i = 0; i < 24; i++) fs.writeFileSync(path.join(big, `p${i}.jpg`), await posterJpeg([['Action'], ['Drama'], ['Comedy']][i % 3], 2000 + i));
+    const small = path.join(tempDir(), 'later');
+    fs.mkdirSync(small);
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(small, `q${i}.jpg`), await posterJpeg(['Horror'], 2100 + i));
+    process.env.POSTER_TAGGER_TAG_CHUNK = '8';
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const messages = watchConsole(page);
+      await page.goto(`${ctx.bridge.loginUrl}#/tag`);
+      // The run is picked by hand (not the default), so a reload has to bring it back.
+      await page.getByTestId('tag-run').selectOption({ index: 1 });
+      await page.getByTestId('tag-folder').first().fill(big);
+      // Pause as soon as the first chunk is stored: the job is then held with work left.
+      const firstChunk = new Promise<void>((resolve) => {
+        const off = ctx.backend.bus.subscribe((event, payload) => {
+          const j = payload as { kind?: string; status?: string; done?: number; id: string };
+          if (event === 'job:update' && j.kind === 'tag' && j.status === 'running' && (j.done ?? 0) >= 8) {
+            off();
+            ctx.backend.jobs.pause(j.id);
+            resolve();
+          }
+        });
       });
-    });
-    await page.getByTestId('tag-start').dblclick();
-    await firstChunk;
-    const mine = ctx.backend.jobs.list().filter((j) => j.kind === 'tag' && j.title.includes('predict'));
-    assert.equal(mine.length, 1, `one job for the folder, not ${mine.length}`);
-    const progress = page.getByTestId('tag-progress');
-    await page.waitForFunction(() => document.querySelector('[data-testid=tag-progress]')?.getAttribute('data-status') === 'paused');
-    const text = (await progress.textContent()) ?? '';
-    assert.match(text, /Paused/);
-    assert.doesNotMatch(text, /posters\/s|left/, 'a paused job has no speed and no time left');
-    await page.getByTestId('tag-resume').waitFor();
-    assert.equal(await page.getByTestId('tag-pause').count(), 0);
+      await page.getByTestId('tag-start').dblclick();
+      await firstChunk;
+      const mine = ctx.backend.jobs.list().filter((j) => j.kind === 'tag' && j.title.includes('predict'));
+      assert.equal(mine.length, 1, `one job for the folder, not ${mine.length}`);
+      const progress = page.getByTestId('tag-progress');
+      await page.waitForFunction(() => document.querySelector('[data-testid=tag-progress]')?.getAttribute('data-status') === 'paused');
+      const text = (await progress.textContent()) ?? '';
+      assert.match(text, /Paused/);
+      assert.doesNotMatch(text, /posters\/s|left/, 'a paused job has no speed and no time left');
+      await page.getByTestId('tag-resume').waitFor();
+      assert.equal(await page.getByTestId('tag-pause').count(), 0);
 
-    // Another folder queues behind it: its job bar offers Cancel, never Pause.
-    const queued = await ctx.backend.gate.invoke('tag:start', { runId, folders: [small] }) as { job: { id: string }; queued: boolean };
-    assert.equal(queued.queued, true);
-    const queuedBar = page.locator(`[data-testid=job-tag][data-status=queued]`);
-    await queuedBar.waitFor();
-    assert.equal(await queuedBar.getByRole('button', { name: 'Pause' }).count(), 0, 'a queued job shows no Pause');
-    await queuedBar.getByRole('button', { name: 'Cancel' }).waitFor();
-    const pausedBar = page.locator(`[data-testid=job-tag][data-status=paused]`);
-    assert.doesNotMatch((await pausedBar.textContent()) ?? '', /\/s|left/);
-    await screenshot(page, 'tag-paused-and-queued');
+      // Another folder queues behind it: its job bar offers Cancel, never Pause.
+      const queued = (await ctx.backend.gate.invoke('tag:start', { runId, folders: [small] })) as { job: { id: string }; queued: boolean };
+      assert.equal(queued.queued, true);
+      const queuedBar = page.locator(`[data-testid=job-tag][data-status=queued]`);
+      await queuedBar.waitFor();
+      assert.equal(await queuedBar.getByRole('button', { name: 'Pause' }).count(), 0, 'a queued job shows no Pause');
+      await queuedBar.getByRole('button', { name: 'Cancel' }).waitFor();
+      const pausedBar = page.locator(`[data-testid=job-tag][data-status=paused]`);
+      assert.doesNotMatch((await pausedBar.textContent()) ?? '', /\/s|left/);
+      await screenshot(page, 'tag-paused-and-queued');
 
-    // A reload: the panel still follows the paused job, with the run and the folder it was started with.
-    await page.reload();
-    await page.waitForFunction(() => document.querySelector('[data-testid=tag-progress]')?.getAttribute('data-status') === 'paused');
-    assert.equal(await page.getByTestId('tag-run').evaluate((s: HTMLSelectElement) => s.selectedIndex), 1, 'the picked run is restored');
-    assert.equal(await page.getByTestId('tag-folder').first().inputValue(), big);
-    await page.getByTestId('tag-resume').click();
-    const summary = page.getByTestId('tag-summary');
-    await summary.waitFor({ timeout: 120_000 });
-    assert.match((await summary.textContent()) ?? '', /Tagged 24 posters/, 'the summary is the job that did the work');
-    assert.equal(await summary.getAttribute('data-run'), String(runId));
-    assert.equal(await page.getByTestId('tag-progress').count(), 0, 'no "Done · 0 done" bar next to the summary');
-    await waitForJob(ctx.backend, queued.job.id);
+      // A reload: the panel still follows the paused job, with the run and the folder it was started with.
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('[data-testid=tag-progress]')?.getAttribute('data-status') === 'paused');
+      assert.equal(await page.getByTestId('tag-run').evaluate((s: HTMLSelectElement) => s.selectedIndex), 1, 'the picked run is restored');
+      assert.equal(await page.getByTestId('tag-folder').first().inputValue(), big);
+      await page.getByTestId('tag-resume').click();
+      const summary = page.getByTestId('tag-summary');
+      await summary.waitFor({ timeout: 120_000 });
+      assert.match((await summary.textContent()) ?? '', /Tagged 24 posters/, 'the summary is the job that did the work');
+      assert.equal(await summary.getAttribute('data-run'), String(runId));
+      assert.equal(await page.getByTestId('tag-progress').count(), 0, 'no "Done · 0 done" bar next to the summary');
+      await waitForJob(ctx.backend, queued.job.id);
 
-    // Tag again: nothing new, said in words, with no empty progress bar.
-    await page.getByTestId('tag-start').click();
-    await page.waitForFunction(() => /Nothing new to tag: all 24 posters already have predictions of run #\d+/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
-    assert.equal(await page.getByTestId('tag-progress').count(), 0);
-    await screenshot(page, 'tag-nothing-new');
-    assert.deepEqual(messages, [], messages.join('\n'));
-  } finally {
-    delete process.env.POSTER_TAGGER_TAG_CHUNK;
-    await context.close();
-  }
-});
+      // Tag again: nothing new, said in words, with no empty progress bar.
+      await page.getByTestId('tag-start').click();
+      await page.waitForFunction(() =>
+        /Nothing new to tag: all 24 posters already have predictions of run #\d+/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''),
+      );
+      assert.equal(await page.getByTestId('tag-progress').count(), 0);
+      await screenshot(page, 'tag-nothing-new');
+      assert.deepEqual(messages, [], messages.join('\n'));
+    } finally {
+      delete process.env.POSTER_TAGGER_TAG_CHUNK;
+      await context.close();
+    }
+  },
+);
 
 test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are replaced only after "Replace N XMP sidecars…?"', { skip }, async () => {
   for (const theme of ['light', 'dark'] as const) {
@@ -266,7 +293,10 @@ test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are 
     await page.getByTestId('export-format').selectOption('xmp');
     const result = page.getByTestId('export-result');
     const sidecars = () =>
-      (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.xmp')).sort().map((f) => ({ f, text: fs.readFileSync(path.join(folder, f), 'utf8'), mtime: fs.statSync(path.join(folder, f)).mtimeMs }));
+      (fs.readdirSync(folder, { recursive: true }) as string[])
+        .filter((f) => f.endsWith('.xmp'))
+        .sort()
+        .map((f) => ({ f, text: fs.readFileSync(path.join(folder, f), 'utf8'), mtime: fs.statSync(path.join(folder, f)).mtimeMs }));
     if (theme === 'light') {
       await page.getByTestId('export-run').click();
       await result.waitFor();
@@ -276,12 +306,16 @@ test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are 
     assert.equal(before.length, 7);
     // The same export again: nothing to ask, nothing rewritten.
     await page.getByTestId('export-run').click();
-    await page.waitForFunction(() => /Nothing to write: 7 sidecars already up to date/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /Nothing to write: 7 sidecars already up to date/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''),
+    );
     assert.equal(await page.getByTestId('export-confirm').count(), 0);
     assert.deepEqual(sidecars(), before, 'bytes and modification times unchanged');
 
     // A review changes one poster's tags: its sidecar would change, so the view asks, naming it.
-    const items = (await ctx.backend.gate.invoke('posters:queryPredicted', { libraryId: 2, runId, predicted: true, limit: 100 })) as { items: { id: number; relPath: string; labelsSource: string | null; prediction: { tags: string[]; rejected: string[] } }[] };
+    const items = (await ctx.backend.gate.invoke('posters:queryPredicted', { libraryId: 2, runId, predicted: true, limit: 100 })) as {
+      items: { id: number; relPath: string; labelsSource: string | null; prediction: { tags: string[]; rejected: string[] } }[];
+    };
     // Not the poster accepted above: its sidecar carries its labels, which a rejected prediction does not change.
     const target = items.items.find((i) => i.labelsSource !== 'user' && (i.prediction.tags.length > 0 || i.prediction.rejected.length > 0))!;
     const genre = theme === 'light' ? target.prediction.tags[0] : target.prediction.rejected[0];
@@ -300,9 +334,15 @@ test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are 
     assert.deepEqual(sidecars(), before, '"Keep them" keeps them');
     await page.getByTestId('export-run').click();
     await page.getByTestId('export-replace').click();
-    await page.waitForFunction(() => /Wrote 1 XMP sidecar\. 6 already up to date/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /Wrote 1 XMP sidecar\. 6 already up to date/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''),
+    );
     const after = sidecars();
-    assert.deepEqual(after.filter((x) => !file.endsWith(x.f)), before.filter((x) => !file.endsWith(x.f)), 'the others untouched');
+    assert.deepEqual(
+      after.filter((x) => !file.endsWith(x.f)),
+      before.filter((x) => !file.endsWith(x.f)),
+      'the others untouched',
+    );
     assert.notEqual(after.find((x) => file.endsWith(x.f))!.text, before.find((x) => file.endsWith(x.f))!.text);
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();

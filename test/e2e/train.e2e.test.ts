@@ -39,7 +39,8 @@ async function openTrain(page: Page, libraryId?: number) {
   await page.getByRole('button', { name: 'Train', exact: true }).first().click();
   await page.getByTestId('train-backbone').locator('option[value=mobilenet_v2]').waitFor({ state: 'attached' });
   await page.getByTestId('train-backbone').selectOption('mobilenet_v2');
-  const library = libraryId ?? ((await ctx.backend.gate.invoke('library:list', {})) as { id: number; name: string }[]).find((l) => l.name === path.basename(root))!.id;
+  const library =
+    libraryId ?? ((await ctx.backend.gate.invoke('library:list', {})) as { id: number; name: string }[]).find((l) => l.name === path.basename(root))!.id;
   await page.getByTestId('train-library').selectOption(String(library));
 }
 
@@ -59,7 +60,11 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
   const errors = watchPageErrors(page);
   await openTrain(page);
   assert.equal(await page.getByTestId('train-head').inputValue(), 'default');
-  assert.deepEqual(await page.getByTestId('train-head').locator('option').allTextContents(), ['Linear, cross-validated (recommended)', 'MLP (previous default)', 'Tutorial linear head']);
+  assert.deepEqual(await page.getByTestId('train-head').locator('option').allTextContents(), [
+    'Linear, cross-validated (recommended)',
+    'MLP (previous default)',
+    'Tutorial linear head',
+  ]);
   // The cross-validated head has no epochs to set, and the empty panel does not promise epochs (QA #11).
   assert.equal(await page.getByTestId('train-epochs').count(), 0);
   assert.match((await page.getByTestId('train-empty').textContent()) ?? '', /as each optimiser round of the cross-validation ends/);
@@ -83,15 +88,27 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
   await screenshot(page, 'train-started');
 
   // The charts gain a point per optimiser round; once done they show every round of the run.
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 2, undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 2, undefined, {
+    timeout: 120_000,
+  });
   await page.getByTestId('train-result').waitFor({ timeout: 120_000 });
   // Truthful phases: embedding, then the head's rounds; never "Done" while the run is still going (QA #11).
   const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases);
-  assert.ok(phases.some((t) => /^Embedding posters/.test(t)), phases.join(' | '));
-  assert.ok(phases.some((t) => /^Fitting the head: round \d+ of \d+/.test(t)), phases.join(' | '));
+  assert.ok(
+    phases.some((t) => /^Embedding posters/.test(t)),
+    phases.join(' | '),
+  );
+  assert.ok(
+    phases.some((t) => /^Fitting the head: round \d+ of \d+/.test(t)),
+    phases.join(' | '),
+  );
   assert.ok(!phases.some((t) => /^Done/.test(t)), phases.join(' | '));
   const runId = Number((await page.getByRole('heading', { level: 3 }).textContent())?.match(/#(\d+)/)?.[1]);
-  const detail = (await ctx.backend.gate.invoke('runs:get', { id: runId })) as { history: unknown[]; bestEpoch: number; evaluation: { kind: string; n: number; folds: number; curveF1: string; warnings: string[] } };
+  const detail = (await ctx.backend.gate.invoke('runs:get', { id: runId })) as {
+    history: unknown[];
+    bestEpoch: number;
+    evaluation: { kind: string; n: number; folds: number; curveF1: string; warnings: string[] };
+  };
   assert.equal(detail.evaluation.kind, 'cross-validation');
   await page.waitForFunction((k) => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) === k, detail.history.length);
 
@@ -99,7 +116,10 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
   const quality = await chartWords(page, 'chart-metrics');
   assert.match(quality.caption, /Out-of-fold quality/);
   assert.match(quality.caption, /F1 at the best single out-of-fold threshold/);
-  assert.equal(await page.getByTestId('chart-metrics-note').textContent(), detail.evaluation.curveF1.charAt(0).toUpperCase() + detail.evaluation.curveF1.slice(1));
+  assert.equal(
+    await page.getByTestId('chart-metrics-note').textContent(),
+    detail.evaluation.curveF1.charAt(0).toUpperCase() + detail.evaluation.curveF1.slice(1),
+  );
   // Plain words on the axis and in the legend (QA #26).
   assert.equal(quality.axis, 'Optimiser round');
   assert.ok(quality.legend.includes('micro-F1 (best single threshold)'), quality.legend.join(', '));
@@ -111,7 +131,10 @@ test('train a small run: curves grow round by round, headline is out-of-fold wit
   const headline = page.getByTestId('train-headline');
   assert.equal(await page.getByTestId('train-headline-measured').textContent(), 'Out-of-fold, 5-fold CV on 80 posters:');
   assert.match((await page.getByTestId('train-headline-map').textContent()) ?? '', /^mAP \d+\.\d% \(\d+\.\d–\d+\.\d%\)$/);
-  assert.match((await page.getByTestId('train-headline-tags').textContent())?.replace(/\s+/g, ' ') ?? '', /tags per poster \d\.\d\d \(\d\.\d\d–\d\.\d\d\) vs \d\.\d\d labelled/);
+  assert.match(
+    (await page.getByTestId('train-headline-tags').textContent())?.replace(/\s+/g, ' ') ?? '',
+    /tags per poster \d\.\d\d \(\d\.\d\d–\d\.\d\d\) vs \d\.\d\d labelled/,
+  );
   assert.equal(await headline.getAttribute('data-reliability'), 'warning');
   assert.match((await page.getByTestId('train-headline-warnings').textContent()) ?? '', /rest on only 80 posters/);
 
@@ -157,7 +180,13 @@ async function assertUnscored(headline: Locator) {
   assert.equal(await headline.getAttribute('data-scored'), 'false');
   await headline.getByTestId('train-headline-unscored').waitFor();
   assert.doesNotMatch(await headline.innerText(), /\d%/);
-  assert.equal(await headline.locator('b').first().evaluate((e) => getComputedStyle(e).fontWeight), '400');
+  assert.equal(
+    await headline
+      .locator('b')
+      .first()
+      .evaluate((e) => getComputedStyle(e).fontWeight),
+    '400',
+  );
 }
 
 test('a run on 8 posters warns next to its numbers and shows no green headline', { skip }, async () => {
@@ -190,9 +219,16 @@ test('a run on 8 posters warns next to its numbers and shows no green headline',
   const tinyRows = await rows.evaluateAll((els) =>
     els
       .filter((e) => /on (8|1 validation) posters?/.test(e.querySelector('[data-testid=run-measured]')?.textContent ?? ''))
-      .map((e) => ({ warned: Boolean(e.querySelector('[data-testid=run-warning-mark]')), unscored: Boolean(e.querySelector('[data-testid=run-unscored]')), map: e.querySelector('[data-testid=run-map]')?.textContent ?? null })),
+      .map((e) => ({
+        warned: Boolean(e.querySelector('[data-testid=run-warning-mark]')),
+        unscored: Boolean(e.querySelector('[data-testid=run-unscored]')),
+        map: e.querySelector('[data-testid=run-map]')?.textContent ?? null,
+      })),
   );
-  assert.deepEqual(tinyRows, [{ warned: true, unscored: true, map: null }, { warned: true, unscored: true, map: null }]);
+  assert.deepEqual(tinyRows, [
+    { warned: true, unscored: true, map: null },
+    { warned: true, unscored: true, map: null },
+  ]);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -205,7 +241,9 @@ test('cancel a run from the train panel, after a reload mid-training too, and se
   await page.getByTestId('train-epochs').fill('500');
   await page.getByTestId('train-early-stopping').uncheck();
   await page.getByTestId('train-start').click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 3, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 3, undefined, {
+    timeout: 60_000,
+  });
   await screenshot(page, 'train-mid-run');
   // Live, before the run has an evaluation: the head says what the points are (validation, F1 at 0.5, a kept epoch).
   const quality = await chartWords(page, 'chart-metrics');
@@ -227,7 +265,11 @@ test('cancel a run from the train panel, after a reload mid-training too, and se
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart-loss]')?.getAttribute('data-points')) >= 3);
   await screenshot(page, 'train-after-reload');
   await page.getByTestId('train-cancel').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent === 'cancelled', undefined, { timeout: 5_000 }).catch(async (e) => { throw new Error(`status stayed "${await page.getByTestId('live-status').textContent()}": ${e.message}`); });
+  await page
+    .waitForFunction(() => document.querySelector('[data-testid=live-status]')?.textContent === 'cancelled', undefined, { timeout: 5_000 })
+    .catch(async (e) => {
+      throw new Error(`status stayed "${await page.getByTestId('live-status').textContent()}": ${e.message}`);
+    });
   await page.getByRole('button', { name: 'Runs' }).click();
   await page.locator('[data-testid=run-row][data-status=cancelled]').first().waitFor();
   assert.deepEqual(errors, []);
@@ -246,7 +288,9 @@ test('"Choose…" lists the genres of a library opened while the Train view is s
   await page.getByTestId('train-library').selectOption(String(library.id));
   await page.getByLabel('Choose…').check();
   await waitForJob(ctx.backend, job.id);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=train-pick-genres] input[type=checkbox]').length === 5, undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=train-pick-genres] input[type=checkbox]').length === 5, undefined, {
+    timeout: 10_000,
+  });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -289,7 +333,10 @@ test('the Train form keeps its choices across a reload; stale ones (a closed lib
   assert.ok(libraries.includes(await page.getByTestId('train-library').inputValue()));
   const backbones = ((await ctx.backend.gate.invoke('train:options', {})) as { backbones: { id: string; available: boolean }[] }).backbones;
   const restored = await page.getByTestId('train-backbone').inputValue();
-  assert.ok(backbones.some((b) => b.available && b.id === restored), `fell back to ${restored}`);
+  assert.ok(
+    backbones.some((b) => b.available && b.id === restored),
+    `fell back to ${restored}`,
+  );
   assert.notEqual(await page.getByTestId('train-backbone').inputValue(), 'no-such-backbone');
   assert.equal(await page.getByTestId('train-epochs').inputValue(), '40');
   assert.equal(await page.getByTestId('train-head').inputValue(), 'mlp', 'the valid choices are kept');

@@ -102,7 +102,9 @@ test('Try it with typed paths: preview, bars, tags in the card, readable errors,
     // Images that worked are offered again after a reload (the missing one is not).
     await page.reload();
     await page.getByTestId('try-path').waitFor();
-    const offered = await page.evaluate(() => Array.from(document.querySelector<HTMLInputElement>('[data-testid=try-path]')!.list?.options ?? [], (o) => o.value));
+    const offered = await page.evaluate(() =>
+      Array.from(document.querySelector<HTMLInputElement>('[data-testid=try-path]')!.list?.options ?? [], (o) => o.value),
+    );
     assert.deepEqual(offered, ['~/Posters/everything.jpg']);
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
@@ -115,7 +117,10 @@ test('Try it uses the default model as it loads and changes, and says why (QA #1
   const runs = (await gate.invoke('runs:list', {})) as { id: number; status: string }[];
   const first = runs.find((r) => r.status === 'done')!.id;
   // A newer run, and the older one marked as the default.
-  const newer = (await gate.invoke('train:start', { libraryId: lib[0].id, backbone: 'mobilenet_v2', head: 'mlp', epochs: 2 })) as { runId: number; job: { id: string } };
+  const newer = (await gate.invoke('train:start', { libraryId: lib[0].id, backbone: 'mobilenet_v2', head: 'mlp', epochs: 2 })) as {
+    runId: number;
+    job: { id: string };
+  };
   assert.equal((await waitForJob(ctx.backend, newer.job.id)).status, 'done');
   await gate.invoke('runs:prefer', { runId: first, preferred: true });
 
@@ -130,7 +135,11 @@ test('Try it uses the default model as it loads and changes, and says why (QA #1
 
   // Unmarked in Runs: "Default model" follows, to the latest run trained here.
   await gate.invoke('runs:prefer', { runId: first, preferred: false });
-  await page.waitForFunction((id) => document.querySelector('[data-testid=try-model-reason]')?.textContent?.includes(`#${id} — latest finished run`), newer.runId, { timeout: 10_000 });
+  await page.waitForFunction(
+    (id) => document.querySelector('[data-testid=try-model-reason]')?.textContent?.includes(`#${id} — latest finished run`),
+    newer.runId,
+    { timeout: 10_000 },
+  );
   assert.equal(await select.evaluate((e: HTMLSelectElement) => e.options[e.selectedIndex].text), `Default model (run #${newer.runId})`);
 
   // A run picked by hand is used as it is.

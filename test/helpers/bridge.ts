@@ -16,7 +16,14 @@ export async function startTestBridge(opts: { rendererDir?: string } = {}): Prom
   }
   const backend = createBackend({ dataDir: path.join(dataDir, 'data'), validateOutput: true });
   const bridge = await startBridge({ backend, rendererDir });
-  return { backend, bridge, stop: async () => { await bridge.close(); await backend.close(); } };
+  return {
+    backend,
+    bridge,
+    stop: async () => {
+      await bridge.close();
+      await backend.close();
+    },
+  };
 }
 
 export interface RawResponse {

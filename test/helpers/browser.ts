@@ -52,7 +52,16 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     env: c.env ? { ...process.env, ...c.env } : undefined,
     // Quiet Chromium's background traffic: this machine has no outside network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...c.args],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...c.args,
+    ],
   });
 }
 

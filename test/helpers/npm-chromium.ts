@@ -43,7 +43,11 @@ export async function npmChromium(): Promise<NpmChromium | undefined> {
     await inflate(path.join(pkg, 'bin', 'chromium.br'), exe);
     fs.chmodSync(exe, 0o755);
     // swiftshader (software GL) beside the binary; NSS libraries and fonts in their own folders.
-    for (const [name, into] of [['swiftshader', dir], ['al2023', dir], ['fonts', dir]] as const) {
+    for (const [name, into] of [
+      ['swiftshader', dir],
+      ['al2023', dir],
+      ['fonts', dir],
+    ] as const) {
       const tarFile = path.join(dir, `${name}.tar`);
       await inflate(path.join(pkg, 'bin', `${name}.tar.br`), tarFile);
       await tar.x({ file: tarFile, cwd: into });

@@ -50,7 +50,9 @@ export async function twoHalvesJpeg(seed: number, width = 40, height = 60): Prom
       raw[i + 2] = Math.floor((y / height) * 255);
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 }
 
 export interface FixturePoster {
@@ -72,7 +74,10 @@ export async function makeTutorialLibrary(
   const rand = rng(opts.seed ?? 1);
   const out: Record<string, FixturePoster[]> = {};
   let n = 0;
-  for (const [split, count] of [['train', opts.train ?? 24], ['val', opts.val ?? 8]] as const) {
+  for (const [split, count] of [
+    ['train', opts.train ?? 24],
+    ['val', opts.val ?? 8],
+  ] as const) {
     const dir = path.join(root, split);
     fs.mkdirSync(dir, { recursive: true });
     const posters: FixturePoster[] = [];

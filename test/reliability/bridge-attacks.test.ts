@@ -45,7 +45,11 @@ async function refused(p: string, why: string) {
 }
 
 test('media route: traversal, absolute paths and encodings outside the libraries are refused', async () => {
-  const inLib = path.join(root, 'train', fs.readdirSync(path.join(root, 'train')).find((f) => f.endsWith('.jpg'))!);
+  const inLib = path.join(
+    root,
+    'train',
+    fs.readdirSync(path.join(root, 'train')).find((f) => f.endsWith('.jpg'))!,
+  );
   assert.equal((await get(`/media/file?path=${encodeURIComponent(inLib)}`)).status, 200, 'a file inside a library is served');
   for (const p of [
     '/etc/passwd',
@@ -118,7 +122,14 @@ test('static route: symlinks and traversal out of the renderer folder are refuse
   fs.symlinkSync(path.dirname(outside), path.join(rendererDir, 'assets-link'));
   await refused('/leak.txt', 'file symlink');
   await refused('/assets-link/secret.txt', 'folder symlink');
-  for (const p of ['/../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%5c..%5cetc%5cpasswd', '/%c0%ae%c0%ae/etc/passwd', '//etc/passwd', '/index.html/../../secret.txt']) {
+  for (const p of [
+    '/../../../etc/passwd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/..%5c..%5cetc%5cpasswd',
+    '/%c0%ae%c0%ae/etc/passwd',
+    '//etc/passwd',
+    '/index.html/../../secret.txt',
+  ]) {
     attacks++;
     const r = await get(p);
     assert.doesNotMatch(r.body, /root:x:0|TOP SECRET/, p);
@@ -150,7 +161,10 @@ test('malformed, oversized and slow requests get a 4xx, hostile input is refused
     ['deeply nested JSON', () => post('/api/call/app:info', '{"input":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}')],
     ['input is a string', () => post('/api/call/posters:query', JSON.stringify({ input: 'DROP TABLE' }))],
     ['input with a prototype key', () => post('/api/call/posters:query', '{"input":{"__proto__":{"libraryId":1},"libraryId":1,"limit":1e9}}')],
-    ['a huge array', () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: Array.from({ length: 100_000 }, () => '/etc/passwd') } }))],
+    [
+      'a huge array',
+      () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: Array.from({ length: 100_000 }, () => '/etc/passwd') } })),
+    ],
     ['path outside every library via the API', () => post('/api/call/library:writeBack', JSON.stringify({ input: { id: 99 } }))],
     ['reading /etc/passwd through predict:files', () => post('/api/call/predict:files', JSON.stringify({ input: { runId: 1, paths: ['/etc/passwd'] } }))],
   ];
@@ -165,7 +179,9 @@ test('malformed, oversized and slow requests get a 4xx, hostile input is refused
   // Slowloris: a client that sends half a request and stalls does not block others.
   const slow = net.connect(ctx.bridge.port, '127.0.0.1');
   await new Promise((r) => slow.once('connect', r));
-  slow.write(`POST /api/call/app:info HTTP/1.1\r\nHost: 127.0.0.1:${ctx.bridge.port}\r\nAuthorization: Bearer ${ctx.bridge.token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"in`);
+  slow.write(
+    `POST /api/call/app:info HTTP/1.1\r\nHost: 127.0.0.1:${ctx.bridge.port}\r\nAuthorization: Bearer ${ctx.bridge.token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"in`,
+  );
   attacks++;
   assert.equal((await apiCall(ctx.bridge, 'app:info', {})).status, 200);
   slow.destroy();

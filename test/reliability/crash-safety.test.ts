@@ -6,7 +6,6 @@ import { tempDir } from '../helpers/temp';
 import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 import { LONG, record } from './stats';
 
-
 test('SIGKILL at random moments: database intact, nothing committed lost, no run left running, work completes', { skip, timeout: 900_000 }, async () => {
   const kills = LONG ? 10 : 3;
   const r = await runCrashLoop({ kills, workDir: tempDir(), seed: 7 });

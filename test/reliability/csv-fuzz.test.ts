@@ -64,29 +64,108 @@ function makeCase(seed: number): Case {
     // Each mutation hits a row no earlier one touched, so the expectations below stay exact.
     const fresh = rows.filter((x) => !x.touched);
     const r = fresh.length ? pick(rand, fresh) : rows[0];
-    const kind = pick(rand, ['bom', 'crlf', 'cr', 'missing-cell', 'extra-cell', 'huge-field', 'bad-value', 'duplicate-id', 'empty-lines',
-      'nul', 'stray-quote', 'open-quote', 'drop-id-column', 'drop-genre-columns', 'empty-id', 'garbage', 'unicode-id', 'header-only'] as const);
+    const kind = pick(rand, [
+      'bom',
+      'crlf',
+      'cr',
+      'missing-cell',
+      'extra-cell',
+      'huge-field',
+      'bad-value',
+      'duplicate-id',
+      'empty-lines',
+      'nul',
+      'stray-quote',
+      'open-quote',
+      'drop-id-column',
+      'drop-genre-columns',
+      'empty-id',
+      'garbage',
+      'unicode-id',
+      'header-only',
+    ] as const);
     what.push(kind);
     switch (kind) {
-      case 'bom': bom = true; break;
-      case 'crlf': eol = '\r\n'; break;
-      case 'cr': eol = '\r'; break;
-      case 'missing-cell': r.cells.splice(2 + Math.floor(rand() * GENRES.length), 1); r.touched = true; damaged = true; break;
-      case 'extra-cell': r.cells.push('1', 'x'); r.touched = true; damaged = true; break;
-      case 'huge-field': r.cells[1] = `"${"['Action', ".repeat(20_000)}]"`; r.touched = true; break;
-      case 'bad-value': r.cells[2 + Math.floor(rand() * GENRES.length)] = pick(rand, ['yes?', '2', '-1', 'NaN', '']); r.touched = true; damaged = true; break;
-      case 'duplicate-id': if (r !== rows[0]) { r.cells[0] = rows[0].cells[0]; r.touched = rows[0].touched = true; damaged = true; } break;
-      case 'empty-lines': r.cells[0] = `${eol}${eol}${r.cells[0]}`; break;
-      case 'nul': r.cells[1] = `"[\u0000'Drama']"`; r.touched = true; break;
-      case 'stray-quote': r.cells[1] = `[Act"ion]`; r.touched = true; damaged = true; quoteDamageAt ??= rows.indexOf(r); break;
-      case 'open-quote': r.cells[1] = `"['Action'`; r.touched = true; damaged = true; quoteDamageAt ??= rows.indexOf(r); break;
-      case 'drop-id-column': headerCells = headerCells.map((h) => (h === 'Id' ? 'Identifier' : h)); damaged = true; break;
-      case 'drop-genre-columns': headerCells = headerCells.map((h) => (GENRES.includes(h) ? `${h} score` : h)); damaged = true; break;
-      case 'empty-id': r.cells[0] = ''; r.touched = true; damaged = true; break;
-      case 'garbage': garbage = Array.from({ length: 200 + Math.floor(rand() * 2000) }, () => String.fromCharCode(Math.floor(rand() * 0x3000))).join(''); damaged = true; break;
-      case 'unicode-id': r.cells[0] = `"映画 ${r.id}, é"`; r.touched = true; break;
+      case 'bom':
+        bom = true;
+        break;
+      case 'crlf':
+        eol = '\r\n';
+        break;
+      case 'cr':
+        eol = '\r';
+        break;
+      case 'missing-cell':
+        r.cells.splice(2 + Math.floor(rand() * GENRES.length), 1);
+        r.touched = true;
+        damaged = true;
+        break;
+      case 'extra-cell':
+        r.cells.push('1', 'x');
+        r.touched = true;
+        damaged = true;
+        break;
+      case 'huge-field':
+        r.cells[1] = `"${"['Action', ".repeat(20_000)}]"`;
+        r.touched = true;
+        break;
+      case 'bad-value':
+        r.cells[2 + Math.floor(rand() * GENRES.length)] = pick(rand, ['yes?', '2', '-1', 'NaN', '']);
+        r.touched = true;
+        damaged = true;
+        break;
+      case 'duplicate-id':
+        if (r !== rows[0]) {
+          r.cells[0] = rows[0].cells[0];
+          r.touched = rows[0].touched = true;
+          damaged = true;
+        }
+        break;
+      case 'empty-lines':
+        r.cells[0] = `${eol}${eol}${r.cells[0]}`;
+        break;
+      case 'nul':
+        r.cells[1] = `"[\u0000'Drama']"`;
+        r.touched = true;
+        break;
+      case 'stray-quote':
+        r.cells[1] = `[Act"ion]`;
+        r.touched = true;
+        damaged = true;
+        quoteDamageAt ??= rows.indexOf(r);
+        break;
+      case 'open-quote':
+        r.cells[1] = `"['Action'`;
+        r.touched = true;
+        damaged = true;
+        quoteDamageAt ??= rows.indexOf(r);
+        break;
+      case 'drop-id-column':
+        headerCells = headerCells.map((h) => (h === 'Id' ? 'Identifier' : h));
+        damaged = true;
+        break;
+      case 'drop-genre-columns':
+        headerCells = headerCells.map((h) => (GENRES.includes(h) ? `${h} score` : h));
+        damaged = true;
+        break;
+      case 'empty-id':
+        r.cells[0] = '';
+        r.touched = true;
+        damaged = true;
+        break;
+      case 'garbage':
+        garbage = Array.from({ length: 200 + Math.floor(rand() * 2000) }, () => String.fromCharCode(Math.floor(rand() * 0x3000))).join('');
+        damaged = true;
+        break;
+      case 'unicode-id':
+        r.cells[0] = `"映画 ${r.id}, é"`;
+        r.touched = true;
+        break;
       // No rows at all is a legitimate (empty) label file; only damage to the header still counts.
-      case 'header-only': rows.length = 0; damaged = garbage !== null || !headerCells.includes('Id'); break;
+      case 'header-only':
+        rows.length = 0;
+        damaged = garbage !== null || !headerCells.includes('Id');
+        break;
     }
     if (rows.length === 0) break;
   }
@@ -117,7 +196,11 @@ test(`${CASES} mutated metadata.csv files: the readers never throw, damage is co
       const table = parseCsvTable(c.text, 'train/metadata.csv', report);
       const content = table && interpretLabelCsv(table, 'train/metadata.csv', report);
       if (content) loaded = new Map(content.rows.map((r) => [r.id.replace(/^映画 (.*), é$/, '$1'), r.genres]));
-      for (const r of table?.rows ?? []) for (const cell of r.cells) { parseGenreList(cell); detectListStyle(cell); }
+      for (const r of table?.rows ?? [])
+        for (const cell of r.cells) {
+          parseGenreList(cell);
+          detectListStyle(cell);
+        }
       tokenizeCsv(c.text);
     }, where);
     for (const [id, genres] of c.intact) assert.deepEqual(loaded.get(id), genres, `${where}: intact row ${id} did not load as written`);
@@ -135,7 +218,9 @@ test('pure random bytes and text: never a throw, always a report', () => {
   const n = LONG ? 2000 : 200;
   const dir = tempDir();
   for (let i = 0; i < n; i++) {
-    const bytes = Buffer.from(Array.from({ length: Math.floor(rand() * 3000) }, () => (rand() < 0.3 ? pick(rand, [44, 34, 10, 13, 0xef, 0xbb, 0xbf]) : Math.floor(rand() * 256))));
+    const bytes = Buffer.from(
+      Array.from({ length: Math.floor(rand() * 3000) }, () => (rand() < 0.3 ? pick(rand, [44, 34, 10, 13, 0xef, 0xbb, 0xbf]) : Math.floor(rand() * 256))),
+    );
     const file = path.join(dir, `r${i}.csv`);
     fs.writeFileSync(file, bytes);
     const report = new ReportBuilder();
@@ -170,8 +255,14 @@ test('through the indexer and write-back: damaged CSVs import what is good and w
     const r = await indexLibrary(db, lib.id, standaloneJobContext(), { thumbnailsDir: path.join(dbDir, 'thumbs') });
     assert.equal(r.layout, 'tutorial');
     const got = new Map(
-      (db.prepare(`SELECT i.poster_id AS id, group_concat(g.name) AS g FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN genres g ON g.id = l.genre_id
-        WHERE i.library_id = ? GROUP BY i.id`).all(lib.id) as { id: string; g: string | null }[]).map((x) => [x.id, (x.g ?? '').split(',').filter(Boolean).sort()]),
+      (
+        db
+          .prepare(
+            `SELECT i.poster_id AS id, group_concat(g.name) AS g FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN genres g ON g.id = l.genre_id
+        WHERE i.library_id = ? GROUP BY i.id`,
+          )
+          .all(lib.id) as { id: string; g: string | null }[]
+      ).map((x) => [x.id, (x.g ?? '').split(',').filter(Boolean).sort()]),
     );
     for (const [id, genres] of c.intact) assert.deepEqual(got.get(id), [...genres].sort(), `case ${c.what.join(', ')}: ${id}`);
     if (c.damaged) assert.ok(Object.keys(r.report.counts).length > 0);

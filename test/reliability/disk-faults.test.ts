@@ -47,8 +47,13 @@ async function labelledLibrary(root: string) {
 }
 
 function userLabels(libraryId: number): string[] {
-  return b.db.prepare(`SELECT i.rel_path || '=' || group_concat(g.name) FROM images i JOIN labels l ON l.image_id = i.id JOIN genres g ON g.id = l.genre_id
-    WHERE i.library_id = ? AND i.labels_source = 'user' GROUP BY i.id ORDER BY i.rel_path`).pluck().all(libraryId) as string[];
+  return b.db
+    .prepare(
+      `SELECT i.rel_path || '=' || group_concat(g.name) FROM images i JOIN labels l ON l.image_id = i.id JOIN genres g ON g.id = l.genre_id
+    WHERE i.library_id = ? AND i.labels_source = 'user' GROUP BY i.id ORDER BY i.rel_path`,
+    )
+    .pluck()
+    .all(libraryId) as string[];
 }
 
 test('write-back to a read-only library is refused with a clear message; labels and files are kept', async (t) => {
@@ -113,7 +118,11 @@ test('disk full or read-only on model export and tag export: clear error, no par
   const task = syntheticTask({ train: 40, val: 10, seed: 3 });
   const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ epochs: 1, seed: 1 }) });
   const modelDir = path.join(b.paths.models, 'run-fault');
-  await saveHead(modelDir, trained.model, headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }));
+  await saveHead(
+    modelDir,
+    trained.model,
+    headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }),
+  );
   trained.model.dispose();
   const run = createRun(b.db, { dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({}), seed: 1 });
   setRunStatus(b.db, run.id, 'done', { modelPath: modelDir });
@@ -153,7 +162,11 @@ test('files deleted while indexing and while embedding: skipped with a reason, n
   const ctx = standaloneJobContext({
     onProgress: (p) => {
       // As soon as reading starts, a user (or a sync tool) removes the second half of the folder.
-      if (p.phase === 'Reading posters' && deleted === 0) for (const f of files.slice(20)) { fs.rmSync(f); deleted++; }
+      if (p.phase === 'Reading posters' && deleted === 0)
+        for (const f of files.slice(20)) {
+          fs.rmSync(f);
+          deleted++;
+        }
     },
   });
   const r = await indexLibrary(b.db, lib.id, ctx, { thumbnailsDir: b.paths.thumbnails, concurrency: 2, batchSize: 4, firstBatchSize: 4 });
@@ -171,7 +184,11 @@ test('files deleted while indexing and while embedding: skipped with a reason, n
   let gone = 0;
   const ectx = standaloneJobContext({
     onProgress: () => {
-      if (gone === 0) for (const f of files.slice(10, 20)) { fs.rmSync(f); gone++; }
+      if (gone === 0)
+        for (const f of files.slice(10, 20)) {
+          fs.rmSync(f);
+          gone++;
+        }
     },
   });
   const e = await embedImages(b.db, items, 'fake?size=16', ectx, { backboneModule: FAKE_MODULE, batchSize: 2, keepWorkerMs: 0, decodeConcurrency: 1 });

@@ -20,10 +20,27 @@ test('IPC is answered only for our own page: look-alike, foreign and broken send
     assert.equal(isOwnFrame(own), true, own);
   }
   const foreign = [
-    undefined, '', 'not a url', 'app:', 'app://', 'app://poster-tagger.evil.com/', 'app://evil/', 'app://poster-tagger:8080/',
-    'app://poster-tagger@evil.com/', 'app://user:pw@poster-tagger/', 'app://evil.com/poster-tagger/', 'apps://poster-tagger/',
-    'http://poster-tagger/', 'https://poster-tagger/', 'http://127.0.0.1:5173/', 'file:///app/index.html', 'about:blank',
-    'data:text/html,<script>1</script>', 'javascript:alert(1)', 'devtools://devtools/bundled/inspector.html', 'poster-media://poster-tagger/',
+    undefined,
+    '',
+    'not a url',
+    'app:',
+    'app://',
+    'app://poster-tagger.evil.com/',
+    'app://evil/',
+    'app://poster-tagger:8080/',
+    'app://poster-tagger@evil.com/',
+    'app://user:pw@poster-tagger/',
+    'app://evil.com/poster-tagger/',
+    'apps://poster-tagger/',
+    'http://poster-tagger/',
+    'https://poster-tagger/',
+    'http://127.0.0.1:5173/',
+    'file:///app/index.html',
+    'about:blank',
+    'data:text/html,<script>1</script>',
+    'javascript:alert(1)',
+    'devtools://devtools/bundled/inspector.html',
+    'poster-media://poster-tagger/',
     'blob:app://poster-tagger/1234',
   ];
   for (const url of foreign) assert.equal(isOwnFrame(url), false, String(url));
@@ -41,7 +58,13 @@ before(async () => {
 after(() => ctx.stop());
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((p) => p[0]).map(([name, ...values]) => [name, values]));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((p) => p[0])
+      .map(([name, ...values]) => [name, values]),
+  );
 }
 
 test('the renderer gets a strict CSP on every page the bridge serves, and safe headers everywhere', async () => {
@@ -79,11 +102,18 @@ test('the preload hands page listeners only the payload, never the IPC event (wh
   const listeners: ((...a: unknown[]) => void)[] = [];
   const fakeElectron = {
     contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
-    ipcRenderer: { invoke: () => Promise.resolve(), on: (_c: string, l: (...a: unknown[]) => void) => listeners.push(l), off() {}, send() { throw new Error('send must not be used'); },
+    ipcRenderer: {
+      invoke: () => Promise.resolve(),
+      on: (_c: string, l: (...a: unknown[]) => void) => listeners.push(l),
+      off() {},
+      send() {
+        throw new Error('send must not be used');
+      },
       sendSync: (channel: string) => {
         assert.equal(channel, CONTRACT_NAMES_CHANNEL);
         return { calls: callNames, events: eventNames };
-      } },
+      },
+    },
   };
   const loader = Module as unknown as { _load: (...a: unknown[]) => unknown };
   const original = loader._load;
@@ -103,7 +133,10 @@ test('the preload hands page listeners only the payload, never the IPC event (wh
   for (const l of listeners) l(ipcEvent, eventNames[0], { ok: 1 });
   assert.deepEqual(got, [[{ ok: 1 }]]);
   // Nothing exposed is a function that takes a channel name.
-  assert.deepEqual(Object.keys(exposed.posterTagger.calls).filter((k) => !k.includes(':')), []);
+  assert.deepEqual(
+    Object.keys(exposed.posterTagger.calls).filter((k) => !k.includes(':')),
+    [],
+  );
   assert.throws(() => exposed.posterTagger.on('__proto__', () => {}), /Unknown event/);
   assert.deepEqual(Object.keys(exposed.posterTagger.calls), callNames, 'every call of the contract, and only those');
 });

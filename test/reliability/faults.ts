@@ -16,7 +16,8 @@ function errnoError(code: FaultCode, syscall: string, file: string): NodeJS.Errn
   return Object.assign(new Error(`${code}: ${MESSAGES[code]}, ${syscall} '${file}'`), { code, errno: ERRNO[code], syscall, path: file });
 }
 
-const isWriteFlag = (flags: unknown) => typeof flags === 'string' ? /[wax+]/.test(flags) : typeof flags === 'number' && (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
+const isWriteFlag = (flags: unknown) =>
+  typeof flags === 'string' ? /[wax+]/.test(flags) : typeof flags === 'number' && (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
 
 type Patch = [object, string, unknown];
 
@@ -35,7 +36,8 @@ export function injectWriteFault(dir: string, code: FaultCode): { restore(): voi
     saved.push([obj, name, orig]);
     (obj as any)[name] = make(orig);
   };
-  const half = (data: unknown) => (typeof data === 'string' ? data.slice(0, data.length >> 1) : Buffer.from(data as Uint8Array).subarray(0, (data as Uint8Array).length >> 1));
+  const half = (data: unknown) =>
+    typeof data === 'string' ? data.slice(0, data.length >> 1) : Buffer.from(data as Uint8Array).subarray(0, (data as Uint8Array).length >> 1);
 
   patch(fs, 'writeFileSync', (orig) => (file: unknown, data: unknown, ...rest: unknown[]) => {
     if (!inside(file)) return orig(file, data, ...rest);

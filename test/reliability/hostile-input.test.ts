@@ -46,28 +46,47 @@ function bombPng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const rows = zlib.deflateSync(Buffer.alloc((width * 3 + 1) * 64), { level: 9 }); // 64 rows of zeros, the rest missing
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', rows), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', rows),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 type Expect = { ok: true; width?: number; height?: number } | { ok: false; reason: RegExp };
 
 async function craftedImages(): Promise<Record<string, { bytes: Buffer; expect: Expect }>> {
   const good = await posterJpeg(['Action', 'Drama'], 3, 60, 90);
-  const frame = (r: number) => sharp({ create: { width: 40, height: 60, channels: 3, background: { r, g: 40, b: 90 } } }).png().toBuffer();
+  const frame = (r: number) =>
+    sharp({ create: { width: 40, height: 60, channels: 3, background: { r, g: 40, b: 90 } } })
+      .png()
+      .toBuffer();
   return {
     'good.jpg': { bytes: good, expect: { ok: true, width: 60, height: 90 } },
     'truncated.jpg': { bytes: good.subarray(0, Math.floor(good.length * 0.6)), expect: { ok: false, reason: /truncated|corrupt|premature/i } },
     'bomb.png': { bytes: bombPng(60_000, 60_000), expect: { ok: false, reason: /too large/i } },
     'png-named.jpg': { bytes: await sharp(good).png().toBuffer(), expect: { ok: true, width: 60, height: 90 } },
     'text-named.jpg': { bytes: Buffer.from('<html><script>alert(1)</script></html>'), expect: { ok: false, reason: /not a JPEG|not an image/i } },
-    'svg-named.png': { bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'), expect: { ok: false, reason: /not a JPEG|not an image/i } },
+    'svg-named.png': {
+      bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+      expect: { ok: false, reason: /not a JPEG|not an image/i },
+    },
     'gif-named.webp': { bytes: await sharp(good).gif().toBuffer(), expect: { ok: false, reason: /not a JPEG|not an image|unsupported/i } },
     'exif-rotated.jpg': { bytes: await sharp(good).jpeg().withMetadata({ orientation: 6 }).toBuffer(), expect: { ok: true, width: 90, height: 60 } },
     'cmyk.jpg': { bytes: await sharp(good).toColourspace('cmyk').jpeg().toBuffer(), expect: { ok: true, width: 60, height: 90 } },
     '16bit.png': { bytes: await sharp(good).toColourspace('rgb16').png().toBuffer(), expect: { ok: true, width: 60, height: 90 } },
-    'animated.webp': { bytes: await sharp([await frame(10), await frame(200)], { join: { animated: true } }).webp({ loop: 0 }).toBuffer(), expect: { ok: true, width: 40, height: 60 } },
+    'animated.webp': {
+      bytes: await sharp([await frame(10), await frame(200)], { join: { animated: true } })
+        .webp({ loop: 0 })
+        .toBuffer(),
+      expect: { ok: true, width: 40, height: 60 },
+    },
     'empty.jpg': { bytes: Buffer.alloc(0), expect: { ok: false, reason: /empty/i } },
-    'garbage-after-header.jpg': { bytes: Buffer.concat([good.subarray(0, 200), Buffer.alloc(5000, 0x41)]), expect: { ok: false, reason: /truncated|corrupt|decode/i } },
+    'garbage-after-header.jpg': {
+      bytes: Buffer.concat([good.subarray(0, 200), Buffer.alloc(5000, 0x41)]),
+      expect: { ok: false, reason: /truncated|corrupt|decode/i },
+    },
   };
 }
 
@@ -78,7 +97,17 @@ test('crafted images through indexing and the embedding pipeline: handled correc
   for (const [name, c] of Object.entries(cases)) fs.writeFileSync(path.join(root, name), c.bytes);
   const lib = openLibrary(db, root);
   const r = await indexLibrary(db, lib.id, standaloneJobContext(), { thumbnailsDir: path.join(dir, 'thumbs') });
-  const rows = new Map((db.prepare('SELECT rel_path AS p, error, width, height, hash FROM images WHERE library_id = ?').all(lib.id) as { p: string; error: string | null; width: number | null; height: number | null; hash: string | null }[]).map((x) => [x.p, x]));
+  const rows = new Map(
+    (
+      db.prepare('SELECT rel_path AS p, error, width, height, hash FROM images WHERE library_id = ?').all(lib.id) as {
+        p: string;
+        error: string | null;
+        width: number | null;
+        height: number | null;
+        hash: string | null;
+      }[]
+    ).map((x) => [x.p, x]),
+  );
   for (const [name, c] of Object.entries(cases)) {
     const row = rows.get(name);
     assert.ok(row, `${name} has a row (failed files are listed, not dropped)`);
@@ -90,12 +119,18 @@ test('crafted images through indexing and the embedding pipeline: handled correc
     }
   }
   const bad = Object.values(cases).filter((c) => !c.expect.ok).length;
-  const reported = Object.entries(r.report.counts).filter(([k]) => ['not-an-image', 'decode-failed', 'image-too-large'].includes(k)).reduce((a, [, n]) => a + (n ?? 0), 0);
+  const reported = Object.entries(r.report.counts)
+    .filter(([k]) => ['not-an-image', 'decode-failed', 'image-too-large'].includes(k))
+    .reduce((a, [, n]) => a + (n ?? 0), 0);
   assert.equal(reported, bad, `the import report counts every refused file: ${JSON.stringify(r.report.counts)}`);
 
   // The embedding pipeline gets every file (also the ones indexing refused) and must agree.
   const files = Object.keys(cases).map((name) => ({ path: path.join(root, name) }));
-  const e = await embedImages(db, files, 'fake?size=16', standaloneJobContext(), { backboneModule: FAKE_MODULE, keepWorkerMs: 0, views: ['original', 'flipped'] });
+  const e = await embedImages(db, files, 'fake?size=16', standaloneJobContext(), {
+    backboneModule: FAKE_MODULE,
+    keepWorkerMs: 0,
+    views: ['original', 'flipped'],
+  });
   const failed = new Map(e.failed.map((f) => [path.basename(f.path), f.reason]));
   for (const [name, c] of Object.entries(cases)) {
     if (c.expect.ok) assert.ok(!failed.has(name), `${name} should embed: ${failed.get(name)}`);
@@ -130,7 +165,16 @@ test('crafted model files (self-consistent checksums) are refused, write nothing
   const task = syntheticTask({ train: 40, val: 10, seed: 5 });
   const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ epochs: 1, seed: 1 }) });
   const saved = path.join(dir, 'model-ok');
-  await saveHead(saved, trained.model, headInfoFromTraining(trained, { id: 'test-backbone', sha256: { 'model.onnx': 'a'.repeat(64) }, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }));
+  await saveHead(
+    saved,
+    trained.model,
+    headInfoFromTraining(trained, {
+      id: 'test-backbone',
+      sha256: { 'model.onnx': 'a'.repeat(64) },
+      inputSize: 224,
+      preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 },
+    }),
+  );
   trained.model.dispose();
   const good = path.join(dir, 'good.json');
   exportHead(saved, good);
@@ -138,24 +182,66 @@ test('crafted model files (self-consistent checksums) are refused, write nothing
   const layers = (c: Export) => c.model.modelTopology.config.layers as { class_name: string; config: Record<string, any> }[];
 
   const crafted: Record<string, { make: () => Export | string; refuse: RegExp }> = {
-    'more genres than outputs': { make: () => { const c = base(); c.metadata.genres.push('Extra'); c.metadata.thresholds.push(0.5); return reseal(c); }, refuse: /genres/ },
-    'unknown layer class (code hook)': { make: () => { const c = base(); layers(c)[layers(c).length - 1].class_name = 'Lambda'; return reseal(c); }, refuse: /do not form a valid model|Unknown layer|Lambda/i },
+    'more genres than outputs': {
+      make: () => {
+        const c = base();
+        c.metadata.genres.push('Extra');
+        c.metadata.thresholds.push(0.5);
+        return reseal(c);
+      },
+      refuse: /genres/,
+    },
+    'unknown layer class (code hook)': {
+      make: () => {
+        const c = base();
+        layers(c)[layers(c).length - 1].class_name = 'Lambda';
+        return reseal(c);
+      },
+      refuse: /do not form a valid model|Unknown layer|Lambda/i,
+    },
     'weights shape bomb': {
-      make: () => { const c = base(); const w = c.model.weightsManifest[0].weights; w[0].shape = [1_000_000, 100_000]; return reseal(c); },
+      make: () => {
+        const c = base();
+        const w = c.model.weightsManifest[0].weights;
+        w[0].shape = [1_000_000, 100_000];
+        return reseal(c);
+      },
       refuse: /do not form a valid model|weights|shape|size/i,
     },
     'weights path traversal in manifest': {
-      make: () => { const c = base(); c.model.weightsManifest[0].paths = ['../../../../etc/passwd']; c.model.weightsManifest.push({ paths: ['/etc/shadow'], weights: [] }); return reseal(c); },
+      make: () => {
+        const c = base();
+        c.model.weightsManifest[0].paths = ['../../../../etc/passwd'];
+        c.model.weightsManifest.push({ paths: ['/etc/shadow'], weights: [] });
+        return reseal(c);
+      },
       refuse: /exactly one weights file/,
     },
     'prototype pollution in metadata': {
-      make: () => { const c = base(); return JSON.stringify(reseal(c)).replace('"config":{', '"config":{"__proto__":{"polluted":true},'); },
+      make: () => {
+        const c = base();
+        return JSON.stringify(reseal(c)).replace('"config":{', '"config":{"__proto__":{"polluted":true},');
+      },
       refuse: /checksum|invalid/i,
     },
     'truncated file': { make: () => fs.readFileSync(good, 'utf8').slice(0, 5000), refuse: /not valid JSON/ },
     'not an object': { make: () => '[1,2,3]', refuse: /not a Poster Tagger model export/ },
-    'huge genre name list': { make: () => { const c = base(); c.metadata.genres = Array.from({ length: 100_000 }, (_, i) => `g${i}`); return reseal(c); }, refuse: /genres|invalid/i },
-    'weights not base64 of the declared size': { make: () => { const c = base(); c.weights = Buffer.alloc(16).toString('base64'); return reseal(c); }, refuse: /do not form a valid model|weights|size/i },
+    'huge genre name list': {
+      make: () => {
+        const c = base();
+        c.metadata.genres = Array.from({ length: 100_000 }, (_, i) => `g${i}`);
+        return reseal(c);
+      },
+      refuse: /genres|invalid/i,
+    },
+    'weights not base64 of the declared size': {
+      make: () => {
+        const c = base();
+        c.weights = Buffer.alloc(16).toString('base64');
+        return reseal(c);
+      },
+      refuse: /do not form a valid model|weights|size/i,
+    },
   };
   for (const [name, c] of Object.entries(crafted)) {
     const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);

@@ -24,7 +24,9 @@ async function makeFolder(dir: string, n: number, seed: number) {
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < n; i++) {
     const c = (seed * 7919 + i * 104729) % 16777216;
-    const jpeg = await sharp({ create: { width: 64, height: 96, channels: 3, background: { r: c & 255, g: (c >> 8) & 255, b: (c >> 16) & 255 } } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 64, height: 96, channels: 3, background: { r: c & 255, g: (c >> 8) & 255, b: (c >> 16) & 255 } } })
+      .jpeg()
+      .toBuffer();
     fs.writeFileSync(path.join(dir, `p${i}.jpg`), jpeg);
   }
 }
@@ -54,7 +56,14 @@ test(`${CLIENTS} clients query the gallery for ${SECONDS} s while indexing runs:
   const request = (method: string, p: string, body?: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: ctx.bridge.port, method, path: p, agent, headers: { Authorization: `Bearer ${ctx.bridge.token}`, 'Content-Type': 'application/json' } },
+        {
+          host: '127.0.0.1',
+          port: ctx.bridge.port,
+          method,
+          path: p,
+          agent,
+          headers: { Authorization: `Bearer ${ctx.bridge.token}`, 'Content-Type': 'application/json' },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c) => chunks.push(c));

@@ -47,7 +47,13 @@ export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, '
             backbonesDir: b.paths.backbones,
             signal: ctx.signal,
             onProgress: (p) =>
-              ctx.progress({ phase: 'Downloading backbone', done: p.bytesDone, failed: 0, total: p.bytesTotal, message: `${p.file}: ${mb(p.bytesDone)} of ${mb(p.bytesTotal)}` }),
+              ctx.progress({
+                phase: 'Downloading backbone',
+                done: p.bytesDone,
+                failed: 0,
+                total: p.bytesTotal,
+                message: `${p.file}: ${mb(p.bytesDone)} of ${mb(p.bytesTotal)}`,
+              }),
           });
           return entry.id;
         },
@@ -59,8 +65,14 @@ export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, '
     'backbones:import': async ({ folder, label, inputSize }) => {
       const src = path.resolve(folder);
       if (!fs.existsSync(src) || !fs.statSync(src).isDirectory()) throw new NotFoundError(`${src} is not a folder.`);
-      const id = path.basename(src).toLowerCase().replace(/[^a-z0-9_-]+/g, '_').replace(/^[^a-z0-9]+/, '') || 'imported';
-      if (BACKBONES.some((x) => x.id === id) || findDownloadable(id)) throw new ConflictError(`A built-in backbone is called "${id}"; rename the folder first.`);
+      const id =
+        path
+          .basename(src)
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]+/g, '_')
+          .replace(/^[^a-z0-9]+/, '') || 'imported';
+      if (BACKBONES.some((x) => x.id === id) || findDownloadable(id))
+        throw new ConflictError(`A built-in backbone is called "${id}"; rename the folder first.`);
       let entryId: string;
       try {
         entryId = (await importBackboneFolder(src, { id, label, inputSize, backbonesDir: b.paths.backbones })).id;

@@ -20,4 +20,13 @@ export interface Migration {
 }
 
 /** Every schema version, in order. Shipped migrations are never edited; add a new one instead. */
-export const migrations: readonly Migration[] = [libraryMigration, embeddingsMigration, runsMigration, predictionsMigration, embeddingsF16Migration, runTaggingMigration, runsAutoincrementMigration, runImportHashMigration];
+export const migrations: readonly Migration[] = [
+  libraryMigration,
+  embeddingsMigration,
+  runsMigration,
+  predictionsMigration,
+  embeddingsF16Migration,
+  runTaggingMigration,
+  runsAutoincrementMigration,
+  runImportHashMigration,
+];

@@ -4,10 +4,15 @@ import type { Split } from '../types';
 
 /** Folder names that mean a split (lower case). */
 const SPLIT_NAMES: Record<string, Split> = {
-  train: 'train', training: 'train',
-  val: 'val', valid: 'val', validation: 'val',
-  test: 'test', testing: 'test',
-  predict: 'predict', prediction: 'predict',
+  train: 'train',
+  training: 'train',
+  val: 'val',
+  valid: 'val',
+  validation: 'val',
+  test: 'test',
+  testing: 'test',
+  predict: 'predict',
+  prediction: 'predict',
 };
 
 export function splitOfDirName(name: string): Split | null {

@@ -19,10 +19,13 @@ export function readLayout(root: string, scan: ScanResult, setting: LayoutSettin
   const detection = detectLayout(root, scan);
   const layout = setting === 'auto' ? detection.layout : setting;
   const read =
-    layout === 'tutorial' ? readTutorialLayout(root, scan, report)
-    : layout === 'csv' ? readCsvLayout(root, scan, report, detection.labelFiles.length ? detection.labelFiles : scan.csvFiles)
-    : layout === 'genre-folders' ? readGenreFolderLayout(root, scan, report)
-    : readPlainLayout(root, scan);
+    layout === 'tutorial'
+      ? readTutorialLayout(root, scan, report)
+      : layout === 'csv'
+        ? readCsvLayout(root, scan, report, detection.labelFiles.length ? detection.labelFiles : scan.csvFiles)
+        : layout === 'genre-folders'
+          ? readGenreFolderLayout(root, scan, report)
+          : readPlainLayout(root, scan);
   const totals = {
     images: read.images.length,
     labelled: read.images.filter((i) => i.genres !== null).length,

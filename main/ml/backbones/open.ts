@@ -29,7 +29,10 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): 
   const entry = getBackbone(id, opts.entries ?? allBackboneEntries());
   const dir = entry.dir ?? backboneDir(entry.id, opts.modelsDir ?? modelsDir());
   const problem = verifyFiles(entry, dir);
-  if (problem && entry.dir) throw new Error(`Backbone ${entry.id} in ${dir} cannot be used (${problem})${entry.missing ? '; download it first' : '; remove it and download or import it again'}`);
+  if (problem && entry.dir)
+    throw new Error(
+      `Backbone ${entry.id} in ${dir} cannot be used (${problem})${entry.missing ? '; download it first' : '; remove it and download or import it again'}`,
+    );
   if (problem) {
     throw new Error(`Backbone ${entry.id} is not installed in ${dir} (${problem}); run: node --import tsx scripts/fetch-models.ts`);
   }

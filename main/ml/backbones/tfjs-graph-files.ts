@@ -66,7 +66,12 @@ export function weightsByName(files: GraphModelFiles): Map<string, { shape: numb
     const bytes = n * (w.dtype === 'bool' ? 1 : 4);
     if (offset + bytes > files.weightData.byteLength) throw new Error(`weight shards are too short for ${w.name}`);
     const slice = files.weightData.slice(offset, offset + bytes);
-    const data = w.dtype === 'float32' ? new Float32Array(slice) : w.dtype === 'int32' ? Float32Array.from(new Int32Array(slice)) : Float32Array.from(new Uint8Array(slice));
+    const data =
+      w.dtype === 'float32'
+        ? new Float32Array(slice)
+        : w.dtype === 'int32'
+          ? Float32Array.from(new Int32Array(slice))
+          : Float32Array.from(new Uint8Array(slice));
     out.set(w.name, { shape: w.shape, data });
     offset += bytes;
   }

@@ -138,7 +138,8 @@ export function parseModelJson(text: string, where: string): WeightsManifestJson
     if (!Array.isArray(g?.paths) || !Array.isArray(g?.weights)) throw new Error(`${where} has a malformed weightsManifest`);
     for (const p of g.paths) {
       // Shards must stay inside the model folder.
-      if (typeof p !== 'string' || !p || p.includes('/') || p.includes('\\') || p.startsWith('.')) throw new Error(`${where} names an unsafe weight file "${p}"`);
+      if (typeof p !== 'string' || !p || p.includes('/') || p.includes('\\') || p.startsWith('.'))
+        throw new Error(`${where} names an unsafe weight file "${p}"`);
     }
   }
   return json;
@@ -154,7 +155,8 @@ export function checkShardSizes(dir: string, json: WeightsManifestJson): void {
       got += fs.statSync(file).size;
     }
     const want = expectedGroupBytes(g.weights);
-    if (got !== want) throw new Error(`weight files ${g.paths.join(', ')} hold ${got} bytes, the model needs ${want} (${got < want ? 'truncated' : 'too long'})`);
+    if (got !== want)
+      throw new Error(`weight files ${g.paths.join(', ')} hold ${got} bytes, the model needs ${want} (${got < want ? 'truncated' : 'too long'})`);
   }
 }
 
@@ -185,7 +187,8 @@ export async function probeGraphModel(dir: string, inputSize: number, preprocess
     throw new Error(`TF.js cannot load the model: ${(err as Error).message}`, { cause: err });
   }
   try {
-    if (model.inputs.length !== 1) throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); expected one image input`);
+    if (model.inputs.length !== 1)
+      throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); expected one image input`);
     const inputNode = model.inputs[0].name;
     const output = embeddingNode ?? model.outputs[0]?.name;
     if (!output) throw new Error('the model has no output');
@@ -269,7 +272,14 @@ export async function importBackboneFolder(dir: string, opts: ImportBackboneOpti
   const src = path.resolve(dir);
   const jsonFile = path.join(src, 'model.json');
   if (!fs.existsSync(jsonFile)) throw new Error(`${src} has no model.json (a TF.js graph model folder is expected)`);
-  const id = opts.id ?? (path.basename(src).toLowerCase().replace(/[^a-z0-9_-]+/g, '_').replace(/^[^a-z0-9]+/, '') || 'imported');
+  const id =
+    opts.id ??
+    (path
+      .basename(src)
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '_')
+      .replace(/^[^a-z0-9]+/, '') ||
+      'imported');
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(id)) throw new Error(`"${id}" is not a valid backbone id (use a-z, 0-9, _ and -)`);
   const json = parseModelJson(fs.readFileSync(jsonFile, 'utf8'), jsonFile);
   checkShardSizes(src, json);

@@ -41,14 +41,23 @@ export async function decodeViews(bytes: Buffer, size: number, views: readonly V
   const out = new Map<View, Buffer>();
   for (const view of views) {
     if (view === 'original') out.set(view, original);
-    else out.set(view, await sharp(original, { raw: { width: size, height: size, channels: 3 } }).flop().raw().toBuffer());
+    else
+      out.set(
+        view,
+        await sharp(original, { raw: { width: size, height: size, channels: 3 } })
+          .flop()
+          .raw()
+          .toBuffer(),
+      );
   }
   return out;
 }
 
 /** The size in the header of an image refused for its pixel count (checked only then, to keep decodes cheap). */
 async function tooLarge(bytes: Buffer): Promise<string> {
-  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
   const dims = meta?.width && meta?.height ? `: ${meta.width}×${meta.height} pixels` : '';
   return `Image too large${dims} (limit ${MAX_INPUT_PIXELS / 1e6} megapixels)`;
 }
@@ -60,13 +69,17 @@ async function tooLarge(bytes: Buffer): Promise<string> {
 async function explain(err: unknown, bytes: Buffer): Promise<string> {
   const reason = describeSharpError(err);
   if (!reason.startsWith('Cannot decode')) return reason;
-  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
   return meta?.format ? `Corrupt or truncated ${meta.format.toUpperCase()} image (its pixel data cannot be decoded)` : reason;
 }
 
 /** Turns libvips' messages into something a user can act on, keeping the original detail. */
 export function describeSharpError(err: unknown): string {
-  const msg = String(err instanceof Error ? err.message : err).split('\n')[0].trim();
+  const msg = String(err instanceof Error ? err.message : err)
+    .split('\n')[0]
+    .trim();
   if (/unsupported image format/i.test(msg)) return 'Not an image, or an unsupported format';
   if (/premature end|truncat|read error|corrupt|invalid|bad |not a |unexpected end/i.test(msg)) return `Corrupt or truncated image (${msg})`;
   return `Cannot decode image (${msg})`;

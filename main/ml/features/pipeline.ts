@@ -69,13 +69,7 @@ interface Batch {
  * the cancel stay valid and are reused by the next run.
  */
 // eslint-disable-next-line max-lines-per-function -- the embedding pipeline keeps decode, worker and cache writes in one flow so cancellation and progress stay in one place
-export async function embedImages(
-  db: Db,
-  items: readonly EmbedItem[],
-  backboneId: string,
-  ctx: JobContext,
-  opts: EmbedOptions = {},
-): Promise<EmbedSummary> {
+export async function embedImages(db: Db, items: readonly EmbedItem[], backboneId: string, ctx: JobContext, opts: EmbedOptions = {}): Promise<EmbedSummary> {
   const started = performance.now();
   const views = [...new Set<View>(opts.views ?? ['original'])];
   if (views.length === 0) throw new Error('embedImages: no views requested');
@@ -245,4 +239,3 @@ function readError(err: unknown): string {
   if (code === 'EISDIR') return 'Is a folder, not a file';
   return `Cannot read file (${err instanceof Error ? err.message : String(err)})`;
 }
-

@@ -62,12 +62,7 @@ class ProtoWriter {
 
 export const OnnxType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
 
-export type AttrValue =
-  | { int: number }
-  | { float: number }
-  | { ints: number[] }
-  | { floats: number[] }
-  | { string: string };
+export type AttrValue = { int: number } | { float: number } | { ints: number[] } | { floats: number[] } | { string: string };
 
 export const attr = {
   int: (v: number): AttrValue => ({ int: v }),

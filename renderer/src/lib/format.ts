@@ -164,7 +164,15 @@ export function curveWording(head: string, evaluation?: { kind: MeasuredOn['kind
       keptEpoch: false,
     };
   }
-  return { x: 'Epoch', point: 'epoch', fitted: 'train', heldOut: 'validation', f1: evaluation?.curveF1 ?? VALIDATION_F1, f1Short: '(threshold 0.5)', keptEpoch: true };
+  return {
+    x: 'Epoch',
+    point: 'epoch',
+    fitted: 'train',
+    heldOut: 'validation',
+    f1: evaluation?.curveF1 ?? VALIDATION_F1,
+    f1Short: '(threshold 0.5)',
+    keptEpoch: true,
+  };
 }
 
 /** Below this many evaluated posters a run's numbers are not shown as a headline ("100%" from a handful means nothing). */

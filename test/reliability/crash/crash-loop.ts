@@ -70,8 +70,12 @@ function snapshot(dataDir: string, libraryRoot: string, problems: string[]): Sna
     const fk = db.pragma('foreign_key_check') as unknown[];
     if (fk.length) problems.push(`foreign_key_check: ${fk.length} rows point nowhere`);
     const labels = new Map<string, string>();
-    for (const r of db.prepare(`SELECT i.rel_path AS p, group_concat(g.name, '|') AS g FROM images i JOIN labels l ON l.image_id = i.id
-        JOIN genres g ON g.id = l.genre_id GROUP BY i.id`).all() as { p: string; g: string }[]) {
+    for (const r of db
+      .prepare(
+        `SELECT i.rel_path AS p, group_concat(g.name, '|') AS g FROM images i JOIN labels l ON l.image_id = i.id
+        JOIN genres g ON g.id = l.genre_id GROUP BY i.id`,
+      )
+      .all() as { p: string; g: string }[]) {
       labels.set(r.p, key(r.g.split('|')));
     }
     const images = new Set(db.prepare('SELECT rel_path FROM images').pluck().all() as string[]);
@@ -81,7 +85,10 @@ function snapshot(dataDir: string, libraryRoot: string, problems: string[]): Sna
       const dir = path.join(dataPaths(dataDir).models, `run-${id}`);
       try {
         const meta = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as { weightsSha256: string };
-        const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, 'weights.bin'))).digest('hex');
+        const sha = crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, 'weights.bin')))
+          .digest('hex');
         if (sha !== meta.weightsSha256) problems.push(`run ${id} is done but its weights do not match their checksum`);
         JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
       } catch (err) {
@@ -165,9 +172,12 @@ function runSession(dataDir: string, libraryRoot: string, session: number, killA
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
-    const timer = killAfterMs === null ? undefined : setTimeout(() => {
-      killed = child.kill('SIGKILL');
-    }, killAfterMs);
+    const timer =
+      killAfterMs === null
+        ? undefined
+        : setTimeout(() => {
+            killed = child.kill('SIGKILL');
+          }, killAfterMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ events, killed: killed && signal === 'SIGKILL', code, stderr, ms: Date.now() - t0 });
@@ -178,8 +188,17 @@ function runSession(dataDir: string, libraryRoot: string, session: number, killA
 function phaseOf(events: DriverEvent[]): string {
   const last = events[events.length - 1]?.e;
   const names: Record<string, string> = {
-    undefined: 'start-up', start: 'indexing', indexed: 'labelling', 'label-intent': 'labelling', label: 'write-back or model loading',
-    writeback: 'model loading', 'train-start': 'training', trained: 'tagging', 'tag-start': 'tagging', tagged: 'closing', complete: 'closing',
+    undefined: 'start-up',
+    start: 'indexing',
+    indexed: 'labelling',
+    'label-intent': 'labelling',
+    label: 'write-back or model loading',
+    writeback: 'model loading',
+    'train-start': 'training',
+    trained: 'tagging',
+    'tag-start': 'tagging',
+    tagged: 'closing',
+    complete: 'closing',
   };
   return names[String(last)] ?? String(last);
 }
@@ -194,7 +213,15 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
   fs.mkdirSync(path.join(libraryRoot, 'predict'), { recursive: true });
 
   const result: CrashLoopResult = {
-    kills: 0, completedSessions: 0, lost: 0, problems: [], killedDuring: {}, staleTempFiles: 0, finalPredictions: 0, finalImages: 0, seconds: 0,
+    kills: 0,
+    completedSessions: 0,
+    lost: 0,
+    problems: [],
+    killedDuring: {},
+    staleTempFiles: 0,
+    finalPredictions: 0,
+    finalImages: 0,
+    seconds: 0,
   };
   let before: Snapshot | null = null;
   let typicalMs = 15_000; // refined by the sessions that finish
@@ -205,7 +232,10 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
     const last = result.kills >= opts.kills;
     // New posters arrive between sessions, so every session has indexing and tagging to do.
     for (let i = 0; i < 3; i++, added++) {
-      fs.writeFileSync(path.join(libraryRoot, 'predict', `new-${String(added).padStart(4, '0')}.jpg`), await posterJpeg([FIXTURE_GENRES[added % 5]], 9000 + added));
+      fs.writeFileSync(
+        path.join(libraryRoot, 'predict', `new-${String(added).padStart(4, '0')}.jpg`),
+        await posterJpeg([FIXTURE_GENRES[added % 5]], 9000 + added),
+      );
     }
     const killAt = last ? null : Math.round(300 + rand() * typicalMs);
     const r = await runSession(dataDir, libraryRoot, session, killAt);
@@ -228,8 +258,10 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
     const after = snapshot(dataDir, libraryRoot, result.problems);
     if (before) result.lost += compare(before, after, r.events, result.problems);
     before = after;
-    log(`session ${session}: ${r.killed ? `killed after ${r.ms} ms during ${phaseOf(r.events)}` : `finished in ${r.ms} ms`}; ` +
-      `${after.predictions.size} predictions, ${after.labels.size} labelled, ${after.doneRuns.size} done runs; lost so far ${result.lost}`);
+    log(
+      `session ${session}: ${r.killed ? `killed after ${r.ms} ms during ${phaseOf(r.events)}` : `finished in ${r.ms} ms`}; ` +
+        `${after.predictions.size} predictions, ${after.labels.size} labelled, ${after.doneRuns.size} done runs; lost so far ${result.lost}`,
+    );
     if (last) {
       if (!(r.code === 0 && r.events.some((e) => e.e === 'complete'))) result.problems.push('the last session did not complete');
       break;
@@ -241,13 +273,21 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
   const db = new Database(dataPaths(dataDir).database, { readonly: true });
   try {
     const runId = db.prepare("SELECT id FROM runs WHERE status = 'done' ORDER BY id DESC LIMIT 1").pluck().get() as number | undefined;
-    const untagged = db.prepare(`SELECT COUNT(DISTINCT hash) FROM images WHERE error IS NULL AND hash IS NOT NULL
-        AND hash NOT IN (SELECT hash FROM predictions WHERE run_id = ?)`).pluck().get(runId ?? -1) as number;
+    const untagged = db
+      .prepare(
+        `SELECT COUNT(DISTINCT hash) FROM images WHERE error IS NULL AND hash IS NOT NULL
+        AND hash NOT IN (SELECT hash FROM predictions WHERE run_id = ?)`,
+      )
+      .pluck()
+      .get(runId ?? -1) as number;
     if (runId === undefined) result.problems.push('no finished run at the end');
     else if (untagged) result.problems.push(`${untagged} posters have no prediction of run ${runId} after the final session`);
     const running = db.prepare("SELECT COUNT(*) FROM runs WHERE status IN ('running', 'queued')").pluck().get() as number;
     if (running) result.problems.push(`${running} run(s) left running after the final session`);
-    result.finalPredictions = db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(runId ?? -1) as number;
+    result.finalPredictions = db
+      .prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?')
+      .pluck()
+      .get(runId ?? -1) as number;
     result.finalImages = db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
   } finally {
     db.close();

@@ -80,9 +80,19 @@ test('valid calls answer; invalid ones get a clear validation error', async () =
 
   const notJson = await apiCall(ctx.bridge, 'app:info', undefined, {});
   assert.equal(notJson.status, 200); // an absent input means {}
-  const garbage = await rawRequest(ctx.bridge.port, { method: 'POST', path: '/api/call/app:info', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` }, body: '{nope' });
+  const garbage = await rawRequest(ctx.bridge.port, {
+    method: 'POST',
+    path: '/api/call/app:info',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` },
+    body: '{nope',
+  });
   assert.equal(garbage.status, 400);
-  const huge = await rawRequest(ctx.bridge.port, { method: 'POST', path: '/api/call/app:info', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` }, body: JSON.stringify({ input: { pad: 'x'.repeat(13_000_000) } }) });
+  const huge = await rawRequest(ctx.bridge.port, {
+    method: 'POST',
+    path: '/api/call/app:info',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ctx.bridge.token}` },
+    body: JSON.stringify({ input: { pad: 'x'.repeat(13_000_000) } }),
+  });
   assert.equal(huge.status, 413);
   const missing = await apiCall(ctx.bridge, 'jobs:cancel', { id: 'no-such-job' });
   assert.equal(missing.status, 200);
@@ -111,7 +121,10 @@ test('events reach WebSocket clients that present the token, and nobody else', a
   assert.match(refusal, /403/);
 
   const ws = new WebSocket(`${url}?token=${ctx.bridge.token}`);
-  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  await new Promise((resolve, reject) => {
+    ws.on('open', resolve);
+    ws.on('error', reject);
+  });
   const got = new Promise<{ event: string; payload: { title: string; status: string } }>((resolve) => {
     ws.on('message', (m) => {
       const msg = JSON.parse(String(m));

@@ -35,7 +35,8 @@ test('train indexes the folder, trains through train:start and prints metrics, b
   assert.match(trainOut, /Out of fold \(5-fold cross-validation on 80 posters\)/);
   assert.match(trainOut, /95% intervals: mAP [\d.]+ \([\d.]+–[\d.]+\)/);
   assert.ok(!trainOut.includes('Kept epoch'), 'no kept epoch: there is no early stopping to report');
-  for (const row of ['model, decision rule (balanced)', 'model, global threshold', 'trivial: top-', 'trivial: genre frequencies']) assert.ok(trainOut.includes(row), row);
+  for (const row of ['model, decision rule (balanced)', 'model, global threshold', 'trivial: top-', 'trivial: genre frequencies'])
+    assert.ok(trainOut.includes(row), row);
   for (const genre of FIXTURE_GENRES) assert.match(trainOut, new RegExp(`^${genre}\\s+\\d+`, 'm'));
   const mAP = Number(/^model, decision rule \(balanced\)\s+[\d.]+\s+([\d.]+)/m.exec(trainOut)?.[1]);
   const prior = Number(/^trivial: genre frequencies\s+[\d.]+\s+([\d.]+)/m.exec(trainOut)?.[1]);
@@ -104,7 +105,12 @@ test('eval on the val folder scores the final model on it; --json and --threshol
 test('eval with --labels on a folder without metadata.csv; bad input refused', { skip }, async () => {
   const dir = path.join(tempDir(), 'set');
   fs.mkdirSync(path.join(dir, 'predict'), { recursive: true });
-  const rows = [['tt9000001', ['Action']], ['tt9000002', ['Romance', 'Drama']], ['tt9000003', ['Comedy']], ['tt9000004', ['Horror']]] as const;
+  const rows = [
+    ['tt9000001', ['Action']],
+    ['tt9000002', ['Romance', 'Drama']],
+    ['tt9000003', ['Comedy']],
+    ['tt9000004', ['Horror']],
+  ] as const;
   for (const [i, [id, genres]] of rows.entries()) fs.writeFileSync(path.join(dir, 'predict', `${id}.jpg`), await posterJpeg([...genres], 500 + i));
   fs.writeFileSync(path.join(dir, 'predict', 'unlabelled.jpg'), await posterJpeg(['Drama'], 999));
   // Genre lists only (no 0/1 columns), one id without an image.
@@ -138,7 +144,11 @@ test('predict writes CSV or JSON for files and folders; unreadable files get an 
   fs.writeFileSync(path.join(dir, 'action.jpg'), await posterJpeg(['Action'], 11));
   fs.writeFileSync(path.join(dir, 'sub', 'romance.jpg'), await posterJpeg(['Romance'], 12));
   fs.writeFileSync(path.join(dir, 'broken.jpg'), 'this is not a JPEG');
-  const single = path.join(root, 'val', fs.readdirSync(path.join(root, 'val')).find((f) => f.endsWith('.jpg'))!);
+  const single = path.join(
+    root,
+    'val',
+    fs.readdirSync(path.join(root, 'val')).find((f) => f.endsWith('.jpg'))!,
+  );
 
   const r = await cli(withData('predict', String(runId), dir, single));
   assert.equal(r.code, 0, r.err);
@@ -161,7 +171,11 @@ test('predict writes CSV or JSON for files and folders; unreadable files get an 
   const [p] = JSON.parse(json.out);
   assert.deepEqual([...p.tags].sort(), [...FIXTURE_GENRES].sort()); // threshold 0: every genre
   const probs = p.tags.map((g: string) => p.probabilities[g]);
-  assert.deepEqual(probs, [...probs].sort((a: number, b: number) => b - a), 'most confident first');
+  assert.deepEqual(
+    probs,
+    [...probs].sort((a: number, b: number) => b - a),
+    'most confident first',
+  );
   assert.ok(Math.abs(p.probabilities.Action - Number(byName.get(path.basename(single))!.Action)) < 1e-4);
 
   const cases: [string[], RegExp][] = [
@@ -196,7 +210,12 @@ async function probabilities(dataDir: string, id: number, files: string[]) {
   return JSON.parse(r.out).map((p: { probabilities: Record<string, number>; tags: string[] }) => ({ probabilities: p.probabilities, tags: p.tags }));
 }
 
-const valFiles = () => fs.readdirSync(path.join(root, 'val')).filter((f) => f.endsWith('.jpg')).slice(0, 5).map((f) => path.join(root, 'val', f));
+const valFiles = () =>
+  fs
+    .readdirSync(path.join(root, 'val'))
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, 5)
+    .map((f) => path.join(root, 'val', f));
 
 test('export then import into a fresh data folder gives identical predictions', { skip }, async () => {
   const file = path.join(tempDir(), 'model.json');
@@ -226,7 +245,10 @@ test('export then import into a fresh data folder gives identical predictions', 
 /** The export container's checksum, as main/ml/model-io.ts computes it (to forge a consistent file). */
 function resign(container: { metadata: unknown; model: unknown; weights: string; sha256: string }) {
   const text = Buffer.from(`${JSON.stringify(container.metadata)}\n${JSON.stringify(container.model)}\n`, 'utf8');
-  container.sha256 = crypto.createHash('sha256').update(Buffer.concat([text, Buffer.from(container.weights, 'base64')])).digest('hex');
+  container.sha256 = crypto
+    .createHash('sha256')
+    .update(Buffer.concat([text, Buffer.from(container.weights, 'base64')]))
+    .digest('hex');
 }
 
 test('a damaged, changed or invalid export is refused and adds no run', { skip }, async () => {
@@ -235,7 +257,11 @@ test('a damaged, changed or invalid export is refused and adds no run', { skip }
   const good = JSON.parse(fs.readFileSync(file, 'utf8'));
   const dir = tempDir();
   const variants: [string, string, RegExp][] = [
-    ['genre renamed', JSON.stringify({ ...good, metadata: { ...good.metadata, genres: ['Western', ...good.metadata.genres.slice(1)] } }), /does not match its checksum: the file is damaged or was changed/],
+    [
+      'genre renamed',
+      JSON.stringify({ ...good, metadata: { ...good.metadata, genres: ['Western', ...good.metadata.genres.slice(1)] } }),
+      /does not match its checksum: the file is damaged or was changed/,
+    ],
     ['weights changed', JSON.stringify({ ...good, weights: `AAAA${good.weights.slice(4)}` }), /does not match its checksum/],
     ['truncated', fs.readFileSync(file, 'utf8').slice(0, 5000), /not valid JSON/],
     ['not a model', JSON.stringify({ hello: 'world' }), /is not a Poster Tagger model export/],

@@ -7,7 +7,6 @@ import { tempDir } from '../../helpers/temp';
 import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 import { stableJson, tagJobKey, trainingJobKey } from '../../../main/jobs/duplicate-jobs';
 
-
 let b: ReturnType<typeof testBackend> | undefined;
 after(() => b?.close());
 

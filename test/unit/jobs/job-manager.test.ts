@@ -64,8 +64,25 @@ test('cancel stops a job at its next checkpoint; pause holds it until resume', a
 test('jobs in the same lane run one after another; failures carry their message', async () => {
   const { jobs } = setup();
   const order: string[] = [];
-  const a = jobs.start({ kind: 'train', title: 'A', lane: 'train', run: async () => { order.push('a-start'); await new Promise((r) => setTimeout(r, 20)); order.push('a-end'); throw new Error('3 posters could not be read'); } });
-  const b = jobs.start({ kind: 'train', title: 'B', lane: 'train', run: async () => { order.push('b-start'); } });
+  const a = jobs.start({
+    kind: 'train',
+    title: 'A',
+    lane: 'train',
+    run: async () => {
+      order.push('a-start');
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('a-end');
+      throw new Error('3 posters could not be read');
+    },
+  });
+  const b = jobs.start({
+    kind: 'train',
+    title: 'B',
+    lane: 'train',
+    run: async () => {
+      order.push('b-start');
+    },
+  });
   assert.equal(jobs.get(b.snapshot.id).status, 'queued');
   await assert.rejects(a.done, /could not be read/);
   await b.done;

@@ -35,10 +35,13 @@ test('a quote that is never closed names the line where it opens', () => {
 
 test('a row with more or fewer fields than the header', () => {
   const issues = issuesOf('Id,Genre\na,Drama,Comedy,War\nb\nc,Action,\n');
-  assert.deepEqual(issues.map((i) => [i.line, i.message]), [
-    [2, 'Line 2: 4 fields where the header has 2 — a comma inside a field needs quotes around the field'],
-    [3, 'Line 3: 1 field where the header has 2 — a field is missing (or the row was cut short)'],
-  ]);
+  assert.deepEqual(
+    issues.map((i) => [i.line, i.message]),
+    [
+      [2, 'Line 2: 4 fields where the header has 2 — a comma inside a field needs quotes around the field'],
+      [3, 'Line 3: 1 field where the header has 2 — a field is missing (or the row was cut short)'],
+    ],
+  );
 });
 
 test("no malformed CSV passes csv-parse's own wording through", () => {
@@ -75,5 +78,8 @@ test('a stray quote in a Genre value is blamed on Genre, never on the next colum
   // The rows after the broken ones still load.
   const report = new ReportBuilder();
   const table = parseCsvTable(`${header}tt1,"Action, Comedy"x,1,1\ntt4,Drama,0,0\n`, 'train/metadata.csv', report);
-  assert.deepEqual(table?.rows.map((r) => r.cells[0]), ['tt4']);
+  assert.deepEqual(
+    table?.rows.map((r) => r.cells[0]),
+    ['tt4'],
+  );
 });

@@ -18,17 +18,26 @@ function setup() {
   const db = testDb(t.dir);
   const thumbs = path.join(t.dir, 'thumbs');
   const index = async (id: number) => indexLibrary(db, id, standaloneJobContext(), { thumbnailsDir: thumbs });
-  return { t, root, db, index, done: () => { db.close(); t.cleanup(); } };
+  return {
+    t,
+    root,
+    db,
+    index,
+    done: () => {
+      db.close();
+      t.cleanup();
+    },
+  };
 }
 
 // BOM, CRLF, a quoted Id, an unquoted one-genre list, a malformed row and a row for a missing image.
 const ORIGINAL = [
   '\ufeffId,Genre,Action,Drama,Horror',
   "tt1,\"['Action', 'Horror']\",1,0,1",
-  "\"tt2\",['Drama'],0,1,0",
-  "tt3,\"['Drama']\",0,1,0",
+  '"tt2",[\'Drama\'],0,1,0',
+  'tt3,"[\'Drama\']",0,1,0',
   'tt4,"broken"row,0,1',
-  "ghost,\"['Horror']\",0,0,1",
+  'ghost,"[\'Horror\']",0,0,1',
   '',
 ].join('\r\n');
 
@@ -57,22 +66,29 @@ test('write-back changes only the edited cells: BOM, CRLF, quoting and other row
 
     const expected = [
       '\ufeffId,Genre,Action,Drama,Horror',
-      "tt1,\"['Drama']\",0,1,0",
-      "\"tt2\",\"['Action', 'Drama']\",1,1,0", // needs quotes now: it has a comma
-      "tt3,\"['Drama']\",0,1,0",
+      'tt1,"[\'Drama\']",0,1,0',
+      '"tt2","[\'Action\', \'Drama\']",1,1,0', // needs quotes now: it has a comma
+      'tt3,"[\'Drama\']",0,1,0',
       'tt4,"broken"row,0,1',
-      "ghost,\"['Horror']\",0,0,1",
-      "tt5,\"['Horror']\",0,0,1",
+      'ghost,"[\'Horror\']",0,0,1',
+      'tt5,"[\'Horror\']",0,0,1',
       '',
     ].join('\r\n');
     assert.equal(fs.readFileSync(csv, 'utf8'), expected);
     assert.equal(fs.statSync(csv).mode & 0o777, 0o640, 'file mode kept');
-    assert.deepEqual(fs.readdirSync(path.dirname(csv)).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(csv)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp file left',
+    );
 
     // The CSV now holds them: no longer pending, and a re-index reads the same labels back.
     assert.equal(getLibrary(s.db, lib.id).pendingEdits, 0);
     await s.index(lib.id);
-    assert.deepEqual(posterDetail(s.db, id('tt2')).labels, [{ genre: 'Action', source: 'import' }, { genre: 'Drama', source: 'import' }]);
+    assert.deepEqual(posterDetail(s.db, id('tt2')).labels, [
+      { genre: 'Action', source: 'import' },
+      { genre: 'Drama', source: 'import' },
+    ]);
     assert.deepEqual(posterDetail(s.db, id('tt5')).genres, ['Horror']);
   } finally {
     s.done();

@@ -36,7 +36,16 @@ function setup(n = 200) {
   const db = testDb(t.dir);
   const lib = openLibrary(db, root, { name: 'My posters' });
   seed(db, lib.id, n);
-  return { t, db, lib, root, done: () => { db.close(); t.cleanup(); } };
+  return {
+    t,
+    db,
+    lib,
+    root,
+    done: () => {
+      db.close();
+      t.cleanup();
+    },
+  };
 }
 
 test('opening libraries: clear errors, the same folder (even through a symlink) is one library', () => {
@@ -68,15 +77,39 @@ test('poster pages: filters by genre (any/all), split, labelled state and search
     const expect = (pred: (i: number) => boolean) => Array.from({ length: 200 }, (_, i) => i).filter(pred).length;
     const labelled = (i: number) => i % 10 !== 9;
     const has = (i: number, g: number) => labelled(i) && (i % 4 === g || (g === 2 && i % 3 === 0));
-    assert.equal(q({ genres: ['Horror'] }).total, expect((i) => has(i, 3)));
-    assert.equal(q({ genres: ['horror', 'Comedy'] }).total, expect((i) => has(i, 3) || has(i, 1)));
-    assert.equal(q({ genres: ['Action', 'Drama'], genreMode: 'all' }).total, expect((i) => has(i, 0) && has(i, 2)));
-    assert.equal(q({ split: 'val' }).total, expect((i) => i % 5 === 3));
-    assert.equal(q({ split: 'none' }).total, expect((i) => i % 5 === 4));
+    assert.equal(
+      q({ genres: ['Horror'] }).total,
+      expect((i) => has(i, 3)),
+    );
+    assert.equal(
+      q({ genres: ['horror', 'Comedy'] }).total,
+      expect((i) => has(i, 3) || has(i, 1)),
+    );
+    assert.equal(
+      q({ genres: ['Action', 'Drama'], genreMode: 'all' }).total,
+      expect((i) => has(i, 0) && has(i, 2)),
+    );
+    assert.equal(
+      q({ split: 'val' }).total,
+      expect((i) => i % 5 === 3),
+    );
+    assert.equal(
+      q({ split: 'none' }).total,
+      expect((i) => i % 5 === 4),
+    );
     assert.equal(q({ labelled: false }).total, 20);
-    assert.equal(q({ labelled: true, split: 'train', genres: ['Drama'] }).total, expect((i) => labelled(i) && i % 5 < 3 && has(i, 2)));
-    assert.deepEqual(q({ search: '000017' }).items.map((i) => i.posterId), ['tt17']);
-    assert.equal(q({ search: 'tt1' }).total, expect((i) => String(i).startsWith('1')));
+    assert.equal(
+      q({ labelled: true, split: 'train', genres: ['Drama'] }).total,
+      expect((i) => labelled(i) && i % 5 < 3 && has(i, 2)),
+    );
+    assert.deepEqual(
+      q({ search: '000017' }).items.map((i) => i.posterId),
+      ['tt17'],
+    );
+    assert.equal(
+      q({ search: 'tt1' }).total,
+      expect((i) => String(i).startsWith('1')),
+    );
     assert.equal(q({ search: '%' }).total, 0, 'LIKE wildcards are literal');
     assert.deepEqual(q({ search: 'tt3' }).items[0].genres, ['Drama', 'Horror'], 'genres in vocabulary order');
     assert.throws(() => q({ genres: ['Western'] }), /Unknown genre "Western"/);
@@ -99,7 +132,9 @@ test('paging is stable: keyset and offset pages cover every row once, in path or
     const total = queryPosters(s.db, { libraryId: s.lib.id, genres: ['Drama', 'Action'] }).total;
     assert.equal(seen.length, total);
     assert.deepEqual(seen, [...seen].sort());
-    const byOffset = [0, 64, 128, 192].flatMap((offset) => queryPosters(s.db, { libraryId: s.lib.id, limit: 64, offset, genres: ['Drama', 'Action'] }).items.map((i) => i.relPath));
+    const byOffset = [0, 64, 128, 192].flatMap((offset) =>
+      queryPosters(s.db, { libraryId: s.lib.id, limit: 64, offset, genres: ['Drama', 'Action'] }).items.map((i) => i.relPath),
+    );
     assert.deepEqual(byOffset, seen);
   } finally {
     s.done();
@@ -110,18 +145,35 @@ test('vocabulary with counts per split, split summary, detail and label edits', 
   const s = setup(100);
   try {
     const vocab = genreVocabulary(s.db, s.lib.id);
-    assert.deepEqual(vocab.map((g) => g.name), GENRES);
+    assert.deepEqual(
+      vocab.map((g) => g.name),
+      GENRES,
+    );
     const horror = vocab.find((g) => g.name === 'Horror')!;
-    const direct = s.db.prepare(`SELECT COUNT(*) FROM labels l JOIN genres g ON g.id = l.genre_id JOIN images i ON i.id = l.image_id
-      WHERE g.name = 'Horror' AND i.split = 'val'`).pluck().get();
+    const direct = s.db
+      .prepare(
+        `SELECT COUNT(*) FROM labels l JOIN genres g ON g.id = l.genre_id JOIN images i ON i.id = l.image_id
+      WHERE g.name = 'Horror' AND i.split = 'val'`,
+      )
+      .pluck()
+      .get();
     assert.equal(horror.bySplit.val, direct);
-    assert.equal(horror.total, Object.values(horror.bySplit).reduce((a, b) => a + b, 0));
-    assert.deepEqual(splitCounts(s.db, s.lib.id).map((c) => c.split), ['train', 'val', 'none']);
+    assert.equal(
+      horror.total,
+      Object.values(horror.bySplit).reduce((a, b) => a + b, 0),
+    );
+    assert.deepEqual(
+      splitCounts(s.db, s.lib.id).map((c) => c.split),
+      ['train', 'val', 'none'],
+    );
 
     const item = queryPosters(s.db, { libraryId: s.lib.id, search: 'tt9', limit: 1 }).items[0];
     assert.equal(item.labelsSource, null);
     const d = setPosterLabels(s.db, item.id, ['horror', 'Comedy']);
-    assert.deepEqual(d.labels, [{ genre: 'Comedy', source: 'user' }, { genre: 'Horror', source: 'user' }]);
+    assert.deepEqual(d.labels, [
+      { genre: 'Comedy', source: 'user' },
+      { genre: 'Horror', source: 'user' },
+    ]);
     assert.equal(d.absPath, path.join(fs.realpathSync(s.root), 'p', '000009.jpg'));
     assert.equal(posterDetail(s.db, item.id).labelsSource, 'user');
     assert.equal(getLibrary(s.db, s.lib.id).pendingEdits, 1);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { distinctLines } from '../../../main/library/image-processor';
 import { formatBytes, imageProblem, issueKindName } from '../../../renderer/src/lib/components/gallery/image-problem';
 
-const VIPS = 'Input buffer has corrupt header: VipsJpeg: Unsupported marker type 0x20\nVipsJpeg: Unsupported marker type 0x20\nVipsJpeg: Unsupported marker type 0x20';
+const VIPS =
+  'Input buffer has corrupt header: VipsJpeg: Unsupported marker type 0x20\nVipsJpeg: Unsupported marker type 0x20\nVipsJpeg: Unsupported marker type 0x20';
 
 test('the stored error holds the decoder line once', () => {
   assert.equal(distinctLines(new Error(VIPS)), 'Input buffer has corrupt header: VipsJpeg: Unsupported marker type 0x20');

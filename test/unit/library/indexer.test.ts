@@ -27,7 +27,16 @@ function setup() {
   const thumbs = path.join(t.dir, 'data/thumbnails');
   fs.mkdirSync(root);
   const db = testDb(t.dir);
-  return { t, root, thumbs, db, done: () => { db.close(); t.cleanup(); } };
+  return {
+    t,
+    root,
+    thumbs,
+    db,
+    done: () => {
+      db.close();
+      t.cleanup();
+    },
+  };
 }
 
 test('indexing: rows, labels, thumbnails, and corrupt files recorded without stopping', async () => {
@@ -42,7 +51,10 @@ test('indexing: rows, labels, thumbnails, and corrupt files recorded without sto
     const progress: JobProgress[] = [];
     const batches: number[] = [];
     const res = await indexLibrary(s.db, lib.id, standaloneJobContext({ onProgress: (p) => progress.push(p) }), {
-      thumbnailsDir: s.thumbs, firstBatchSize: 2, batchSize: 3, onBatch: (n) => batches.push(n),
+      thumbnailsDir: s.thumbs,
+      firstBatchSize: 2,
+      batchSize: 3,
+      onBatch: (n) => batches.push(n),
     });
     assert.equal(res.layout, 'tutorial');
     assert.equal(res.files, 10);
@@ -94,7 +106,7 @@ test('re-indexing reads only new or changed files, follows CSV edits, drops remo
     fs.rmSync(path.join(s.root, 'train/tt0002.jpg'));
     await writeImage(path.join(s.root, 'train/tt0009.jpg'), 'jpeg', 9);
     const csvPath = path.join(s.root, 'train/metadata.csv');
-    fs.writeFileSync(csvPath, fs.readFileSync(csvPath, 'utf8').replace("tt0003,\"['Drama']\",0,1,0", "tt0003,\"['Horror']\",0,0,1"));
+    fs.writeFileSync(csvPath, fs.readFileSync(csvPath, 'utf8').replace('tt0003,"[\'Drama\']",0,1,0', 'tt0003,"[\'Horror\']",0,0,1'));
     const third = await indexLibrary(s.db, lib.id, ctx, opts);
     assert.deepEqual([third.processed, third.removed], [2, 1]);
     const items = new Map(queryPosters(s.db, { libraryId: lib.id }).items.map((i) => [i.relPath, i]));
@@ -149,8 +161,12 @@ test('indexing can be cancelled; what was read stays and the next run finishes t
     const ac = new AbortController();
     const ctx = standaloneJobContext({ signal: ac.signal });
     const run = indexLibrary(s.db, lib.id, ctx, {
-      thumbnailsDir: s.thumbs, concurrency: 2, firstBatchSize: 5,
-      onBatch: (n) => { if (n >= 5) ac.abort(); },
+      thumbnailsDir: s.thumbs,
+      concurrency: 2,
+      firstBatchSize: 5,
+      onBatch: (n) => {
+        if (n >= 5) ac.abort();
+      },
     });
     await assert.rejects(run, CancelledError);
     const kept = queryPosters(s.db, { libraryId: lib.id }).total;
@@ -173,10 +189,13 @@ test('genre folders: the same poster in several folders (by name or by content) 
     const lib = openLibrary(s.db, s.root);
     await indexLibrary(s.db, lib.id, standaloneJobContext(), { thumbnailsDir: s.thumbs });
     const page = queryPosters(s.db, { libraryId: lib.id });
-    assert.deepEqual(page.items.map((i) => [i.relPath, i.genres]), [
-      ['Action/heat.jpg', ['Action', 'Crime', 'Drama']],
-      ['Horror/alien.jpg', ['Horror']],
-    ]);
+    assert.deepEqual(
+      page.items.map((i) => [i.relPath, i.genres]),
+      [
+        ['Action/heat.jpg', ['Action', 'Crime', 'Drama']],
+        ['Horror/alien.jpg', ['Horror']],
+      ],
+    );
     assert.deepEqual(posterDetail(s.db, page.items[0].id).duplicates, ['Crime/heat.jpg', 'Drama/heat-copy.jpg']);
     assert.equal(queryPosters(s.db, { libraryId: lib.id, genres: ['Drama'] }).total, 1);
   } finally {
@@ -210,7 +229,10 @@ test('indexing writes in gallery order: each batch appends after the posters alr
     const lib = openLibrary(s.db, s.root);
     const seen: string[][] = [];
     await indexLibrary(s.db, lib.id, standaloneJobContext({}), {
-      thumbnailsDir: s.thumbs, firstBatchSize: 2, batchSize: 3, concurrency: 6,
+      thumbnailsDir: s.thumbs,
+      firstBatchSize: 2,
+      batchSize: 3,
+      concurrency: 6,
       onBatch: () => seen.push(queryPosters(s.db, { libraryId: lib.id, limit: 1000 }).items.map((i) => i.relPath)),
     });
     assert.ok(seen.length >= 5, `${seen.length} batches`);

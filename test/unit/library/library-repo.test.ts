@@ -30,9 +30,15 @@ test('a folder inside an open library, or holding one, is refused; the message n
     // The other way round: train open first, then its parent.
     removeLibrary(db, lib.id);
     openLibrary(db, path.join(small, 'train'));
-    assert.throws(() => openLibrary(db, small), /^InvalidError: This folder contains the library "train" \(.*train\), which is already open — open that one, or forget it first\.$/);
+    assert.throws(
+      () => openLibrary(db, small),
+      /^InvalidError: This folder contains the library "train" \(.*train\), which is already open — open that one, or forget it first\.$/,
+    );
     assert.throws(() => openLibrary(db, path.join(dir, 'x')), /contains the library "train"/);
-    assert.deepEqual(listLibraries(db).map((l) => l.name), ['train']);
+    assert.deepEqual(
+      listLibraries(db).map((l) => l.name),
+      ['train'],
+    );
   } finally {
     db.close();
     cleanup();

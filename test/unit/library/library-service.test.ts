@@ -80,7 +80,6 @@ test('service: writeBack without confirm only plans; with confirm writes, keeps 
   assert.equal(s.library.list()[0].pendingEdits, 0);
 });
 
-
 test('library:writeBack replaces no file without confirm: true; the plan names the full path, the write keeps a backup', async (t) => {
   const b = testBackend();
   t.after(() => b.close());
@@ -113,7 +112,10 @@ test('library:writeBack replaces no file without confirm: true; the plan names t
   assert.ok(done.backupDir.startsWith(b.paths.root));
   const [snapshot] = fs.readdirSync(done.backupDir);
   assert.equal(fs.readFileSync(path.join(done.backupDir, snapshot, 'train', 'metadata.csv'), 'utf8'), original);
-  assert.deepEqual(fs.readdirSync(path.join(root, 'train')).filter((f) => !f.endsWith('.jpg')), ['metadata.csv']);
+  assert.deepEqual(
+    fs.readdirSync(path.join(root, 'train')).filter((f) => !f.endsWith('.jpg')),
+    ['metadata.csv'],
+  );
 });
 
 test('posters:ids lists the whole filtered set (beyond one page), and restoreLabels undoes an accept-like edit exactly', async (t) => {
@@ -128,7 +130,11 @@ test('posters:ids lists the whole filtered set (beyond one page), and restoreLab
   const horror = await b.call('posters:ids', { libraryId: lib.id, genres: ['Horror'] });
   assert.equal(horror.total, [...fixture.train, ...fixture.val].filter((p) => p.genres.includes('Horror')).length);
   const page = await b.call('posters:query', { libraryId: lib.id, genres: ['Horror'], limit: 1000 });
-  assert.deepEqual(horror.ids, page.items.map((i) => i.id), 'same order as the gallery');
+  assert.deepEqual(
+    horror.ids,
+    page.items.map((i) => i.id),
+    'same order as the gallery',
+  );
 
   const ids = all.ids.slice(0, 3);
   const before = await b.call('posters:labelStates', { ids });

@@ -1,13 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  applyDecisionRule,
-  decisionRuleSchema,
-  fitDecisionRule,
-  MODES,
-  thresholdsForMode,
-  type DecisionRule,
-} from '../../../main/ml/decision-rule';
+import { applyDecisionRule, decisionRuleSchema, fitDecisionRule, MODES, thresholdsForMode, type DecisionRule } from '../../../main/ml/decision-rule';
 import { evaluate } from '../../../main/ml/metrics';
 import { seededRandom } from '../../../main/ml/random';
 import { tuneGenreThresholds } from '../../../main/ml/thresholds';
@@ -76,7 +69,14 @@ test('a genre with useless scores is never auto-tagged, a good one is', () => {
   const t = thresholdsForMode(rule, 'balanced');
   assert.deepEqual(t.map(Number.isFinite), [true, false, false, false, false, true]);
   // Too few positives: not auto, whatever the scores.
-  const few = synth(500, [{ prev: 0.1, a: 3 }, { prev: 0, a: 4, positives: 4 }], 3);
+  const few = synth(
+    500,
+    [
+      { prev: 0.1, a: 3 },
+      { prev: 0, a: 4, positives: 4 },
+    ],
+    3,
+  );
   const fewRule = fitDecisionRule(few.scores, few.targets, 500, few.genres);
   assert.equal(fewRule.genres[1].auto, false);
   assert.match(fewRule.genres[1].reason ?? '', /too few positive examples \(4 < 5\)/);
@@ -105,7 +105,10 @@ test('shrinkage: 3 positives → near the global threshold, 500 positives → ke
   }
   const rare = { own: own.genres[1].thresholds.balanced, shr: shrunk.genres[1].thresholds.balanced };
   assert.ok(rare.own > 0.8, `own threshold of the rare genre ${rare.own}`);
-  assert.ok(Math.abs(rare.shr - shrunk.globalThreshold) < 0.25 * Math.abs(rare.own - shrunk.globalThreshold), `rare ${JSON.stringify(rare)} global ${shrunk.globalThreshold}`);
+  assert.ok(
+    Math.abs(rare.shr - shrunk.globalThreshold) < 0.25 * Math.abs(rare.own - shrunk.globalThreshold),
+    `rare ${JSON.stringify(rare)} global ${shrunk.globalThreshold}`,
+  );
   const big = { own: own.genres[2].thresholds.balanced, shr: shrunk.genres[2].thresholds.balanced };
   assert.ok(Math.abs(big.own - shrunk.globalThreshold) > 0.1, `own threshold of the big genre ${big.own} vs ${shrunk.globalThreshold}`);
   assert.ok(Math.abs(big.shr - big.own) < 0.1 * Math.abs(big.own - shrunk.globalThreshold), `big ${JSON.stringify(big)}`);
@@ -149,7 +152,10 @@ test('tags per poster stay within 1.25 × the labelled mean (common logit offset
   const { scores, targets, genres } = synth(n, specs, 21);
   const rule = fitDecisionRule(scores, targets, n, genres);
   const uncapped = fitDecisionRule(scores, targets, n, genres, { maxTagRatio: 1e6 });
-  assert.ok(uncapped.expectedTagsPerPoster.balanced > 1.25 * uncapped.labelledMeanTags, `uncapped ${uncapped.expectedTagsPerPoster.balanced} vs ${uncapped.labelledMeanTags}`);
+  assert.ok(
+    uncapped.expectedTagsPerPoster.balanced > 1.25 * uncapped.labelledMeanTags,
+    `uncapped ${uncapped.expectedTagsPerPoster.balanced} vs ${uncapped.labelledMeanTags}`,
+  );
   assert.ok(rule.logitOffset > 0);
   assert.equal(uncapped.logitOffset, 0);
   assert.ok(rule.expectedTagsPerPoster.balanced <= 1.25 * rule.labelledMeanTags + 1e-12, JSON.stringify(rule.expectedTagsPerPoster));
@@ -195,7 +201,10 @@ test('maxTags keeps the most confident of the tags that passed', () => {
   const all = applyDecisionRule(scores, n, rule, { mode: 'broad' }).tags;
   const top1 = applyDecisionRule(scores, n, rule, { mode: 'broad', maxTags: 1 }).tags;
   const top2 = applyDecisionRule(scores, n, rule, { mode: 'broad', maxTags: 2 }).tags;
-  assert.ok(all.some((t) => t.length > 2), 'some posters have more than two tags');
+  assert.ok(
+    all.some((t) => t.length > 2),
+    'some posters have more than two tags',
+  );
   const g = genres.length;
   for (let i = 0; i < n; i++) {
     assert.deepEqual(top1[i], all[i].slice(0, 1));
@@ -278,7 +287,7 @@ test('input checks', () => {
 });
 
 test('fits N=10,000 × G=30 well under a second', () => {
-  const specs: GenreSpec[] = Array.from({ length: 30 }, (_, j) => ({ prev: 0.01 + 0.3 * ((j * 7) % 30) / 30, a: (j % 5) * 0.5 }));
+  const specs: GenreSpec[] = Array.from({ length: 30 }, (_, j) => ({ prev: 0.01 + (0.3 * ((j * 7) % 30)) / 30, a: (j % 5) * 0.5 }));
   const n = 10_000;
   const { scores, targets, genres } = synth(n, specs, 13);
   const t0 = performance.now();

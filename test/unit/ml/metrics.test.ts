@@ -45,7 +45,7 @@ test('evaluate matches hand-computed values at 0.5', () => {
 test('per-genre thresholds change the decisions', () => {
   const r = evaluate(scores, targets, 4, genres, [0.25, 0.5, 0.9]);
   assert.equal(r.perGenre[0].predicted, 3);
-  close(r.perGenre[0].f1, 2 * 2 / (2 + 3));
+  close(r.perGenre[0].f1, (2 * 2) / (2 + 3));
   assert.equal(r.perGenre[2].predicted, 0);
   assert.equal(r.perGenre[2].precision, null, 'nothing predicted: precision undefined');
   assert.throws(() => evaluate(scores, targets, 4, genres, [0.5, 0.5]), /2 thresholds for 3 genres/);
@@ -72,7 +72,7 @@ test('trivial baselines: top-k most frequent genres and constant prior', () => {
   assert.deepEqual(b.topK.genres, ['A']);
   // Predicting A everywhere on the split: A precision 2/4, recall 1; micro tp 2, pred 4, true 4.
   close(b.topK.report.microF1, 4 / 8);
-  close(b.topK.report.perGenre[0].f1, 2 * 2 / (2 + 4));
+  close(b.topK.report.perGenre[0].f1, (2 * 2) / (2 + 4));
   // Constant scores: AP equals each genre's prevalence in the split.
   close(b.prior.report.perGenre[0].averagePrecision, 0.5);
   close(b.prior.report.mAP, 0.5);

@@ -24,7 +24,10 @@ test('test-time flip averages original and flipped scores; batching does not cha
 
 test('tags use per-genre thresholds, or the override for all', () => {
   const scores = [0.9, 0.3, 0.5, 0.6];
-  assert.deepEqual(tagsFromScores(scores, 2, ['Drama', 'Horror'], [0.5, 0.25]), [['Drama', 'Horror'], ['Drama', 'Horror']]);
+  assert.deepEqual(tagsFromScores(scores, 2, ['Drama', 'Horror'], [0.5, 0.25]), [
+    ['Drama', 'Horror'],
+    ['Drama', 'Horror'],
+  ]);
   assert.deepEqual(tagsFromScores(scores, 2, ['Drama', 'Horror'], [0.95, 0.7]), [[], []]);
   assert.deepEqual(tagsFromScores(scores, 2, ['Drama', 'Horror'], [0.95, 0.7], 0.5), [['Drama'], ['Drama', 'Horror']]);
   assert.throws(() => tagsFromScores(scores, 2, ['Drama', 'Horror'], [0.5]), /1 thresholds for 2 genres/);

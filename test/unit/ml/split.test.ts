@@ -24,10 +24,11 @@ test('hold-out is seeded, disjoint, complete and keeps each genre near the fract
   for (let j = 0; j < g; j++) {
     let total = 0;
     let held = 0;
-    for (let i = 0; i < n; i++) if (y[i * g + j]) {
-      total++;
-      if (inVal.has(i)) held++;
-    }
+    for (let i = 0; i < n; i++)
+      if (y[i * g + j]) {
+        total++;
+        if (inVal.has(i)) held++;
+      }
     assert.ok(Math.abs(held - total * 0.15) <= Math.max(2, total * 0.05), `genre ${j}: ${held} of ${total} held out`);
   }
 });

@@ -15,7 +15,9 @@ export interface SyntheticTask {
   val: EmbeddingSet;
 }
 
-export function syntheticTask(opts: { genres?: number; dim?: number; train?: number; val?: number; noise?: number; seed?: number; flips?: boolean } = {}): SyntheticTask {
+export function syntheticTask(
+  opts: { genres?: number; dim?: number; train?: number; val?: number; noise?: number; seed?: number; flips?: boolean } = {},
+): SyntheticTask {
   const g = opts.genres ?? 5;
   const dim = opts.dim ?? 32;
   const noise = opts.noise ?? 0.5;

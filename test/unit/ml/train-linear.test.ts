@@ -72,10 +72,11 @@ test('folds are stratified: each fold gets its share of a rare genre', () => {
   for (let f = 0; f < 5; f++) {
     let rare = 0;
     let size = 0;
-    for (let i = 0; i < n; i++) if (fold[i] === f) {
-      size++;
-      rare += y[i * g + 1];
-    }
+    for (let i = 0; i < n; i++)
+      if (fold[i] === f) {
+        size++;
+        rare += y[i * g + 1];
+      }
     assert.equal(size, 20);
     assert.equal(rare, 2);
   }

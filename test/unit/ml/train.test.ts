@@ -13,7 +13,13 @@ test('the MLP head learns a synthetic multi-label task, beats the baselines and 
   const task = syntheticTask();
   const before = tf.memory().numTensors;
   const seen: EpochMetrics[] = [];
-  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head: 'mlp', epochs: 8, seed: 3 }), onEpoch: (e) => seen.push(e) });
+  const res = await trainHead({
+    train: task.train,
+    val: task.val,
+    genres: task.genres,
+    config: trainConfig({ head: 'mlp', epochs: 8, seed: 3 }),
+    onEpoch: (e) => seen.push(e),
+  });
   assert.equal(res.config.head, 'mlp');
   assert.deepEqual(seen, res.history);
   assert.ok(res.history.length >= 1 && res.history.length <= 8);
@@ -93,7 +99,10 @@ test('as a job: progress counts batches of all epochs, cancelling the job stops 
       if (p.done === 9) ac.abort();
     },
   });
-  await assert.rejects(trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head: 'mlp', epochs: 5, batchSize: 25 }), job }), CancelledError);
+  await assert.rejects(
+    trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head: 'mlp', epochs: 5, batchSize: 25 }), job }),
+    CancelledError,
+  );
   assert.equal(seen.length, 9);
   assert.deepEqual(seen[0], { phase: 'Training', done: 1, total: 20, failed: 0, message: 'Epoch 1 of at most 5' });
   assert.equal(seen[8].message, 'Epoch 3 of at most 5');

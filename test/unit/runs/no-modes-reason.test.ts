@@ -17,7 +17,12 @@ test('runs: an MLP run has no modes because of its head, not its age; a default-
     const task = syntheticTask({ train: 40, val: 12, seed: 5 });
     const ids: Record<string, number> = {};
     for (const head of ['mlp', 'default'] as const) {
-      const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ head, epochs: 1, seed: 1, iterations: 20 }) });
+      const trained = await trainHead({
+        train: task.train,
+        val: task.val,
+        genres: task.genres,
+        config: trainConfig({ head, epochs: 1, seed: 1, iterations: 20 }),
+      });
       const run = createRun(b.db, { dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({ ...trained.config }), seed: 1 });
       const dir = path.join(b.paths.models, `run-${run.id}`);
       await saveHead(dir, trained.model, headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'raw' } }));

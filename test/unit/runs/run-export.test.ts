@@ -18,7 +18,11 @@ test('runs:export answers `exists` for an existing file and writes nothing; over
     const task = syntheticTask({ train: 40, val: 10, seed: 3 });
     const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ epochs: 1, seed: 1 }) });
     const modelDir = path.join(b.paths.models, 'run-export');
-    await saveHead(modelDir, trained.model, headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }));
+    await saveHead(
+      modelDir,
+      trained.model,
+      headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }),
+    );
     trained.model.dispose();
     const run = createRun(b.db, { dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({}), seed: 1 });
     setRunStatus(b.db, run.id, 'done', { modelPath: modelDir });

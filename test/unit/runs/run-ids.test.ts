@@ -12,7 +12,10 @@ const newRun = () => ({ dataset: 'posters', backbone: 'mobilenet_v2', genres: ['
 test('run ids: create 1..3, delete 3, create → 4 (never the deleted id again)', () => {
   const db = openDatabase(':memory:');
   try {
-    assert.deepEqual([1, 2, 3].map(() => createRun(db, newRun()).id), [1, 2, 3]);
+    assert.deepEqual(
+      [1, 2, 3].map(() => createRun(db, newRun()).id),
+      [1, 2, 3],
+    );
     deleteRun(db, 3);
     assert.equal(createRun(db, newRun()).id, 4);
     deleteRun(db, 4);
@@ -27,13 +30,18 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
   const db = new Database(':memory:');
   db.pragma('foreign_keys = ON');
   try {
-    migrate(db, migrations.filter((m) => m.version < 7));
+    migrate(
+      db,
+      migrations.filter((m) => m.version < 7),
+    );
     db.exec(`
       INSERT INTO libraries (id, root, name) VALUES (1, '/posters', 'Posters');
       INSERT INTO images (id, library_id, rel_path, poster_id, size, mtime_ms) VALUES (10, 1, 'a.jpg', 'a', 5, 1);
     `);
     // Rows as the schema of version 6 has them (createRun writes columns of later versions).
-    const insert = db.prepare(`INSERT INTO runs (dataset, backbone, genres, config, seed) VALUES ('posters', 'mobilenet_v2', '["Action","Drama"]', '{"head":"default"}', 1)`);
+    const insert = db.prepare(
+      `INSERT INTO runs (dataset, backbone, genres, config, seed) VALUES ('posters', 'mobilenet_v2', '["Action","Drama"]', '{"head":"default"}', 1)`,
+    );
     for (let i = 0; i < 3; i++) insert.run();
     db.exec(`
       INSERT INTO run_epochs (run_id, epoch, val_map) VALUES (1, 1, 0.2), (1, 2, 0.3), (3, 1, 0.4);
@@ -44,7 +52,13 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
     `);
     const before = db.prepare('SELECT * FROM runs ORDER BY id').all();
 
-    assert.deepEqual(migrate(db, migrations.filter((m) => m.version <= 7)), [7]);
+    assert.deepEqual(
+      migrate(
+        db,
+        migrations.filter((m) => m.version <= 7),
+      ),
+      [7],
+    );
     assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are on again');
     assert.deepEqual(db.pragma('foreign_key_check'), []);
     assert.deepEqual(db.prepare('SELECT * FROM runs ORDER BY id').all(), before, 'every run, id and column as it was');
@@ -52,8 +66,18 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'").pluck().all();
     assert.deepEqual([...indexes].sort(), ['runs_library', 'runs_status']);
     // Then the later ones (008 adds import_sha256): the rows stay, imports made before it are still recognised.
-    assert.deepEqual(migrate(db), migrations.filter((m) => m.version > 7).map((m) => m.version));
-    assert.deepEqual(listRuns(db).map((r) => [r.id, r.importSha256, r.imported]), [[3, null, false], [2, null, false], [1, null, false]]);
+    assert.deepEqual(
+      migrate(db),
+      migrations.filter((m) => m.version > 7).map((m) => m.version),
+    );
+    assert.deepEqual(
+      listRuns(db).map((r) => [r.id, r.importSha256, r.imported]),
+      [
+        [3, null, false],
+        [2, null, false],
+        [1, null, false],
+      ],
+    );
     assert.equal(getRunEpochs(db, 1).length, 2);
     assert.equal(db.prepare('SELECT COUNT(*) FROM predictions').pluck().get(), 1);
     assert.equal(db.prepare('SELECT COUNT(*) FROM prediction_scores').pluck().get(), 1);
@@ -61,7 +85,10 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
     assert.equal(db.prepare('SELECT mode FROM run_tagging WHERE run_id = 3').pluck().get(), 'precise');
     for (const child of ['run_epochs', 'predictions', 'prediction_rejections', 'run_tagging']) {
       const refs = db.pragma(`foreign_key_list(${child})`) as { table: string }[];
-      assert.ok(refs.some((r) => r.table === 'runs'), `${child} still refers to runs`);
+      assert.ok(
+        refs.some((r) => r.table === 'runs'),
+        `${child} still refers to runs`,
+      );
     }
 
     // The cascades still work on the new table, and a deleted id is not handed out again.
@@ -70,7 +97,12 @@ test('migration 007 keeps runs and everything that refers to them, with foreign 
     assert.equal(db.prepare('SELECT COUNT(*) FROM run_tagging').pluck().get(), 0);
     assert.equal(db.prepare('SELECT run_id FROM prediction_rejections').pluck().get(), null, 'ON DELETE SET NULL');
     assert.equal(createRun(db, newRun()).id, 4);
-    assert.deepEqual(listRuns(db).map((r) => r.id).sort(), [1, 2, 4]);
+    assert.deepEqual(
+      listRuns(db)
+        .map((r) => r.id)
+        .sort(),
+      [1, 2, 4],
+    );
   } finally {
     db.close();
   }

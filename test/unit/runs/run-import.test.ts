@@ -24,7 +24,14 @@ const BACKBONE = { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing
 async function trainedRun(b: ReturnType<typeof testBackend>, seed = 1) {
   const task = syntheticTask({ train: 60, val: 20, seed: 3 + seed });
   const trained: TrainResult = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ seed, iterations: 40 }) });
-  const run = createRun(b.db, { libraryId: 1, dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({ ...trained.config }), seed });
+  const run = createRun(b.db, {
+    libraryId: 1,
+    dataset: 'synthetic',
+    backbone: 'mobilenet_v2',
+    genres: task.genres,
+    config: trainConfig({ ...trained.config }),
+    seed,
+  });
   const dir = path.join(b.paths.models, `run-${run.id}`);
   await saveHead(dir, trained.model, headInfoFromTraining(trained, BACKBONE));
   trained.model.dispose();
@@ -101,7 +108,10 @@ test('importing the same model again names the run that has it; a folder is not 
     await assert.rejects(b.call('runs:import', { file }), new RegExp(`This model is already run #${runId}\\.`));
 
     const folder = path.dirname(file);
-    await assert.rejects(other.call('runs:import', { file: folder }), new RegExp(`${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a folder, not a model file`));
+    await assert.rejects(
+      other.call('runs:import', { file: folder }),
+      new RegExp(`${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a folder, not a model file`),
+    );
   } finally {
     b.close();
     other.close();
@@ -113,7 +123,10 @@ test('export refuses a folder that does not exist (nothing is created); a folder
   try {
     const runId = await trainedRun(b);
     const missing = path.join(tempDir(), 'nodir');
-    await assert.rejects(b.call('runs:export', { id: runId, file: path.join(missing, 'model.ptmodel') }), new RegExp(`The folder ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist`));
+    await assert.rejects(
+      b.call('runs:export', { id: runId, file: path.join(missing, 'model.ptmodel') }),
+      new RegExp(`The folder ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist`),
+    );
     assert.equal(fs.existsSync(missing), false, 'the folder was not created');
     const dir = tempDir();
     await assert.rejects(b.call('runs:export', { id: runId, file: dir }), /is a folder; give a file name such as .*model\.ptmodel\./);

@@ -48,8 +48,15 @@ test('runs: create, status changes, epochs, list, get, delete with cascade', () 
 
     const other = createRun(db, newRun(2));
     createRun(db, newRun(null, 'no library'));
-    assert.deepEqual(listRuns(db).map((r) => r.id), [3, 2, 1], 'newest first');
-    assert.deepEqual(listRuns(db, { libraryId: 2 }).map((r) => r.id), [other.id]);
+    assert.deepEqual(
+      listRuns(db).map((r) => r.id),
+      [3, 2, 1],
+      'newest first',
+    );
+    assert.deepEqual(
+      listRuns(db, { libraryId: 2 }).map((r) => r.id),
+      [other.id],
+    );
     assert.equal(listRuns(db, { limit: 1 }).length, 1);
     assert.equal(setRunStatus(db, 999, 'failed'), false);
     assert.throws(() => setRunStatus(db, run.id, 'paused' as never), /Unknown run status/);

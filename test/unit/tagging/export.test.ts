@@ -65,7 +65,7 @@ before(async () => {
     runId,
     GENRES,
     rows.map((r, i) => {
-      const scores = GENRES.map((_, j) => ((i + 1) * (j + 3)) % 10 / 10 + 0.05);
+      const scores = GENRES.map((_, j) => (((i + 1) * (j + 3)) % 10) / 10 + 0.05);
       const tags = GENRES.filter((_, j) => scores[j] >= 0.5);
       expected.set(r.rel, { tags, scores });
       return { hash: r.hash, scores: Float32Array.from(scores), tags };
@@ -141,9 +141,10 @@ test('JSON export keeps names and probabilities exactly', async () => {
   }
 });
 
-test('XMP sidecars are valid RDF with the tags as dc:subject; other programs\' sidecars are left alone', async () => {
+test("XMP sidecars are valid RDF with the tags as dc:subject; other programs' sidecars are left alone", async () => {
   const foreign = path.join(root, 'plain.jpg.xmp');
-  const foreignText = '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
+  const foreignText =
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
   fs.writeFileSync(foreign, foreignText);
   // A rejected tag is not written.
   const nested = db.prepare('SELECT id FROM images WHERE rel_path = ?').pluck().get('sub/nested <&>.jpg') as number;
@@ -152,7 +153,10 @@ test('XMP sidecars are valid RDF with the tags as dc:subject; other programs\' s
 
   const r = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp' });
   assert.equal(r.filesWritten, NAMES.length - 1);
-  assert.deepEqual(r.skipped.map((s) => s.file), [foreign]);
+  assert.deepEqual(
+    r.skipped.map((s) => s.file),
+    [foreign],
+  );
   assert.equal(fs.readFileSync(foreign, 'utf8'), foreignText, 'a sidecar of another program is never changed');
 
   for (const name of NAMES.slice(1)) {
@@ -177,7 +181,10 @@ test('XMP sidecars are valid RDF with the tags as dc:subject; other programs\' s
   assert.equal(again.unchanged, NAMES.length - 2);
   const text = fs.readFileSync(path.join(root, 'sub', 'nested <&>.jpg.xmp'), 'utf8');
   assert.ok(text.includes('<rdf:li>Sci-Fi &amp; &quot;Fantasy&quot; &lt;x&gt;</rdf:li>') || !nestedTags.includes(GENRES[1]));
-  const leftovers = fs.readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'));
+  const leftovers = fs
+    .readdirSync(root, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.tmp'));
   assert.deepEqual(leftovers, []);
   // The images themselves were never touched.
   for (const [file, hash] of hashes) assert.equal(sha(file), hash);
@@ -198,7 +205,12 @@ test('XMP: our own sidecars are never replaced unconfirmed; the answer counts an
     db.prepare('DELETE FROM runs WHERE id = ?').run(run);
   });
   const rows = db.prepare('SELECT id, hash FROM images WHERE library_id = ? ORDER BY rel_path').all(id) as { id: number; hash: string }[];
-  writePredictions(db, run, GENRES, rows.map((r) => ({ hash: r.hash, scores: Float32Array.from([0.9, 0.8, 0.1, 0.7]), tags: ['Action', GENRES[1], 'Drama'] })));
+  writePredictions(
+    db,
+    run,
+    GENRES,
+    rows.map((r) => ({ hash: r.hash, scores: Float32Array.from([0.9, 0.8, 0.1, 0.7]), tags: ['Action', GENRES[1], 'Drama'] })),
+  );
   const sidecars = names.map((n) => path.join(fs.realpathSync(lib), `${n}.xmp`));
   const snapshot = () => sidecars.map((f) => (fs.existsSync(f) ? { bytes: fs.readFileSync(f, 'utf8'), mtime: fs.statSync(f).mtimeMs } : null));
 
@@ -238,7 +250,10 @@ test('XMP: our own sidecars are never replaced unconfirmed; the answer counts an
   // "Replace": the two whose tags changed, and only those.
   const replaced = await exportTags(db, { runId: run, libraryIds: [id], format: 'xmp', overwrite: true });
   assert.equal(replaced.filesWritten, 2);
-  assert.deepEqual(replaced.files, [sidecars[0], sidecars[1]].sort((a, b) => a.localeCompare(b)));
+  assert.deepEqual(
+    replaced.files,
+    [sidecars[0], sidecars[1]].sort((a, b) => a.localeCompare(b)),
+  );
   assert.equal(replaced.unchanged, names.length - 2);
   const now = snapshot();
   assert.ok(!now[0]!.bytes.includes('<rdf:li>Drama</rdf:li>'));
@@ -251,7 +266,10 @@ test('metadata.csv makes a tagged folder into training data: re-indexing reads t
   assert.deepEqual(r.files, [file]);
   const records = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.deepEqual(Object.keys(records[0]), ['Id', 'Genre', ...GENRES]);
-  assert.ok(records.every((rec) => !/^[=+\-@]/.test(rec.Id)), 'formula-like ids are written as ./paths');
+  assert.ok(
+    records.every((rec) => !/^[=+\-@]/.test(rec.Id)),
+    'formula-like ids are written as ./paths',
+  );
   const stat = fs.statSync(file);
   const same = await exportTags(db, { runId, libraryIds: [libraryId], format: 'metadata-csv' });
   assert.equal(same.exists, undefined, 'the same metadata.csv again: nothing to replace, nothing to ask');

@@ -68,12 +68,16 @@ async function exported(): Promise<Map<string, { tags: string[]; p: Record<strin
   const file = path.join(tempDir(), 'tags.csv');
   await b.call('tag:export', { runId, libraryIds: [libraryId], format: 'csv', file });
   const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
-  return new Map(rows.map((r) => [base(r.path), { tags: r.tags ? r.tags.split('|') : [], p: Object.fromEntries(FIXTURE_GENRES.map((g) => [g, Number(r[`p_${g}`])])) }]));
+  return new Map(
+    rows.map((r) => [base(r.path), { tags: r.tags ? r.tags.split('|') : [], p: Object.fromEntries(FIXTURE_GENRES.map((g) => [g, Number(r[`p_${g}`])])) }]),
+  );
 }
 
 /** Stored tags agree with the per-genre rows the gallery filters on. */
 function assertScoresTable() {
-  const rows = b.db.prepare('SELECT p.tags, s.genre, s.tagged FROM predictions p JOIN prediction_scores s ON s.prediction_id = p.id WHERE p.run_id = ?').all(runId) as { tags: string; genre: number; tagged: number }[];
+  const rows = b.db
+    .prepare('SELECT p.tags, s.genre, s.tagged FROM predictions p JOIN prediction_scores s ON s.prediction_id = p.id WHERE p.run_id = ?')
+    .all(runId) as { tags: string; genre: number; tagged: number }[];
   assert.ok(rows.length > 0);
   for (const r of rows) assert.equal(r.tagged, (JSON.parse(r.tags) as string[]).includes(FIXTURE_GENRES[r.genre]) ? 1 : 0);
 }
@@ -104,7 +108,11 @@ test('saved thresholds reach predict, the stored predictions and exports; reset 
   for (const f of files) {
     const name = base(f);
     const keep = probs.get(name)![genre] >= 0.99;
-    assert.deepEqual(after.get(name), baseline.get(name)!.filter((t) => t !== genre || keep), name);
+    assert.deepEqual(
+      after.get(name),
+      baseline.get(name)!.filter((t) => t !== genre || keep),
+      name,
+    );
   }
   // Stored predictions were re-derived (no new prediction), and the filter table with them.
   assert.deepEqual(new Map([...(await stored())].sort()), new Map([...after].sort()));
@@ -129,8 +137,14 @@ test('modes and "at most N tags": saved per run, nested, and a request field ove
   const precise = await predicted({ mode: 'precise' });
   const broad = await predicted({ mode: 'broad' });
   for (const [name, tags] of baseline) {
-    assert.ok(precise.get(name)!.every((t) => tags.includes(t)), `${name}: precise ⊂ balanced`);
-    assert.ok(tags.every((t) => broad.get(name)!.includes(t)), `${name}: balanced ⊂ broad`);
+    assert.ok(
+      precise.get(name)!.every((t) => tags.includes(t)),
+      `${name}: precise ⊂ balanced`,
+    );
+    assert.ok(
+      tags.every((t) => broad.get(name)!.includes(t)),
+      `${name}: balanced ⊂ broad`,
+    );
   }
   const total = (m: Map<string, string[]>) => [...m.values()].reduce((s, t) => s + t.length, 0);
   assert.ok(total(precise) <= total(baseline) && total(baseline) <= total(broad));

@@ -8,7 +8,6 @@ import { tempDir } from '../../helpers/temp';
 import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 import type { TagSummary } from '../../../main/tagging/tag-job';
 
-
 let b: ReturnType<typeof testBackend>;
 let runId: number;
 let folder: string;

@@ -7,7 +7,7 @@ import { evaluationAt, posterOutcome, truthMatrix } from '../../../renderer/src/
 
 function random(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 test('evaluation totals at slider thresholds equal evaluate() on the same posters', () => {
@@ -29,8 +29,20 @@ test('evaluation totals at slider thresholds equal evaluate() on the same poster
     const thresholds = genres.map(() => Math.round(rnd() * 100) / 100);
     const auto = trial === 0 ? undefined : genres.map((_, j) => j !== trial);
     // Float32 scores in the reference, as the view's are rounded numbers: compare at the same values.
-    const view = evaluationAt(items.map((it, i) => ({ ...it, scores: Array.from(scores.subarray(i * g, (i + 1) * g)) })), truth, genres, thresholds, auto);
-    const ref = evaluate(scores, targets, n, genres, thresholds.map((t, j) => (auto?.[j] === false ? Number.POSITIVE_INFINITY : t)));
+    const view = evaluationAt(
+      items.map((it, i) => ({ ...it, scores: Array.from(scores.subarray(i * g, (i + 1) * g)) })),
+      truth,
+      genres,
+      thresholds,
+      auto,
+    );
+    const ref = evaluate(
+      scores,
+      targets,
+      n,
+      genres,
+      thresholds.map((t, j) => (auto?.[j] === false ? Number.POSITIVE_INFINITY : t)),
+    );
     const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
     close(view.totals.microF1, ref.microF1, 'micro-F1');
     close(view.totals.macroF1, ref.macroF1, 'macro-F1');

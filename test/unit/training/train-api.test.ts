@@ -30,7 +30,10 @@ test('train a run end to end: embeddings, epochs, thresholds, model, evaluation,
   const run = await b.call('runs:get', { id: runId });
   assert.equal(run.status, 'done');
   assert.equal(run.history.length, 12);
-  assert.deepEqual(epochs, Array.from({ length: 12 }, (_, i) => i + 1));
+  assert.deepEqual(
+    epochs,
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
   assert.deepEqual(run.genres, FIXTURE_GENRES);
   assert.ok(run.metrics && run.baselines);
   // Generated posters paint their genres as colour stripes: a frozen ImageNet backbone separates them well.
@@ -43,7 +46,11 @@ test('train a run end to end: embeddings, epochs, thresholds, model, evaluation,
   assert.equal(ev.items.length, 20);
   assert.ok(ev.items.every((i) => i.scores.length === FIXTURE_GENRES.length && i.imageId));
 
-  const files = fs.readdirSync(path.join(root, 'val')).filter((f) => f.endsWith('.jpg')).slice(0, 3).map((f) => path.join(root, 'val', f));
+  const files = fs
+    .readdirSync(path.join(root, 'val'))
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, 3)
+    .map((f) => path.join(root, 'val', f));
   const preds = await b.call('predict:files', { runId, paths: [...files, path.join(root, 'missing.jpg')] });
   assert.equal(preds.length, 4);
   for (const p of preds.slice(0, 3)) {
@@ -69,7 +76,10 @@ test('the default head: cross-validated on train and val, out-of-fold headline w
   assert.equal(ev.n, 80, 'train and val posters together');
   assert.equal(ev.folds, 5);
   assert.ok(ev.intervals && ev.intervals.mAP.low <= run.best!.mAP && run.best!.mAP <= ev.intervals.mAP.high);
-  assert.ok(ev.warnings.some((w) => /only 80 posters/.test(w)), 'fewer than 100 posters: a warning');
+  assert.ok(
+    ev.warnings.some((w) => /only 80 posters/.test(w)),
+    'fewer than 100 posters: a warning',
+  );
   assert.ok(run.best!.mAP > 0.8, `out-of-fold mAP ${run.best!.mAP}`);
   assert.equal(run.history.length, 13, 'one curve point per optimiser round');
   assert.equal(run.auto?.length, FIXTURE_GENRES.length);
@@ -78,10 +88,17 @@ test('the default head: cross-validated on train and val, out-of-fold headline w
   assert.equal(evaluation.items.length, 80);
   assert.equal(evaluation.outOfFold, true);
   // Predictions come back most confident first.
-  const file = path.join(root, 'val', fs.readdirSync(path.join(root, 'val')).find((f) => f.endsWith('.jpg'))!);
+  const file = path.join(
+    root,
+    'val',
+    fs.readdirSync(path.join(root, 'val')).find((f) => f.endsWith('.jpg'))!,
+  );
   const [p] = await b.call('predict:files', { runId, paths: [file] });
   const probs = p.tags.map((g) => p.probabilities[g]);
-  assert.deepEqual(probs, [...probs].sort((x, y) => y - x));
+  assert.deepEqual(
+    probs,
+    [...probs].sort((x, y) => y - x),
+  );
   assert.ok(p.tags.length >= 1);
 });
 
@@ -124,9 +141,10 @@ test('pausing a training holds it between batches (it trains in a worker thread)
   const off = b.bus.subscribe((event, payload) => {
     if (event === 'train:epoch' && (payload as { runId: number }).runId === runId) epochs++;
   });
-  const waitEpochs = (n: number) => new Promise<void>((resolve) => {
-    const t = setInterval(() => epochs >= n && (clearInterval(t), resolve()), 10);
-  });
+  const waitEpochs = (n: number) =>
+    new Promise<void>((resolve) => {
+      const t = setInterval(() => epochs >= n && (clearInterval(t), resolve()), 10);
+    });
   try {
     await waitEpochs(1);
     b.jobs.pause(job.id);

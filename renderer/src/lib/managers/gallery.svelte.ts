@@ -42,7 +42,16 @@ export function chunks<T>(items: readonly T[], size = BULK): T[][] {
  * requested; the DOM holds only visible cards (see VirtualGrid).
  */
 export class GalleryManager {
-  filters = $state<GalleryFilters>({ genres: [], genreMode: 'any', split: '', labelled: '', search: '', runId: undefined, predictedGenre: '', minConfidence: 0 });
+  filters = $state<GalleryFilters>({
+    genres: [],
+    genreMode: 'any',
+    split: '',
+    labelled: '',
+    search: '',
+    runId: undefined,
+    predictedGenre: '',
+    minConfidence: 0,
+  });
   total = $state(0);
   loading = $state(false);
   error = $state('');
@@ -86,7 +95,11 @@ export class GalleryManager {
       ...this.#baseQuery(this.#libraryId),
       ...(f.runId === undefined
         ? {}
-        : { runId: f.runId, predictedGenre: f.predictedGenre || undefined, minConfidence: f.predictedGenre && f.minConfidence > 0 ? f.minConfidence : undefined }),
+        : {
+            runId: f.runId,
+            predictedGenre: f.predictedGenre || undefined,
+            minConfidence: f.predictedGenre && f.minConfidence > 0 ? f.minConfidence : undefined,
+          }),
     });
     return r.ids;
   }

@@ -1,10 +1,7 @@
 export type View = 'library' | 'train' | 'runs' | 'tag' | 'try' | 'about';
 export type RunTab = 'overview' | 'evaluation' | 'export';
 
-export type Route =
-  | { view: Exclude<View, 'runs'> }
-  | { view: 'runs'; runId?: undefined }
-  | { view: 'runs'; runId: number; tab: RunTab };
+export type Route = { view: Exclude<View, 'runs'> } | { view: 'runs'; runId?: undefined } | { view: 'runs'; runId: number; tab: RunTab };
 
 const VIEWS: View[] = ['library', 'train', 'runs', 'tag', 'try', 'about'];
 const TABS: RunTab[] = ['overview', 'evaluation', 'export'];

@@ -80,7 +80,9 @@ class TrainingManager {
     const detail = await call('runs:get', { id: runId });
     this.liveHistory = detail.history;
     this.liveEpochs = Number(detail.config.epochs ?? detail.history.length);
-    this.liveJobId = jobs.all.find((j) => j.kind === 'train' && ((j.result as { runId?: number } | undefined)?.runId === runId || j.title === `Training run #${runId}`))?.id;
+    this.liveJobId = jobs.all.find(
+      (j) => j.kind === 'train' && ((j.result as { runId?: number } | undefined)?.runId === runId || j.title === `Training run #${runId}`),
+    )?.id;
   }
 
   async start(request: CallInput<'train:start'>) {

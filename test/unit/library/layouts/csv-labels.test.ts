@@ -17,16 +17,19 @@ test('csv layout: a label CSV anywhere, ids as names, files or paths, three list
     await writeImage(path.join(r, 'images/three.webp'), 'webp', 3);
     await writeImage(path.join(r, 'images/four.jpg'), 'jpeg', 4);
     await writeImage(path.join(r, 'images/five.jpg'), 'jpeg', 5);
-    writeText(path.join(r, 'meta/labels.csv'), [
-      'filename,title,genres',
-      'one,First,Action|Crime',
-      'two.png,Second,"[\'Comedy\', \'crime\']"',
-      '../images/three.webp,Third,"Drama, Action"',
-      'missing.jpg,Nope,Drama',
-      'one,Again,Drama',
-      'five.jpg,Fifth,',
-      '',
-    ].join('\r\n'));
+    writeText(
+      path.join(r, 'meta/labels.csv'),
+      [
+        'filename,title,genres',
+        'one,First,Action|Crime',
+        "two.png,Second,\"['Comedy', 'crime']\"",
+        '../images/three.webp,Third,"Drama, Action"',
+        'missing.jpg,Nope,Drama',
+        'one,Again,Drama',
+        'five.jpg,Fifth,',
+        '',
+      ].join('\r\n'),
+    );
 
     const res = readLayout(r, await scanLibraryFiles(r));
     assert.equal(res.layout, 'csv');
@@ -53,8 +56,21 @@ test('csv layout: a label CSV anywhere, ids as names, files or paths, three list
 test('csv reading: an unclosed quote costs one line, not the rest of the file', () => {
   const report = new ReportBuilder();
   const table = parseCsvTable('id,genre\na,Drama\nb,"Comedy\nc,Action\n\nd,"x"y\ne,War\n', 'x.csv', report)!;
-  assert.deepEqual(table.rows.map((r) => [r.line, ...r.cells]), [[2, 'a', 'Drama'], [4, 'c', 'Action'], [7, 'e', 'War']]);
-  assert.deepEqual(report.issues.map((i) => [i.kind, i.line]), [['malformed-row', 3], ['malformed-row', 6]]);
+  assert.deepEqual(
+    table.rows.map((r) => [r.line, ...r.cells]),
+    [
+      [2, 'a', 'Drama'],
+      [4, 'c', 'Action'],
+      [7, 'e', 'War'],
+    ],
+  );
+  assert.deepEqual(
+    report.issues.map((i) => [i.kind, i.line]),
+    [
+      ['malformed-row', 3],
+      ['malformed-row', 6],
+    ],
+  );
 });
 
 test('csv reading: BOM and CRLF are invisible in the values', () => {

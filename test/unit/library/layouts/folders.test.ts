@@ -49,11 +49,14 @@ test('plain folder tree: no labels, recursion, formats by content, hidden and no
     const scan = await scanLibraryFiles(r);
     const res = readLayout(r, scan);
     assert.equal(res.layout, 'plain');
-    assert.deepEqual(res.images.map((i) => [i.relPath, i.format, i.genres]), [
-      ['2019/a.jpg', 'jpeg', null],
-      ['2020/c', 'webp', null],
-      ['2020/q1/b.jpeg', 'png', null],
-    ]);
+    assert.deepEqual(
+      res.images.map((i) => [i.relPath, i.format, i.genres]),
+      [
+        ['2019/a.jpg', 'jpeg', null],
+        ['2020/c', 'webp', null],
+        ['2020/q1/b.jpeg', 'png', null],
+      ],
+    );
     assert.equal(res.report.counts['not-an-image'], 1, 'the .gif is reported as unsupported');
     assert.deepEqual(res.genres, []);
   } finally {
@@ -68,7 +71,10 @@ test('plain layout keeps split folders as splits when there is no CSV', async ()
     await writeImage(path.join(t.dir, 'val/b.jpg'), 'jpeg', 2);
     const res = readLayout(t.dir, await scanLibraryFiles(t.dir));
     assert.equal(res.layout, 'plain');
-    assert.deepEqual(res.images.map((i) => i.split), ['train', 'val']);
+    assert.deepEqual(
+      res.images.map((i) => i.split),
+      ['train', 'val'],
+    );
   } finally {
     t.cleanup();
   }

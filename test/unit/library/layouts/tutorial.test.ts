@@ -18,9 +18,11 @@ test('tutorial layout: splits, ids, genres from 0/1 columns, formats by content'
     await writeImage(path.join(r, 'val/tt4.jpg'), 'jpeg', 4);
     await writeImage(path.join(r, 'predict/p1.jpg'), 'jpeg', 5);
     // BOM + CRLF, as Excel writes it.
-    writeText(path.join(r, 'train/metadata.csv'),
-      "\ufeffId,Genre,Action,Drama,Horror\r\ntt1,\"['Action', 'Horror']\",1,0,1\r\ntt2,\"['Drama']\",0,1,0\r\ntt3,\"[]\",0,0,0\r\n");
-    writeText(path.join(r, 'val/metadata.csv'), "Id,Genre,Action,Drama,Horror\ntt4,\"['Drama']\",0,1,0\n");
+    writeText(
+      path.join(r, 'train/metadata.csv'),
+      '\ufeffId,Genre,Action,Drama,Horror\r\ntt1,"[\'Action\', \'Horror\']",1,0,1\r\ntt2,"[\'Drama\']",0,1,0\r\ntt3,"[]",0,0,0\r\n',
+    );
+    writeText(path.join(r, 'val/metadata.csv'), 'Id,Genre,Action,Drama,Horror\ntt4,"[\'Drama\']",0,1,0\n');
 
     const res = readLayout(r, await scanLibraryFiles(r));
     assert.equal(res.layout, 'tutorial');
@@ -36,10 +38,13 @@ test('tutorial layout: splits, ids, genres from 0/1 columns, formats by content'
     assert.equal(m.get('predict/p1.jpg')!.genres, null, 'predict/ without a CSV is unlabelled, not an error');
     assert.deepEqual(res.report.counts, {});
     assert.equal(res.report.totals.labelled, 4);
-    assert.deepEqual(res.labelCsvs.map((c) => [c.relPath, c.split, c.idColumn, c.listColumn]), [
-      ['train/metadata.csv', 'train', 'Id', 'Genre'],
-      ['val/metadata.csv', 'val', 'Id', 'Genre'],
-    ]);
+    assert.deepEqual(
+      res.labelCsvs.map((c) => [c.relPath, c.split, c.idColumn, c.listColumn]),
+      [
+        ['train/metadata.csv', 'train', 'Id', 'Genre'],
+        ['val/metadata.csv', 'val', 'Id', 'Genre'],
+      ],
+    );
   } finally {
     t.cleanup();
   }
@@ -54,21 +59,24 @@ test('tutorial layout: every kind of bad input is reported with file and line, t
     writeText(path.join(r, 'train/notes.jpg'), 'this is not an image');
     writeText(path.join(r, 'train/empty.jpg'), '');
     await writeImage(path.join(r, 'stray.jpg'), 'jpeg', 60);
-    writeText(path.join(r, 'train/metadata.csv'), [
-      'Id,Genre,Action,Drama', //                          1
-      "a1,\"['Action']\",1,0", //                          2 fine
-      'a2,"[\'Drama\']",0', //                             3 too few cells
-      "ghost,\"['Drama']\",0,1", //                        4 id without image
-      "a1,\"['Drama']\",0,1", //                           5 duplicate id
-      "a3,\"['Action', 'Western']\",1,0", //               6 Western has no column
-      'a5,"[]",2,x', //                                    7 cells not 0/1
-      ",\"['Drama']\",0,1", //                             8 empty id
-      "a6,\"['Drama']\",1,0", //                           9 list and columns disagree
-      'a7,"broken"quote,0,1', //                           10 csv-parse rejects it
-      "notes,\"['Drama']\",0,1", //                        11 row for a file that is not an image
-      '',
-    ].join('\n'));
-    writeText(path.join(r, 'val/metadata.csv'), "Id,Genre,Action,Drama\na1,\"['Drama']\",0,1\n");
+    writeText(
+      path.join(r, 'train/metadata.csv'),
+      [
+        'Id,Genre,Action,Drama', //                          1
+        'a1,"[\'Action\']",1,0', //                          2 fine
+        'a2,"[\'Drama\']",0', //                             3 too few cells
+        'ghost,"[\'Drama\']",0,1', //                        4 id without image
+        'a1,"[\'Drama\']",0,1', //                           5 duplicate id
+        "a3,\"['Action', 'Western']\",1,0", //               6 Western has no column
+        'a5,"[]",2,x', //                                    7 cells not 0/1
+        ',"[\'Drama\']",0,1', //                             8 empty id
+        'a6,"[\'Drama\']",1,0', //                           9 list and columns disagree
+        'a7,"broken"quote,0,1', //                           10 csv-parse rejects it
+        'notes,"[\'Drama\']",0,1', //                        11 row for a file that is not an image
+        '',
+      ].join('\n'),
+    );
+    writeText(path.join(r, 'val/metadata.csv'), 'Id,Genre,Action,Drama\na1,"[\'Drama\']",0,1\n');
 
     const res = readLayout(r, await scanLibraryFiles(r));
     const c = res.report.counts;

@@ -33,7 +33,15 @@ test('the TFLite reader decodes tensors, quantization and operator options', () 
   assert.equal(m.tensors[4].quantization?.quantizedDimension, 3);
   assert.deepEqual(
     m.operators.map((o) => o.opcode),
-    [BuiltinOp.CONV_2D, BuiltinOp.DEPTHWISE_CONV_2D, BuiltinOp.MAX_POOL_2D, BuiltinOp.AVERAGE_POOL_2D, BuiltinOp.CONCATENATION, BuiltinOp.ADD, BuiltinOp.CONV_2D],
+    [
+      BuiltinOp.CONV_2D,
+      BuiltinOp.DEPTHWISE_CONV_2D,
+      BuiltinOp.MAX_POOL_2D,
+      BuiltinOp.AVERAGE_POOL_2D,
+      BuiltinOp.CONCATENATION,
+      BuiltinOp.ADD,
+      BuiltinOp.CONV_2D,
+    ],
   );
   assert.deepEqual(m.operators[1].options, { padding: 'SAME', strideW: 2, strideH: 2, depthMultiplier: 2, activation: 3, dilationW: 1, dilationH: 1 });
   assert.equal(m.operators[2].options.filterW, 3);
@@ -73,7 +81,10 @@ test('a TFLite model cut at its embedding tensor gives the same embedding on ONN
   assert.ok(cmp.maxAbsDiff < 1e-5, `max diff ${cmp.maxAbsDiff}`);
   // The output quantization range (zero point 10, scale 0.02) bounds every value from below.
   assert.ok(Math.min(...want) >= -0.2 - 1e-6);
-  assert.ok(want.some((v) => v > 0.01), 'the embedding is not all zeros');
+  assert.ok(
+    want.some((v) => v > 0.01),
+    'the embedding is not all zeros',
+  );
 });
 
 test('an unsupported TFLite operator is named in the error', () => {
@@ -101,7 +112,9 @@ test('a TF.js graph model subgraph converts to ONNX and matches tf.loadGraphMode
     const model = await tf.loadGraphModel({
       load: async () => ({ modelTopology: files.json.modelTopology, weightSpecs: files.weightSpecs as never, weightData: files.weightData }),
     });
-    const want = tf.tidy(() => tf.mean(model.execute({ [inputNode]: tf.tensor4d(x, [n, size, size, 3]) }, outputNode) as never, [1, 2]).dataSync()) as Float32Array;
+    const want = tf.tidy(() =>
+      tf.mean(model.execute({ [inputNode]: tf.tensor4d(x, [n, size, size, 3]) }, outputNode) as never, [1, 2]).dataSync(),
+    ) as Float32Array;
     model.dispose();
     const cmp = compareEmbeddings(got.data, want);
     assert.ok(cmp.maxAbsDiff < 1e-5, `max diff ${cmp.maxAbsDiff}`);

@@ -115,7 +115,10 @@ describe('downloadable and imported backbones', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await assert.rejects(downloadBackbone(ID, { baseUrl: `http://127.0.0.1:${port}`, backbonesDir: dir }), /could not download .*ECONNREFUSED.*check your network/);
+    await assert.rejects(
+      downloadBackbone(ID, { baseUrl: `http://127.0.0.1:${port}`, backbonesDir: dir }),
+      /could not download .*ECONNREFUSED.*check your network/,
+    );
     assert.deepEqual(entriesIn(dir), []);
   });
 

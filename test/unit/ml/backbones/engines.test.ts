@@ -65,7 +65,10 @@ test('auto falls back to TF.js, with the reason, when the ONNX model is unverifi
     assert.equal(b.engine, 'tfjs');
     assert.match(b.engineReason, /model\.onnx changed since it was checked/);
     await b.dispose();
-    await assert.rejects(openBackbone(entry.id, { modelsDir: dir, entries: [entry], engine: 'onnxruntime' }), /ONNX Runtime engine unavailable: model\.onnx changed/);
+    await assert.rejects(
+      openBackbone(entry.id, { modelsDir: dir, entries: [entry], engine: 'onnxruntime' }),
+      /ONNX Runtime engine unavailable: model\.onnx changed/,
+    );
 
     fs.writeFileSync(path.join(bdir, 'onnx-check.json'), JSON.stringify({ ok: false, reason: 'max difference 0.5 from the reference exceeds 0.001' }));
     b = await openBackbone(entry.id, { modelsDir: dir, entries: [entry] });

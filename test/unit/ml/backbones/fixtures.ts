@@ -196,7 +196,13 @@ export function tinyTflite(seed = 1): Uint8Array {
     { name: 'conv_b', shape: [4], type: 2, data: i32([500, -300, 0, 1200]), quant: { scale: [0.01 / 128], zeroPoint: [0] } }, // 2
     { name: 'conv', shape: [1, 9, 9, 4], type: 3, quant: act }, // 3
     // Depthwise, per-channel quantized weights (axis 3), multiplier 2.
-    { name: 'dw_w', shape: [1, 3, 3, 8], type: 3, data: u8(72, r), quant: { scale: [0.02, 0.01, 0.015, 0.02, 0.01, 0.03, 0.02, 0.01], zeroPoint: [128, 128, 128, 128, 128, 128, 128, 128], dim: 3 } }, // 4
+    {
+      name: 'dw_w',
+      shape: [1, 3, 3, 8],
+      type: 3,
+      data: u8(72, r),
+      quant: { scale: [0.02, 0.01, 0.015, 0.02, 0.01, 0.03, 0.02, 0.01], zeroPoint: [128, 128, 128, 128, 128, 128, 128, 128], dim: 3 },
+    }, // 4
     { name: 'dw_b', shape: [8], type: 2, data: i32([10, 20, -30, 40, 0, 0, 5, -5]), quant: { scale: [0.001], zeroPoint: [0] } }, // 5
     { name: 'dw', shape: [1, 5, 5, 8], type: 3, quant: act }, // 6
     { name: 'maxpool', shape: [1, 5, 5, 4], type: 3, quant: act }, // 7
@@ -248,7 +254,13 @@ export function writeTinyGraphModel(dir: string, seed = 2): { inputNode: string;
     { name: 'head/w', shape: [1, 1, 8, 2], data: rand(16, 0.5) },
   ];
   const node = (name: string, op: string, input: string[] = [], attr: Record<string, unknown> = {}) => ({ name, op, input, attr });
-  const conv = (strides: number[], padding: string) => ({ strides: ints(strides), padding: s(padding), data_format: s('NHWC'), dilations: ints([1, 1, 1, 1]), T: { type: 1 } });
+  const conv = (strides: number[], padding: string) => ({
+    strides: ints(strides),
+    padding: s(padding),
+    data_format: s('NHWC'),
+    dilations: ints([1, 1, 1, 1]),
+    T: { type: 1 },
+  });
   const nodes = [
     node('image', 'Placeholder', [], { dtype: { type: 1 } }),
     node('decoded', 'Identity', ['image']),

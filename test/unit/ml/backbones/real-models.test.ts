@@ -25,7 +25,10 @@ for (const entry of BACKBONES) {
     // A second, different image in the batch checks that rows do not mix.
     const batch = new Uint8Array(px.length * 2);
     batch.set(px, 0);
-    batch.set(px.map((v) => 255 - v), px.length);
+    batch.set(
+      px.map((v) => 255 - v),
+      px.length,
+    );
     const results: Float32Array[] = [];
     for (const engine of ['onnxruntime', 'tfjs'] as const) {
       const b = await openBackbone(entry.id, { engine, threads: 2 });

@@ -3,15 +3,7 @@ import { projectRoot } from '../../../../main/core/project-root';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  BACKBONES,
-  DEFAULT_BACKBONE,
-  availableBackbones,
-  getBackbone,
-  modelsDir,
-  specOf,
-  verifyFiles,
-} from '../../../../main/ml/backbones/registry';
+import { BACKBONES, DEFAULT_BACKBONE, availableBackbones, getBackbone, modelsDir, specOf, verifyFiles } from '../../../../main/ml/backbones/registry';
 import { fakeGraphPackage } from './fixtures';
 import { tempDir } from '../../../helpers/temp';
 
@@ -23,7 +15,19 @@ test('the registry pins both backbones with a sha256 for every file it takes out
     assert.deepEqual(Object.keys(b.sha256).sort(), Object.keys(b.files).sort());
     for (const sha of Object.values(b.sha256)) assert.match(sha, /^[0-9a-f]{64}$/);
     assert.ok(b.files[b.modelFile]);
-    assert.deepEqual(Object.keys(specOf(b)).sort(), ['cachePrecision', 'embeddingNode', 'embeddingSize', 'id', 'inputSize', 'label', 'licence', 'preprocessing', 'sha256', 'source', 'taps']);
+    assert.deepEqual(Object.keys(specOf(b)).sort(), [
+      'cachePrecision',
+      'embeddingNode',
+      'embeddingSize',
+      'id',
+      'inputSize',
+      'label',
+      'licence',
+      'preprocessing',
+      'sha256',
+      'source',
+      'taps',
+    ]);
   }
   assert.throws(() => getBackbone('resnet'), /Unknown backbone "resnet" \(known: inception_v3, mobilenet_v2\)/);
 });

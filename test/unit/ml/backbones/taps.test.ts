@@ -51,7 +51,11 @@ test('a multi-depth TFLite embedding: each tap pooled (mean, std), concatenated,
 
   const { tf } = await loadTf();
   const index = (name: string) => model.tensors.findIndex((t) => t.name === name);
-  const exec = new TfliteTfExecutor(tf, planTflite(model, 'features'), taps.map((t) => ({ index: index(t.node), std: t.std })));
+  const exec = new TfliteTfExecutor(
+    tf,
+    planTflite(model, 'features'),
+    taps.map((t) => ({ index: index(t.node), std: t.std })),
+  );
   const input = tf.tensor4d(x, [n, 9, 9, 3]);
   const want = exec.run(input).dataSync() as Float32Array;
 
@@ -100,8 +104,14 @@ test('a multi-depth TF.js graph embedding converts to ONNX and matches TF.js', a
       load: async () => ({ modelTopology: files.json.modelTopology, weightSpecs: files.weightSpecs as never, weightData: files.weightData }),
     });
     const want = tf.tidy(() => {
-      const ys = model.execute({ [inputNode]: tf.tensor4d(x, [n, size, size, 3]) }, taps.map((t) => t.node)) as never[];
-      return poolTaps(tf, ys.map((y, i) => ({ x: y, std: !!taps[i].std }))).dataSync() as Float32Array;
+      const ys = model.execute(
+        { [inputNode]: tf.tensor4d(x, [n, size, size, 3]) },
+        taps.map((t) => t.node),
+      ) as never[];
+      return poolTaps(
+        tf,
+        ys.map((y, i) => ({ x: y, std: !!taps[i].std })),
+      ).dataSync() as Float32Array;
     });
     model.dispose();
     assert.equal(got.length, n * 24);
@@ -115,7 +125,11 @@ test('a multi-depth TF.js graph embedding converts to ONNX and matches TF.js', a
 test('the bundled backbones declare consistent taps, within 16 KB per poster per view as float16', () => {
   for (const b of BACKBONES) {
     assert.ok(b.taps && b.taps.length >= 2, `${b.id} has taps`);
-    assert.equal(b.taps.reduce((a, t) => a + tapSize(t), 0), b.embeddingSize, `${b.id} size`);
+    assert.equal(
+      b.taps.reduce((a, t) => a + tapSize(t), 0),
+      b.embeddingSize,
+      `${b.id} size`,
+    );
     assert.equal(b.taps.at(-1)!.node, b.embeddingNode, 'the last tap is the embedding node');
     assert.equal(b.cachePrecision, 'f16');
     assert.ok(b.embeddingSize * 2 <= 16 * 1024, `${b.id}: ${b.embeddingSize * 2} bytes per view`);

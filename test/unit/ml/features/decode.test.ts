@@ -23,7 +23,7 @@ test('squashes a 2:3 poster to the square input, RGB bytes', async () => {
   assert.equal(px.length, SIZE * SIZE * 3);
   // fit 'fill' keeps the whole poster: the top row is dark blue-ish, the bottom row bright blue.
   assert.ok(px[2] < 40, `top blue ${px[2]}`);
-  assert.ok(px[((SIZE - 1) * SIZE) * 3 + 2] > 200, `bottom blue ${px[((SIZE - 1) * SIZE) * 3 + 2]}`);
+  assert.ok(px[(SIZE - 1) * SIZE * 3 + 2] > 200, `bottom blue ${px[(SIZE - 1) * SIZE * 3 + 2]}`);
 });
 
 test('the flipped view is the mirror image of the original', async () => {
@@ -32,14 +32,21 @@ test('the flipped view is the mirror image of the original', async () => {
   const b = views.get('flipped')!;
   assert.notDeepEqual(a, b);
   for (let y = 0; y < SIZE; y++)
-    for (let x = 0; x < SIZE; x++)
-      for (let c = 0; c < 3; c++) assert.equal(b[(y * SIZE + x) * 3 + c], a[(y * SIZE + (SIZE - 1 - x)) * 3 + c]);
+    for (let x = 0; x < SIZE; x++) for (let c = 0; c < 3; c++) assert.equal(b[(y * SIZE + x) * 3 + c], a[(y * SIZE + (SIZE - 1 - x)) * 3 + c]);
 });
 
 test('greyscale, RGBA and 16-bit PNGs all become 8-bit RGB', async () => {
-  const grey = await sharp({ create: { width: 20, height: 30, channels: 3, background: '#777' } }).greyscale().png().toBuffer();
-  const rgba = await sharp({ create: { width: 20, height: 30, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
-  const deep = await sharp({ create: { width: 20, height: 30, channels: 3, background: '#123456' } }).toColourspace('rgb16').png().toBuffer();
+  const grey = await sharp({ create: { width: 20, height: 30, channels: 3, background: '#777' } })
+    .greyscale()
+    .png()
+    .toBuffer();
+  const rgba = await sharp({ create: { width: 20, height: 30, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+    .png()
+    .toBuffer();
+  const deep = await sharp({ create: { width: 20, height: 30, channels: 3, background: '#123456' } })
+    .toColourspace('rgb16')
+    .png()
+    .toBuffer();
   for (const bytes of [grey, rgba, deep]) {
     const px = (await decodeViews(bytes, SIZE, ['original'])).get('original')!;
     assert.equal(px.length, SIZE * SIZE * 3);

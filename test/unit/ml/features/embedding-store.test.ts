@@ -55,7 +55,10 @@ test('failures are kept once per file and backbone, and cleared when the file em
     assert.equal(rows.length, 2);
     assert.deepEqual(rows.find((r) => r.path === '/a.jpg')!.reason, 'Corrupt or truncated image');
     store.write([{ hash: 'ha', view: 'original', vector: new Float32Array([1]) }], [{ path: '/a.jpg' }], []);
-    assert.deepEqual(listEmbeddingFailures(s.db, 'b1').map((r) => r.path), ['/b.jpg']);
+    assert.deepEqual(
+      listEmbeddingFailures(s.db, 'b1').map((r) => r.path),
+      ['/b.jpg'],
+    );
     assert.equal(listEmbeddingFailures(s.db, 'b2').length, 0);
   } finally {
     s.cleanup();
@@ -68,7 +71,10 @@ test('the float16 cache migration keeps other backbones, drops the old single-de
   const Database = (await import('better-sqlite3')).default;
   const db = new Database(':memory:');
   try {
-    migrate(db, migrations.filter((m) => m.version < 5));
+    migrate(
+      db,
+      migrations.filter((m) => m.version < 5),
+    );
     const put = db.prepare('INSERT INTO embeddings (hash, backbone, view, dim, vector) VALUES (?, ?, 0, 2, ?)');
     put.run('h1', 'inception_v3', Buffer.alloc(8));
     put.run('h1', 'user-net', Buffer.from(new Float32Array([1.5, 2.5]).buffer));

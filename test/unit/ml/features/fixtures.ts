@@ -42,7 +42,11 @@ export async function writePosters(dir: string, count: number, offset = 0): Prom
  * dimensions patched. Decoders read the header and must refuse it before allocating pixels.
  */
 export async function hugeHeaderJpeg(width = 20000, height = 20000): Promise<Buffer> {
-  const buf = Buffer.from(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).jpeg().toBuffer());
+  const buf = Buffer.from(
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer(),
+  );
   for (let i = 2; i < buf.length - 9; i++) {
     if (buf[i] === 0xff && buf[i + 1] >= 0xc0 && buf[i + 1] <= 0xc2) {
       buf.writeUInt16BE(height, i + 5);

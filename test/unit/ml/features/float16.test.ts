@@ -16,7 +16,15 @@ test('float16 encodes exactly representable values exactly and the rest to withi
     const rel = v === 0 ? Math.abs(out[i]) : Math.abs(out[i] - v) / Math.abs(v);
     assert.ok(rel <= 2 ** -11 + 1e-9 || Math.abs(out[i] - v) < 2 ** -25, `${v} → ${out[i]}`);
   });
-  assert.ok(Number.isNaN((() => { const o = new Float32Array(1); decodeHalfInto(encodeHalf([NaN]), o, 0); return o[0]; })()));
+  assert.ok(
+    Number.isNaN(
+      (() => {
+        const o = new Float32Array(1);
+        decodeHalfInto(encodeHalf([NaN]), o, 0);
+        return o[0];
+      })(),
+    ),
+  );
 });
 
 test('float16 rounds to nearest even at the halfway point', () => {

@@ -29,7 +29,13 @@ test('embeds every file, then a second run finds everything cached and starts no
     const files = await writePosters(s.dir, 10);
     const events: JobProgress[] = [];
     const ctx = standaloneJobContext({ onProgress: (p) => events.push(p) });
-    const first = await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, ctx, opts);
+    const first = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      FAKE,
+      ctx,
+      opts,
+    );
     assert.equal(first.embedded, 10);
     assert.equal(first.cached, 0);
     assert.deepEqual(first.failed, []);
@@ -70,11 +76,29 @@ test('a run right after another reuses its loaded worker; keepWorkerMs 0 does no
   const s = sandbox();
   try {
     const id = 'fake?size=16&reuse=1'; // its own worker, whatever other tests left idle
-    const first = await embedImages(s.db, (await writePosters(s.dir, 2, 100)).map((p) => ({ path: p })), id, standaloneJobContext(), opts);
-    const second = await embedImages(s.db, (await writePosters(s.dir, 2, 200)).map((p) => ({ path: p })), id, standaloneJobContext(), { ...opts, keepWorkerMs: 0 });
+    const first = await embedImages(
+      s.db,
+      (await writePosters(s.dir, 2, 100)).map((p) => ({ path: p })),
+      id,
+      standaloneJobContext(),
+      opts,
+    );
+    const second = await embedImages(
+      s.db,
+      (await writePosters(s.dir, 2, 200)).map((p) => ({ path: p })),
+      id,
+      standaloneJobContext(),
+      { ...opts, keepWorkerMs: 0 },
+    );
     assert.equal(first.reusedWorker, false);
     assert.equal(second.reusedWorker, true);
-    const third = await embedImages(s.db, (await writePosters(s.dir, 2, 300)).map((p) => ({ path: p })), id, standaloneJobContext(), opts);
+    const third = await embedImages(
+      s.db,
+      (await writePosters(s.dir, 2, 300)).map((p) => ({ path: p })),
+      id,
+      standaloneJobContext(),
+      opts,
+    );
     assert.equal(third.reusedWorker, false, 'closed after a run with keepWorkerMs 0');
     assert.equal(second.embedded + third.embedded, 4);
   } finally {
@@ -86,12 +110,24 @@ test('a changed file gets a new hash and is embedded again', async () => {
   const s = sandbox();
   try {
     const files = await writePosters(s.dir, 3);
-    await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), opts);
+    await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      FAKE,
+      standaloneJobContext(),
+      opts,
+    );
     const oldHash = await hashFile(files[1]);
     fs.writeFileSync(files[1], await twoHalvesJpeg(99));
     const newHash = await hashFile(files[1]);
     assert.notEqual(newHash, oldHash);
-    const run = await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), opts);
+    const run = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      FAKE,
+      standaloneJobContext(),
+      opts,
+    );
     assert.deepEqual([run.embedded, run.cached], [1, 2]);
     const loaded = loadEmbeddings(s.db, [newHash], FAKE, 'original');
     assert.deepEqual(loaded.vectors, await expected(files[1], 'original'));
@@ -111,9 +147,21 @@ test('both views: the flipped embedding is that of the mirrored poster; adding a
   const s = sandbox();
   try {
     const files = await writePosters(s.dir, 5);
-    const only = await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), opts);
+    const only = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      FAKE,
+      standaloneJobContext(),
+      opts,
+    );
     assert.equal(only.embedded, 5);
-    const both = await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), { ...opts, views: ['original', 'flipped'] });
+    const both = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      FAKE,
+      standaloneJobContext(),
+      { ...opts, views: ['original', 'flipped'] },
+    );
     assert.deepEqual([both.embedded, both.cached], [5, 0]);
     const hashes = await Promise.all(files.map(hashFile));
     const orig = loadEmbeddings(s.db, hashes, FAKE, 'original');
@@ -124,9 +172,25 @@ test('both views: the flipped embedding is that of the mirrored poster; adding a
       const f = flip.vectors.subarray(i * 8, i * 8 + 8);
       assert.deepEqual(f, await expected(files[i], 'flipped'));
       // Left and right halves swap; top and bottom stay (up to resampling rounding).
-      for (const [a, b] of [[0, 3], [1, 4], [2, 5], [3, 0], [4, 1], [5, 2], [6, 6], [7, 7]]) assert.ok(Math.abs(f[a] - o[b]) < 0.02, `dim ${a}`);
+      for (const [a, b] of [
+        [0, 3],
+        [1, 4],
+        [2, 5],
+        [3, 0],
+        [4, 1],
+        [5, 2],
+        [6, 6],
+        [7, 7],
+      ])
+        assert.ok(Math.abs(f[a] - o[b]) < 0.02, `dim ${a}`);
     }
-    const again = await embedImages(s.db, files.map((p) => ({ path: p })), FAKE, standaloneJobContext(), { ...opts, views: ['flipped', 'original'] });
+    const again = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      FAKE,
+      standaloneJobContext(),
+      { ...opts, views: ['flipped', 'original'] },
+    );
     assert.deepEqual([again.embedded, again.cached], [0, 5]);
   } finally {
     s.cleanup();
@@ -188,7 +252,13 @@ test('cancel mid-run stops within a second, leaves only whole batches, and the n
         if (p.done >= 2 && !abortedAt) setTimeout(() => ((abortedAt = Date.now()), ac.abort()), 100);
       },
     });
-    const run = embedImages(s.db, files.map((p) => ({ path: p })), slow, ctx, { ...opts, batchSize: 2, views: ['original', 'flipped'] });
+    const run = embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      slow,
+      ctx,
+      { ...opts, batchSize: 2, views: ['original', 'flipped'] },
+    );
     // The first batch takes 2 s of "inference" too.
     await assert.rejects(run, (err) => err instanceof CancelledError);
     const stoppedIn = Date.now() - abortedAt;
@@ -196,11 +266,26 @@ test('cancel mid-run stops within a second, leaves only whole batches, and the n
 
     const perHash = s.db.prepare('SELECT hash, COUNT(*) AS views FROM embeddings WHERE backbone = ? GROUP BY hash').all(slow) as { views: number }[];
     assert.ok(perHash.length >= 1 && perHash.length < 12, `${perHash.length} stored`);
-    assert.ok(perHash.every((r) => r.views === 2), 'every stored poster has both views');
+    assert.ok(
+      perHash.every((r) => r.views === 2),
+      'every stored poster has both views',
+    );
 
-    const resumed = await embedImages(s.db, files.map((p) => ({ path: p })), 'fake?size=16', standaloneJobContext(), { ...opts, views: ['original', 'flipped'] });
+    const resumed = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      'fake?size=16',
+      standaloneJobContext(),
+      { ...opts, views: ['original', 'flipped'] },
+    );
     assert.equal(resumed.embedded, 12); // a different backbone id: its own cache
-    const same = await embedImages(s.db, files.map((p) => ({ path: p })), slow.replace('2000', '0'), standaloneJobContext(), opts);
+    const same = await embedImages(
+      s.db,
+      files.map((p) => ({ path: p })),
+      slow.replace('2000', '0'),
+      standaloneJobContext(),
+      opts,
+    );
     assert.equal(same.embedded, 12);
   } finally {
     s.cleanup();
@@ -214,7 +299,16 @@ test('cancel while the backbone is still loading rejects at once and stores noth
     const ac = new AbortController();
     const ctx = standaloneJobContext({ signal: ac.signal, onProgress: (p) => /loading/i.test(p.phase) && ac.abort() });
     const t = Date.now();
-    await assert.rejects(embedImages(s.db, files.map((p) => ({ path: p })), FAKE, ctx, opts), CancelledError);
+    await assert.rejects(
+      embedImages(
+        s.db,
+        files.map((p) => ({ path: p })),
+        FAKE,
+        ctx,
+        opts,
+      ),
+      CancelledError,
+    );
     assert.ok(Date.now() - t < 1000);
     assert.equal(s.db.prepare('SELECT COUNT(*) FROM embeddings').pluck().get(), 0);
   } finally {
@@ -227,7 +321,13 @@ test('a backbone that cannot load fails the run with a clear error', async () =>
   try {
     const files = await writePosters(s.dir, 2);
     await assert.rejects(
-      embedImages(s.db, files.map((p) => ({ path: p })), 'fake?size=16', standaloneJobContext(), { backboneModule: path.join(s.dir, 'nope.ts') }),
+      embedImages(
+        s.db,
+        files.map((p) => ({ path: p })),
+        'fake?size=16',
+        standaloneJobContext(),
+        { backboneModule: path.join(s.dir, 'nope.ts') },
+      ),
       /Cannot load backbone "fake\?size=16"/,
     );
   } finally {

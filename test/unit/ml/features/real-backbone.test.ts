@@ -9,7 +9,8 @@ import { embedImages } from '../../../../main/ml/features/pipeline';
 import { sandbox, writePosters } from './fixtures';
 
 const mobilenet = availableBackbones().find((b) => b.id === 'mobilenet_v2');
-const skip = !mobilenet?.installed || !mobilenet.onnx ? `mobilenet_v2 not installed with a checked ONNX model (${mobilenet?.problem ?? mobilenet?.onnxReason})` : false;
+const skip =
+  !mobilenet?.installed || !mobilenet.onnx ? `mobilenet_v2 not installed with a checked ONNX model (${mobilenet?.problem ?? mobilenet?.onnxReason})` : false;
 
 test('mobilenet_v2 on ONNX Runtime embeds generated posters, both views, then serves them from the cache', { skip }, async () => {
   const s = sandbox();
@@ -24,7 +25,10 @@ test('mobilenet_v2 on ONNX Runtime embeds generated posters, both views, then se
     assert.equal(orig.dim, 3776, 'four MobileNetV2 depths');
     assert.equal(orig.missingCount + flip.missingCount, 0);
     assert.ok(orig.vectors.every(Number.isFinite));
-    assert.ok(orig.vectors.some((v) => v > 0), 'not all zeros');
+    assert.ok(
+      orig.vectors.some((v) => v > 0),
+      'not all zeros',
+    );
     assert.notDeepEqual(orig.vectors, flip.vectors);
     const again = await embedImages(s.db, items, 'mobilenet_v2', standaloneJobContext(), { views: ['original', 'flipped'] });
     assert.deepEqual([again.embedded, again.cached], [0, 3]);

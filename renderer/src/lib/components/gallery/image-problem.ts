@@ -16,7 +16,14 @@ function formatName(file: string, format?: string | null): string {
 }
 
 function distinct(text: string): string {
-  const unique = [...new Set(text.split(/\r?\n|;\s+/).map((l) => l.trim()).filter(Boolean))];
+  const unique = [
+    ...new Set(
+      text
+        .split(/\r?\n|;\s+/)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
   return unique.filter((l) => !unique.some((m) => m !== l && m.includes(l))).join('; ');
 }
 
@@ -24,7 +31,10 @@ export function imageProblem(error: string, file: string, format?: string | null
   const name = formatName(file, format);
   const article = name === 'image' ? 'an' : 'a';
   if (/^cannot decode image/i.test(error)) {
-    return { summary: `This file is not ${article} readable ${name} (it may be damaged or truncated)`, detail: distinct(error.replace(/^cannot decode image:\s*/i, '')) };
+    return {
+      summary: `This file is not ${article} readable ${name} (it may be damaged or truncated)`,
+      detail: distinct(error.replace(/^cannot decode image:\s*/i, '')),
+    };
   }
   if (/^empty file/i.test(error)) return { summary: 'This file is empty (0 bytes)', detail: '' };
   if (/^(not a |unsupported format)/i.test(error) || error === 'not an image') {

@@ -47,7 +47,14 @@ export function truthMatrix(items: readonly EvalItem[], genres: readonly string[
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 function counts(support: number, predicted: number, tp: number): GenreCounts {
-  return { support, predicted, truePositives: tp, precision: ratio(tp, predicted), recall: ratio(tp, support), f1: support > 0 ? (2 * tp) / (support + predicted) : null };
+  return {
+    support,
+    predicted,
+    truePositives: tp,
+    precision: ratio(tp, predicted),
+    recall: ratio(tp, support),
+    f1: support > 0 ? (2 * tp) / (support + predicted) : null,
+  };
 }
 
 export function evaluationAt(
@@ -75,7 +82,9 @@ export function evaluationAt(
   const perGenre = genres.map((_, j) => counts(support[j], predicted[j], tp[j]));
   // What the run tags: a suggestion-only genre contributes its positives (all missed) and no tags.
   const tagged = (j: number) => !auto || auto[j] !== false;
-  let tpAll = 0, predAll = 0, trueAll = 0;
+  let tpAll = 0,
+    predAll = 0,
+    trueAll = 0;
   const f1s: number[] = [];
   for (let j = 0; j < g; j++) {
     const pj = tagged(j) ? predicted[j] : 0;

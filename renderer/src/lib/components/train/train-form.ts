@@ -15,7 +15,16 @@ export interface TrainForm {
   earlyStopping: boolean;
 }
 
-export const DEFAULT_FORM: TrainForm = { genreMode: 'all', picked: [], backbone: '', head: 'default', epochs: 40, learningRate: 0.001, seed: 1, earlyStopping: true };
+export const DEFAULT_FORM: TrainForm = {
+  genreMode: 'all',
+  picked: [],
+  backbone: '',
+  head: 'default',
+  epochs: 40,
+  learningRate: 0.001,
+  seed: 1,
+  earlyStopping: true,
+};
 
 const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
 
