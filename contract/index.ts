@@ -11,7 +11,7 @@ import { UserPath } from './schemas/user-path';
 
 const Empty = z.object({}).strict();
 
-export const JobKind = z.enum(['index', 'embed', 'train', 'tag']);
+export const JobKind = z.enum(['index', 'embed', 'train', 'tag', 'download']);
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
 export type JobKind = z.infer<typeof JobKind>;
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -19,8 +19,10 @@ export type JobStatus = z.infer<typeof JobStatus>;
 /** What a finished job reports (JobSnapshot.result), by kind; every kind has one. */
 export const JobResults = {
   index: z.object({ files: z.number(), processed: z.number(), unchanged: z.number(), removed: z.number(), failed: z.number(), layout: z.string() }),
-  /** A backbone download. */
+  /** Embedding posters outside a training or tagging job (the CLI's own progress). */
   embed: z.object({ backbone: z.string() }),
+  /** A backbone download: the backbone now installed. */
+  download: z.object({ backbone: z.string() }),
   train: z.object({ runId: z.number() }),
   tag: G.TagSummary,
 } satisfies Record<JobKind, z.ZodType>;
@@ -46,7 +48,7 @@ const JobFields = z.object({
 const jobOf = <K extends JobKind>(kind: K) => JobFields.extend({ kind: z.literal(kind), /** Present once done. */ result: z.optional(JobResults[kind]) });
 
 /** A job as the UI shows it; narrowing on `kind` types its `result`. */
-export const JobSnapshot = z.discriminatedUnion('kind', [jobOf('index'), jobOf('embed'), jobOf('train'), jobOf('tag')]);
+export const JobSnapshot = z.discriminatedUnion('kind', [jobOf('index'), jobOf('embed'), jobOf('train'), jobOf('tag'), jobOf('download')]);
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
 export const AppInfo = z.object({

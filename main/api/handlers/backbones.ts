@@ -38,7 +38,7 @@ export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, '
       const d = findDownloadable(id);
       if (!d) throw new NotFoundError(`"${id}" is not a backbone that can be downloaded.`);
       const { snapshot } = b.jobs.start({
-        kind: 'embed',
+        kind: 'download',
         title: `Downloading backbone ${d.label}`,
         lane: 'download',
         run: async (ctx) => {

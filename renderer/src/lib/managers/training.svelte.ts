@@ -36,7 +36,7 @@ class TrainingManager {
     void this.refreshOptions();
     // A backbone download finishing makes it available.
     on('job:update', (j) => {
-      if (j.title.startsWith('Downloading') && j.status === 'done') void this.refreshOptions();
+      if (j.kind === 'download' && j.status === 'done') void this.refreshOptions();
     });
   }
 
