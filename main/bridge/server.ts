@@ -6,8 +6,8 @@ import type { Backend } from '../backend';
 import type { Envelope } from '../../contract/errors';
 import { httpStatusOf } from '../api/errors';
 import { TOKEN_COOKIE, checkHostAndOrigin, checkToken, hasValidToken, newToken } from './auth';
-import { BASE_HEADERS, contentSecurityPolicy } from './security-headers';
-import { contentType, resolveStatic } from './static-files';
+import { BASE_HEADERS, contentSecurityPolicy } from '../web/security-headers';
+import { contentType, resolveStatic } from '../web/static-files';
 
 export interface BridgeOptions {
   backend: Backend;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Protocol } from 'electron';
 import type { Backend } from '../backend';
-import { contentSecurityPolicy, BASE_HEADERS } from '../bridge/security-headers';
-import { contentType, resolveStatic } from '../bridge/static-files';
+import { contentSecurityPolicy, BASE_HEADERS } from '../web/security-headers';
+import { contentType, resolveStatic } from '../web/static-files';
 
 /** The renderer is served from app://poster-tagger (not file://) and images from poster-media://. */
 export const APP_SCHEME = 'app';

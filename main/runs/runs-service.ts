@@ -29,7 +29,7 @@ import type { FilePrediction } from './predictor';
 import { displayThresholds, type HeadRules, type TagOptions } from '../ml/head-tags';
 import type { Mode } from '../ml/decision-rule';
 import { rederiveRunTags } from '../tagging/retag';
-import { defaultRun, usableRun } from '../tagging/run-choice';
+import { defaultRun, usableRun } from './run-choice';
 import { EVALUATION_FILE, runModelDir, type RunOutcome } from '../training/train-run';
 import { ConflictError, NotFoundError } from '../core/errors';
 

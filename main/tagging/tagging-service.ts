@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../services';
 import { AppError, InvalidError, NotFoundError } from '../core/errors';
 import { getLibrary, openLibrary, resolveLibraryRoot } from '../library/library-repo';
 import { queryPosters } from '../library/gallery-queries';
-import { chooseRun } from './run-choice';
+import { chooseRun } from '../runs/run-choice';
 import { tagLibraries } from './tag-job';
 import { acceptPredictions, libraryIdAtRoot, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from './predictions-repo';
 import { exportTags } from './export';

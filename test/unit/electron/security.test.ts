@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Module from 'node:module';
 import { secureWebPreferences } from '../../../main/electron/window-options';
-import { contentSecurityPolicy } from '../../../main/bridge/security-headers';
+import { contentSecurityPolicy } from '../../../main/web/security-headers';
 import { callNames, eventNames } from '../../../contract';
 import { CONTRACT_NAMES_CHANNEL } from '../../../preload/channels';
 

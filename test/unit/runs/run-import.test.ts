@@ -13,7 +13,7 @@ import { trainHead, type TrainResult } from '../../../main/ml/train';
 import { saveHead, headInfoFromTraining, exportHead } from '../../../main/runs/model-io';
 import { createRun, getRun, setRunStatus } from '../../../main/runs/runs-repo';
 import { setPreferredRun } from '../../../main/runs/run-tagging-repo';
-import { chooseRun } from '../../../main/tagging/run-choice';
+import { chooseRun } from '../../../main/runs/run-choice';
 import type { RunOutcome } from '../../../main/training/train-run';
 import { skipWithoutMobilenet as skip } from '../cli/helpers';
 import { trainConfig } from '../../../main/ml/head';

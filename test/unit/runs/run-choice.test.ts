@@ -7,7 +7,7 @@ import path from 'node:path';
 import { openDatabase, type Db } from '../../../main/db/database';
 import { createRun, deleteRun, setRunStatus } from '../../../main/runs/runs-repo';
 import { getRunTagging, mergeTagOptions, preferredRunId, runTagOptions, setPreferredRun, setRunTagging } from '../../../main/runs/run-tagging-repo';
-import { chooseRun, defaultRun } from '../../../main/tagging/run-choice';
+import { chooseRun, defaultRun } from '../../../main/runs/run-choice';
 import { tempDir } from '../../helpers/temp';
 
 const models = tempDir();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Db } from '../db/database';
-import { getRun, listRuns, type Run } from '../runs/runs-repo';
-import { preferredRunId } from '../runs/run-tagging-repo';
+import { getRun, listRuns, type Run } from './runs-repo';
+import { preferredRunId } from './run-tagging-repo';
 import { ConflictError, NotFoundError } from '../core/errors';
 
 /** Why a run was chosen: named by the caller, marked as the default by the user, or the latest finished one. */
