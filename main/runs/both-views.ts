@@ -7,7 +7,7 @@ import type { Db } from '../db/database';
 import type { JobContext } from '../jobs/types';
 import { embedImages, type EmbedOptions, type EmbedSummary } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
-import { headScores } from '../ml/head-tags';
+import { headScores } from './head-tags';
 import type { LoadedHead } from './model-io';
 
 export interface PosterFile {

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/database';
 import type { JobContext } from '../jobs/types';
-import { displayThresholds, headThresholds } from '../ml/head-tags';
+import { displayThresholds, headThresholds } from './head-tags';
 import type { Mode } from '../ml/decision-rule';
 import { evaluate, type EvalReport } from '../ml/metrics';
 import { trivialBaselines, type Baselines } from '../ml/baselines';

@@ -5,7 +5,7 @@ import { hashBuffer, hashFile } from '../core/content-hash';
 import { standaloneJobContext, type JobContext } from '../jobs/types';
 import { availableBackbones, findBackbone } from '../ml/backbones/registry';
 import { loadHead, type LoadedHead } from './model-io';
-import { headTags, type TagOptions } from '../ml/head-tags';
+import { headTags, type TagOptions } from './head-tags';
 import { scoreBothViews } from './both-views';
 import { getRun } from './runs-repo';
 import { mergeTagOptions, runTagOptions, type TagChoice } from './run-tagging-repo';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HeadRules } from '../ml/head-tags';
+import type { HeadRules } from './head-tags';
 import { readHeadMetadata } from './model-io';
 import type { Run } from './runs-repo';
 

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/database';
 import { MODES, type Mode } from '../ml/decision-rule';
-import type { TagOptions } from '../ml/head-tags';
+import type { TagOptions } from './head-tags';
 import { getRun } from './runs-repo';
 import { InvalidError, NotFoundError } from '../core/errors';
 

@@ -26,7 +26,7 @@ import { exportRun, importRun } from './run-transfer';
 import { runHeadRules } from './run-rules';
 import { evaluateRunOnFolder, type EvaluateFolderOptions, type FolderEvaluation } from './evaluate-folder';
 import type { FilePrediction } from './predictor';
-import { displayThresholds, type HeadRules, type TagOptions } from '../ml/head-tags';
+import { displayThresholds, type HeadRules, type TagOptions } from './head-tags';
 import type { Mode } from '../ml/decision-rule';
 import { rederiveRunTags } from '../tagging/retag';
 import { defaultRun, usableRun } from './run-choice';

@@ -4,7 +4,7 @@
  * and predict now give. No embedding or model weights are needed: only the decision rule.
  */
 import type { Db } from '../db/database';
-import { headTags, type HeadRules, type TagOptions } from '../ml/head-tags';
+import { headTags, type HeadRules, type TagOptions } from '../runs/head-tags';
 import { decodeScoresInto } from './predictions-repo';
 
 const PAGE = 1000;

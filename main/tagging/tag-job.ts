@@ -9,7 +9,7 @@ import type { EmbedOptions } from '../ml/features/pipeline';
 import { embedBothViews } from '../runs/both-views';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import type { LoadedHead } from '../runs/model-io';
-import { headScores, headTags, type TagOptions } from '../ml/head-tags';
+import { headScores, headTags, type TagOptions } from '../runs/head-tags';
 import { tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
 
 export interface TagDeps {

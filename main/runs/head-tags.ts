@@ -3,10 +3,10 @@
  * tags by its decision rule (mode, at most N tags, the user's saved thresholds) or, for models trained
  * before decision rules, by their per-genre thresholds.
  */
-import { findBackbone } from './backbones/registry';
-import { applyDecisionRule, thresholdsForMode, type Mode, type ThresholdOverrides } from './decision-rule';
-import { headColumns, selectColumns, type LoadedHead } from '../runs/model-io';
-import { predictScores, tagsFromScores } from './predict';
+import { findBackbone } from '../ml/backbones/registry';
+import { applyDecisionRule, thresholdsForMode, type Mode, type ThresholdOverrides } from '../ml/decision-rule';
+import { headColumns, selectColumns, type LoadedHead } from './model-io';
+import { predictScores, tagsFromScores } from '../ml/predict';
 
 export interface TagOptions {
   mode?: Mode;
