@@ -37,7 +37,6 @@ export interface Backend {
   shell?: ShellAdapter;
   /** Poster images and thumbnails for the bridge route and the Electron protocol (set by the library module). */
   media?: MediaResolver;
-  predictor: Predictor;
   /** The use cases; handlers and CLI commands call these. */
   services: Services;
   tf(): Promise<TfRuntime>;
@@ -65,7 +64,6 @@ export function createBackend(opts: BackendOptions): Backend {
     jobs,
     shell: opts.shell,
     media,
-    predictor,
     services,
     tf: () => loadTf(),
     async close() {
