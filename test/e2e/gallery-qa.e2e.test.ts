@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startTestBridge } from '../helpers/bridge';
-import { launchBrowser, rendererDir, screenshot, watchPageErrors } from '../helpers/browser';
+import { launchBrowser, rendererDir, screenshot, watchPageErrors, watchWarnings } from '../helpers/browser';
 import { makeTutorialLibrary, posterJpeg } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 import { setPosterLabels } from '../../main/library/gallery-queries';
@@ -66,12 +66,6 @@ after(async () => {
   await browser?.close();
   await ctx?.stop();
 });
-
-function watchWarnings(page: Page): string[] {
-  const out: string[] = [];
-  page.on('console', (m) => m.type() === 'warning' && out.push(m.text()));
-  return out;
-}
 
 async function open(page: Page, folder: string, posters: number) {
   await page.getByTestId('library-path').fill(folder);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startTestBridge } from '../helpers/bridge';
-import { launchBrowser, rendererDir, screenshot, watchPageErrors } from '../helpers/browser';
+import { launchBrowser, rendererDir, screenshot, watchPageErrors, watchWarnings } from '../helpers/browser';
 import { makeTutorialLibrary, posterJpeg } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
 
@@ -31,13 +31,6 @@ after(async () => {
   await browser?.close();
   await ctx?.stop();
 });
-
-/** Svelte warnings in the console are bugs too. */
-function watchWarnings(page: Page): string[] {
-  const out: string[] = [];
-  page.on('console', (m) => m.type() === 'warning' && out.push(m.text()));
-  return out;
-}
 
 const summary = (page: Page) => page.getByTestId('gallery-summary').textContent();
 

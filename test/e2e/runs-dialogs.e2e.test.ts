@@ -10,7 +10,7 @@ import { startTestBridge } from '../helpers/bridge';
 import { launchBrowser, rendererDir, screenshot, watchConsole } from '../helpers/browser';
 import { makeTutorialLibrary } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
-import { waitForJob } from '../helpers/backend';
+import { waitForJob, trainRun } from '../helpers/backend';
 import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 import { createRun, setRunStatus } from '../../main/runs/runs-repo';
 
@@ -21,14 +21,7 @@ let tinyLibraryId: number;
 let linearRun: number;
 let mlpRun: number;
 
-async function train(library: number, head: 'default' | 'mlp' = 'default') {
-  const r = (await ctx.backend.gate.invoke('train:start', { libraryId: library, backbone: 'mobilenet_v2', head, epochs: 4 })) as {
-    runId: number;
-    job: { id: string };
-  };
-  assert.equal((await waitForJob(ctx.backend, r.job.id)).status, 'done');
-  return r.runId;
-}
+const train = (library: number, head: 'default' | 'mlp' = 'default') => trainRun(ctx.backend, library, { head });
 
 before(async () => {
   if (skip) return;

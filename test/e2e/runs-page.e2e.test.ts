@@ -10,7 +10,7 @@ import { startTestBridge } from '../helpers/bridge';
 import { launchBrowser, rendererDir, screenshot, watchPageErrors } from '../helpers/browser';
 import { makeTutorialLibrary } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
-import { waitForJob } from '../helpers/backend';
+import { waitForJob, trainRun } from '../helpers/backend';
 import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
@@ -19,14 +19,7 @@ let runId: number;
 let secondRunId: number;
 let out: string;
 
-async function train(libraryId: number, head: 'default' | 'mlp' = 'default', seed = 1) {
-  const r = (await ctx.backend.gate.invoke('train:start', { libraryId, backbone: 'mobilenet_v2', head, epochs: 4, seed })) as {
-    runId: number;
-    job: { id: string };
-  };
-  assert.equal((await waitForJob(ctx.backend, r.job.id)).status, 'done');
-  return r.runId;
-}
+const train = (libraryId: number, head: 'default' | 'mlp' = 'default', seed = 1) => trainRun(ctx.backend, libraryId, { head, seed });
 
 before(async () => {
   if (skip) return;

@@ -54,3 +54,17 @@ export async function trainTinyModel(
   if (done.status !== 'done') throw new Error(`Training ended ${done.status}: ${done.error}`);
   return { runId: started.runId, libraryId: library.id };
 }
+
+/** Trains a mobilenet_v2 run of 4 epochs on an opened library through the gate and waits for it to finish. */
+export async function trainRun(b: Backend, libraryId: number, opts: { head?: 'default' | 'mlp'; seed?: number } = {}): Promise<number> {
+  const r = (await b.gate.invoke('train:start', {
+    libraryId,
+    backbone: 'mobilenet_v2',
+    head: opts.head ?? 'default',
+    epochs: 4,
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+  })) as { runId: number; job: { id: string } };
+  const done = await waitForJob(b, r.job.id);
+  if (done.status !== 'done') throw new Error(`Training ended ${done.status}: ${done.error}`);
+  return r.runId;
+}

@@ -88,6 +88,13 @@ export function watchPageErrors(page: Page): string[] {
   return errors;
 }
 
+/** Console warnings only (Svelte's included): views that expect some errors still must not warn. */
+export function watchWarnings(page: Page): string[] {
+  const out: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && out.push(m.text()));
+  return out;
+}
+
 /** Everything a user would never want printed: uncaught exceptions, console errors and warnings (Svelte's included). */
 export function watchConsole(page: Page): string[] {
   const messages: string[] = [];

@@ -8,19 +8,16 @@ import path from 'node:path';
 import { testBackend, openIndexed, waitForJob } from '../helpers/backend';
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../helpers/posters';
 import { tempDir } from '../helpers/temp';
+import { savedSyntheticRun } from '../helpers/runs';
 import { indexLibrary } from '../../main/library/indexer';
 import { openLibrary } from '../../main/library/library-repo';
 import { standaloneJobContext } from '../../main/jobs/types';
 import { embedImages } from '../../main/ml/features/pipeline';
-import { trainHead } from '../../main/ml/train';
-import { exportHead, headInfoFromTraining, saveHead } from '../../main/runs/model-io';
+import { exportHead } from '../../main/runs/model-io';
 import { writeFileAtomic } from '../../main/tagging/atomic-file';
-import { createRun, setRunStatus } from '../../main/runs/runs-repo';
-import { syntheticTask } from '../unit/ml/synthetic';
 import { injectWriteFault, makeReadOnly, tinyDisk } from './faults';
 import { LONG, record } from './stats';
 import { toErrorBody } from '../../main/api/errors';
-import { trainConfig } from '../../main/ml/head';
 
 const SUITE = 'disk faults';
 const FAKE_MODULE = path.resolve(__dirname, '../../main/ml/features/fake-backbone.ts');
@@ -115,17 +112,7 @@ test('disk full during write-back: the CSV is untouched, no temp file is left, l
 });
 
 test('disk full or read-only on model export and tag export: clear error, no partial or temp file', async () => {
-  const task = syntheticTask({ train: 40, val: 10, seed: 3 });
-  const trained = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ epochs: 1, seed: 1 }) });
-  const modelDir = path.join(b.paths.models, 'run-fault');
-  await saveHead(
-    modelDir,
-    trained.model,
-    headInfoFromTraining(trained, { id: 'mobilenet_v2', sha256: {}, inputSize: 224, preprocessing: { kind: 'scale', mean: 127.5, std: 127.5 } }),
-  );
-  trained.model.dispose();
-  const run = createRun(b.db, { dataset: 'synthetic', backbone: 'mobilenet_v2', genres: task.genres, config: trainConfig({}), seed: 1 });
-  setRunStatus(b.db, run.id, 'done', { modelPath: modelDir });
+  const { run, modelDir } = await savedSyntheticRun(b, 'run-fault');
 
   for (const code of ['ENOSPC', 'EROFS'] as const) {
     const outDir = tempDir();
