@@ -13,6 +13,7 @@
  */
 import type { z } from 'zod';
 import type { MetricSummary as MetricSummarySchema } from '../../contract/schemas/training';
+import { countTags, genreRates, microMacro } from '../../contract/tag-counts';
 
 export type Targets = ArrayLike<number>;
 export type Scores = ArrayLike<number>;
@@ -106,14 +107,9 @@ function mean(values: number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** Every metric of a split at the given thresholds (see the module comment for empty genres). */
-export function evaluate(scores: Scores, targets: Targets, n: number, genres: readonly string[], thresholds: number | ArrayLike<number> = 0.5): EvalReport {
-  const g = genres.length;
-  checkShapes(scores, targets, n, g);
-  const t = thresholdList(thresholds, g);
-  const support = new Array<number>(g).fill(0);
-  const predicted = new Array<number>(g).fill(0);
-  const truePos = new Array<number>(g).fill(0);
+/** Samples-F1 and the exact-match ratio: per-poster agreement of predicted and true genre sets. */
+function perSample(scores: Scores, targets: Targets, n: number, t: readonly number[]): { samplesF1: number; exactMatch: number } {
+  const g = t.length;
   let samplesF1 = 0;
   let exact = 0;
   for (let i = 0; i < n; i++) {
@@ -123,53 +119,47 @@ export function evaluate(scores: Scores, targets: Targets, n: number, genres: re
     for (let j = 0; j < g; j++) {
       const isTrue = targets[i * g + j] > 0.5;
       const isPred = scores[i * g + j] >= t[j];
-      if (isTrue) {
-        support[j]++;
-        nTrue++;
-      }
-      if (isPred) {
-        predicted[j]++;
-        nPred++;
-      }
-      if (isTrue && isPred) {
-        truePos[j]++;
-        both++;
-      }
+      nTrue += Number(isTrue);
+      nPred += Number(isPred);
+      both += Number(isTrue && isPred);
     }
     samplesF1 += nPred + nTrue === 0 ? 1 : (2 * both) / (nPred + nTrue);
     if (both === nPred && both === nTrue) exact++;
   }
+  return { samplesF1: n > 0 ? samplesF1 / n : 0, exactMatch: n > 0 ? exact / n : 0 };
+}
 
-  const perGenre: GenreMetrics[] = genres.map((genre, j) => {
-    const tp = truePos[j];
-    const denomF1 = support[j] + predicted[j]; // = 2tp + fp + fn
-    return {
-      genre,
-      threshold: t[j],
-      support: support[j],
-      predicted: predicted[j],
-      truePositives: tp,
-      precision: predicted[j] > 0 ? tp / predicted[j] : null,
-      recall: support[j] > 0 ? tp / support[j] : null,
-      f1: support[j] > 0 ? (2 * tp) / denomF1 : null,
-      averagePrecision: averagePrecision(scores, targets, n, g, j),
-    };
-  });
-
-  const tpAll = truePos.reduce((a, b) => a + b, 0);
-  const predAll = predicted.reduce((a, b) => a + b, 0);
-  const trueAll = support.reduce((a, b) => a + b, 0);
+/** Every metric of a split at the given thresholds (see the module comment for empty genres). */
+export function evaluate(scores: Scores, targets: Targets, n: number, genres: readonly string[], thresholds: number | ArrayLike<number> = 0.5): EvalReport {
+  const g = genres.length;
+  checkShapes(scores, targets, n, g);
+  const t = thresholdList(thresholds, g);
+  const counts = countTags(
+    n,
+    t,
+    (i, j) => scores[i * g + j],
+    (i, j) => targets[i * g + j] > 0.5,
+  );
+  const perGenre: GenreMetrics[] = genres.map((genre, j) => ({
+    genre,
+    threshold: t[j],
+    support: counts.support[j],
+    predicted: counts.predicted[j],
+    truePositives: counts.truePositives[j],
+    ...genreRates(counts.support[j], counts.predicted[j], counts.truePositives[j]),
+    averagePrecision: averagePrecision(scores, targets, n, g, j),
+  }));
+  const totals = microMacro(counts);
   const withPositives = perGenre.filter((m) => m.support > 0);
   return {
     n,
     loss: binaryCrossEntropy(scores, targets),
-    microPrecision: predAll > 0 ? tpAll / predAll : 0,
-    microRecall: trueAll > 0 ? tpAll / trueAll : 0,
-    microF1: predAll + trueAll > 0 ? (2 * tpAll) / (predAll + trueAll) : 0,
-    macroF1: mean(withPositives.map((m) => m.f1 as number)),
+    microPrecision: totals.microPrecision ?? 0,
+    microRecall: totals.microRecall ?? 0,
+    microF1: totals.microF1,
+    macroF1: totals.macroF1,
     mAP: mean(withPositives.map((m) => m.averagePrecision as number)),
-    samplesF1: n > 0 ? samplesF1 / n : 0,
-    exactMatch: n > 0 ? exact / n : 0,
+    ...perSample(scores, targets, n, t),
     genresWithPositives: withPositives.length,
     perGenre,
   };

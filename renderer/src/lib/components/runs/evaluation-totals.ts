@@ -2,9 +2,11 @@
  * The Evaluation view's numbers at the slider thresholds, on the posters it shows: per genre (what that
  * genre's tags would be at its threshold) and overall (what the run would tag: genres that are only
  * suggested are never tagged, as in Tag, Try it and the run's headline). Same definitions as
- * main/ml/metrics.ts evaluate(), so at the model's thresholds the totals are the run's own numbers.
- * Pure and fast (one pass over posters × genres), so it runs on every slider move.
+ * main/ml/metrics.ts evaluate() (both count with contract/tag-counts.ts), so at the model's thresholds the
+ * totals are the run's own numbers. Pure and fast (one pass over posters × genres), so it runs on every slider move.
  */
+import { countTags, genreRates, microMacro } from '../../../../../contract/tag-counts';
+
 export interface EvalItem {
   scores: readonly number[];
   truth: readonly string[];
@@ -44,19 +46,6 @@ export function truthMatrix(items: readonly EvalItem[], genres: readonly string[
   return m;
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
-
-function counts(support: number, predicted: number, tp: number): GenreCounts {
-  return {
-    support,
-    predicted,
-    truePositives: tp,
-    precision: ratio(tp, predicted),
-    recall: ratio(tp, support),
-    f1: support > 0 ? (2 * tp) / (support + predicted) : null,
-  };
-}
-
 export function evaluationAt(
   items: readonly EvalItem[],
   truth: Uint8Array,
@@ -66,44 +55,30 @@ export function evaluationAt(
 ): { perGenre: GenreCounts[]; totals: EvalTotals } {
   const g = genres.length;
   const n = items.length;
-  const support = new Array<number>(g).fill(0);
-  const predicted = new Array<number>(g).fill(0);
-  const tp = new Array<number>(g).fill(0);
-  for (let i = 0; i < n; i++) {
-    const s = items[i].scores;
-    for (let j = 0; j < g; j++) {
-      const t = truth[i * g + j] === 1;
-      const p = s[j] >= thresholds[j];
-      if (t) support[j]++;
-      if (p) predicted[j]++;
-      if (t && p) tp[j]++;
-    }
-  }
-  const perGenre = genres.map((_, j) => counts(support[j], predicted[j], tp[j]));
+  const c = countTags(
+    n,
+    thresholds,
+    (i, j) => items[i].scores[j],
+    (i, j) => truth[i * g + j] === 1,
+  );
+  const perGenre = genres.map((_, j) => ({
+    support: c.support[j],
+    predicted: c.predicted[j],
+    truePositives: c.truePositives[j],
+    ...genreRates(c.support[j], c.predicted[j], c.truePositives[j]),
+  }));
   // What the run tags: a suggestion-only genre contributes its positives (all missed) and no tags.
-  const tagged = (j: number) => !auto || auto[j] !== false;
-  let tpAll = 0,
-    predAll = 0,
-    trueAll = 0;
-  const f1s: number[] = [];
-  for (let j = 0; j < g; j++) {
-    const pj = tagged(j) ? predicted[j] : 0;
-    const tj = tagged(j) ? tp[j] : 0;
-    tpAll += tj;
-    predAll += pj;
-    trueAll += support[j];
-    if (support[j] > 0) f1s.push((2 * tj) / (support[j] + pj));
-  }
+  const m = microMacro(c, (j) => !auto || auto[j] !== false);
   return {
     perGenre,
     totals: {
       n,
-      microPrecision: ratio(tpAll, predAll),
-      microRecall: ratio(tpAll, trueAll),
-      microF1: predAll + trueAll > 0 ? (2 * tpAll) / (predAll + trueAll) : 0,
-      macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : 0,
-      tagsPerPoster: n ? predAll / n : 0,
-      labelledPerPoster: n ? trueAll / n : 0,
+      microPrecision: m.microPrecision,
+      microRecall: m.microRecall,
+      microF1: m.microF1,
+      macroF1: m.macroF1,
+      tagsPerPoster: n ? m.predictedTotal / n : 0,
+      labelledPerPoster: n ? m.trueTotal / n : 0,
     },
   };
 }

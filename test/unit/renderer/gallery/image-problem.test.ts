@@ -1,8 +1,8 @@
 // QA 13: a decoder error is said in plain words, with libvips' text once (it repeats a line per attempt).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distinctLines } from '../../../main/library/image-processor';
-import { formatBytes, imageProblem, issueKindName } from '../../../renderer/src/lib/components/gallery/image-problem';
+import { distinctLines } from '../../../../main/library/image-processor';
+import { formatBytes, imageProblem, issueKindName } from '../../../../renderer/src/lib/components/gallery/image-problem';
 
 const VIPS =
   'Input buffer has corrupt header: VipsJpeg: Unsupported marker type 0x20\nVipsJpeg: Unsupported marker type 0x20\nVipsJpeg: Unsupported marker type 0x20';

@@ -2,8 +2,8 @@
 // thresholds they equal evaluate() (suggestion-only genres never tagged, as the run's headline counts them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate } from '../../../main/ml/metrics';
-import { evaluationAt, posterOutcome, truthMatrix } from '../../../renderer/src/lib/components/runs/evaluation-totals';
+import { evaluate } from '../../../../main/ml/metrics';
+import { evaluationAt, posterOutcome, truthMatrix } from '../../../../renderer/src/lib/components/runs/evaluation-totals';
 
 function random(seed: number) {
   let s = seed >>> 0;
