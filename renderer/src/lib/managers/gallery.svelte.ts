@@ -1,5 +1,6 @@
 import { call, on } from '../api/client';
 import type { GalleryItem, Split } from '../types';
+import { libraries } from './libraries.svelte';
 import { Persisted } from './persisted.svelte';
 
 export interface GalleryFilters {
@@ -38,7 +39,8 @@ export function chunks<T>(items: readonly T[], size = BULK): T[][] {
 }
 
 /**
- * The gallery's rows, fetched page by page as they scroll into view. Only pages near the viewport are
+ * The gallery's rows, fetched page by page as they scroll into view. `filters` is the sidebar's form
+ * model (bound to its fields), so it stays public; the rest is read-only outside. Only pages near the viewport are
  * requested; the DOM holds only visible cards (see VirtualGrid).
  */
 export class GalleryManager {
@@ -52,9 +54,9 @@ export class GalleryManager {
     predictedGenre: '',
     minConfidence: 0,
   });
-  total = $state(0);
-  loading = $state(false);
-  error = $state('');
+  #total = $state(0);
+  #loading = $state(false);
+  #error = $state('');
   #pages = $state.raw<Map<number, GalleryItem[]>>(new Map());
   #inflight = new Set<number>();
   #generation = 0;
@@ -70,6 +72,23 @@ export class GalleryManager {
 
   get libraryId() {
     return this.#libraryId;
+  }
+  get total() {
+    return this.#total;
+  }
+  get loading() {
+    return this.#loading;
+  }
+  get error() {
+    return this.#error;
+  }
+
+  /** "Review in the gallery" (Tag view): that library, with that model's predictions. */
+  review(libraryId: number, runId: number) {
+    libraries.select(libraryId);
+    this.setLibrary(libraryId);
+    this.setRun(runId);
+    this.reload();
   }
 
   setLibrary(id: number | undefined) {
@@ -130,7 +149,7 @@ export class GalleryManager {
     this.#inflight.clear();
     if (!keep) {
       this.#pages = new Map();
-      this.total = 0;
+      this.#total = 0;
     }
     this.#stale = keep;
     void this.ensure(0, PAGE);
@@ -154,7 +173,7 @@ export class GalleryManager {
     const generation = this.#generation;
     const libraryId = this.#libraryId!;
     this.#inflight.add(page);
-    this.loading = true;
+    this.#loading = true;
     try {
       const f = this.filters;
       const query = { ...this.#baseQuery(libraryId), offset: page * PAGE, limit: PAGE };
@@ -172,8 +191,8 @@ export class GalleryManager {
       this.#stale = false;
       pages.set(page, res.items);
       this.#pages = pages;
-      this.total = res.total;
-      this.error = '';
+      this.#total = res.total;
+      this.#error = '';
     } catch (err) {
       if (generation !== this.#generation) return;
       // A remembered model that was deleted since: back to labels only.
@@ -182,10 +201,10 @@ export class GalleryManager {
         this.reload();
         return;
       }
-      this.error = err instanceof Error ? err.message : String(err);
+      this.#error = err instanceof Error ? err.message : String(err);
     } finally {
       this.#inflight.delete(page);
-      this.loading = this.#inflight.size > 0;
+      this.#loading = this.#inflight.size > 0;
     }
   }
 
@@ -199,3 +218,6 @@ export class GalleryManager {
     this.#pages = pages;
   }
 }
+
+/** The one gallery: kept across views, so other views can open it on a model's predictions. */
+export const gallery = new GalleryManager();

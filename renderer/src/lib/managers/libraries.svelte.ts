@@ -1,5 +1,6 @@
 import { call, on } from '../api/client';
-import type { LibraryRow } from '../types';
+import { errorMessage } from '../format';
+import type { GenreInfo, LibraryRow } from '../types';
 import { toasts } from './toasts.svelte';
 
 /** The toast scope of a library's messages: they go when another library is shown. */
@@ -10,15 +11,57 @@ class LibrariesManager {
   #list = $state.raw<LibraryRow[]>([]);
   #currentId = $state<number | undefined>(undefined);
   #indexJobs = $state<Record<number, string>>({});
-  error = $state('');
+  #error = $state('');
+  /** Each library's genres and counts (genres:list), loaded when first asked for and kept fresh. */
+  #genres = $state.raw<Record<number, GenreInfo>>({});
+  #genreErrors = $state.raw<Record<number, string>>({});
+  #genreLoads = new Map<number, Promise<void>>();
 
   constructor() {
     void this.refresh();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    on('library:changed', () => {
+    const changed = new Set<number>();
+    on('library:changed', ({ libraryId }) => {
+      changed.add(libraryId);
       clearTimeout(timer);
-      timer = setTimeout(() => void this.refresh(), 300);
+      timer = setTimeout(() => {
+        void this.refresh();
+        for (const id of changed) if (id in this.#genres || id in this.#genreErrors) void this.loadGenres(id);
+        changed.clear();
+      }, 300);
     });
+  }
+
+  get error() {
+    return this.#error;
+  }
+
+  /** The library's genres with their counts; undefined until loaded (the first call starts the load). */
+  genresOf(id: number | undefined): GenreInfo | undefined {
+    if (id === undefined) return undefined;
+    if (!(id in this.#genres) && !this.#genreLoads.has(id)) void this.loadGenres(id);
+    return this.#genres[id];
+  }
+  genreErrorOf(id: number | undefined): string {
+    return id === undefined ? '' : (this.#genreErrors[id] ?? '');
+  }
+
+  private loadGenres(id: number): Promise<void> {
+    const load = (async () => {
+      // After the caller's read: state is only written once the answer is in.
+      await Promise.resolve();
+      try {
+        const info = await call('genres:list', { libraryId: id });
+        this.#genres = { ...this.#genres, [id]: info };
+        if (id in this.#genreErrors) this.#genreErrors = Object.fromEntries(Object.entries(this.#genreErrors).filter(([k]) => Number(k) !== id));
+      } catch (err) {
+        this.#genreErrors = { ...this.#genreErrors, [id]: errorMessage(err) };
+      } finally {
+        this.#genreLoads.delete(id);
+      }
+    })();
+    this.#genreLoads.set(id, load);
+    return load;
   }
 
   get list() {
@@ -49,7 +92,7 @@ class LibrariesManager {
         this.#currentId = pick?.id;
       }
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.#error = errorMessage(err);
     }
   }
 

@@ -23,10 +23,22 @@ export function routeHash(route: Route): string {
 /** The view in the address bar, so a run page can be bookmarked, reloaded and reached with Back. */
 class Router {
   #route = $state<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash));
+  #listeners = new Set<(route: Route) => void>();
 
   constructor() {
     if (typeof window === 'undefined') return;
-    window.addEventListener('hashchange', () => (this.#route = parseHash(location.hash)));
+    window.addEventListener('hashchange', () => this.set(parseHash(location.hash)));
+  }
+
+  private set(route: Route) {
+    this.#route = route;
+    for (const l of this.#listeners) l(route);
+  }
+
+  /** Managers that load what a route shows (a run page) follow navigation here, not through effects. */
+  onChange(listener: (route: Route) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get route(): Route {
@@ -37,7 +49,7 @@ class Router {
   }
 
   go(route: Route) {
-    this.#route = route;
+    this.set(route);
     const hash = routeHash(route);
     if (typeof location !== 'undefined' && location.hash !== hash) location.hash = hash;
   }
