@@ -115,6 +115,11 @@ export const calls = {
     z.object({ genres: z.array(L.GenreCount), splits: z.array(z.object({ split: z.string(), posters: z.number(), labelled: z.number() })) }),
     "Add a genre to a library's vocabulary (e.g. to label a plain folder).",
   ),
+  'genres:cooccurrence': call(
+    L.CooccurrenceRequest,
+    L.Cooccurrence,
+    'How many posters each pair of genres labels together (in a split, when one is given), for the heatmap.',
+  ),
   'posters:ids': call(
     L.PosterIdsQuery,
     z.object({ ids: z.array(z.number()), total: z.number() }),
@@ -158,6 +163,11 @@ export const calls = {
     z.object({ id: z.number().int().positive() }).strict(),
     T.Evaluation,
     "The run's validation predictions, for thresholds and the mistakes grid.",
+  ),
+  'runs:evaluationCharts': call(
+    z.object({ id: z.number().int().positive() }).strict(),
+    T.EvaluationCharts,
+    "Per-genre precision-recall curves and a reliability plot of the run's evaluation probabilities.",
   ),
   'runs:export': call(T.RunExportRequest, T.RunExportResult, "Save a run's model as one file, to use on another computer."),
   'runs:import': call(
@@ -223,6 +233,11 @@ export const calls = {
     'Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted. The same run and folders while such a job is queued or running return that job (alreadyRunning) instead of a second one.',
   ),
   'tag:export': call(G.TagExport, G.ExportResult, 'Export tags: CSV, JSON, a training metadata.csv, or XMP sidecars next to the images.'),
+  'tag:distribution': call(
+    G.DistributionRequest,
+    G.TagDistribution,
+    "How many posters a run tagged with each genre in these libraries, next to the genre's training share; far-off genres flagged.",
+  ),
   'predictions:forImages': call(G.ForImages, G.ImagePredictions, "Posters' predicted genres, probabilities and rejected tags by a run."),
   'predictions:accept': call(G.Accept, G.AcceptResult, 'Turn predicted tags of the selected posters into labels.'),
   'predictions:reject': call(

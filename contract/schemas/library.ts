@@ -180,3 +180,14 @@ export const PosterIdsQuery = PosterQuery.omit({ after: true, offset: true, limi
     minConfidence: z.number().min(0).max(1).optional(),
   })
   .strict();
+
+/** genres:cooccurrence — how often two genres label the same poster (the side panel's heatmap). */
+export const CooccurrenceRequest = z.object({ libraryId: LibraryId, split: z.union([Split, z.literal('none')]).optional() }).strict();
+export const Cooccurrence = z.object({
+  /** The library's genres in vocabulary order. */
+  genres: z.array(z.string()),
+  /** counts[a][b]: posters labelled with both genres a and b; counts[a][a]: posters labelled a. */
+  counts: z.array(z.array(z.number())),
+  /** Labelled posters counted (in the split, when one is given). */
+  posters: z.number(),
+});

@@ -120,3 +120,25 @@ export const ExportResult = z.object({
   /** XMP with keepExisting: our existing sidecars left as they were. */
   kept: z.number().optional(),
 });
+
+/** tag:distribution — how often a run tagged each genre in these libraries, next to its share in the training labels. */
+export const DistributionRequest = z.object({ runId: RunId, libraryIds: z.array(z.number().int().positive()).min(1).max(100) }).strict();
+export const DistributionFlag = z.enum(['over', 'under']);
+export const TagDistribution = z.object({
+  runId: z.number(),
+  /** Posters of these libraries the run has a prediction for. */
+  posters: z.number(),
+  /** Posters the training share is measured on (the run's evaluation posters); null when unknown. */
+  trainingPosters: z.number().nullable(),
+  genres: z.array(
+    z.object({
+      genre: z.string(),
+      /** Posters tagged with it (rejected tags not counted), as the gallery's predicted-genre filter finds them. */
+      tagged: z.number(),
+      taggedShare: z.number(),
+      trainingShare: z.number().nullable(),
+      /** Tagged far more (over) or less (under) often than its training share. */
+      flag: DistributionFlag.nullable(),
+    }),
+  ),
+});

@@ -279,3 +279,18 @@ export const BackboneImportRequest = z
     inputSize: z.number().int().min(8).max(1024).default(224),
   })
   .strict();
+
+/** runs:evaluationCharts — what the Evaluation view draws: per-genre precision-recall curves and a reliability plot. */
+export const EvaluationCharts = z.object({
+  /** Per genre (run order): the curve's points, highest threshold first (thinned for drawing); empty without positives. */
+  curves: z.array(
+    z.object({ genre: z.string(), positives: z.number(), threshold: z.array(z.number()), precision: z.array(z.number()), recall: z.array(z.number()) }),
+  ),
+  /** Every (poster, genre) probability in equal-width bins; empty bins have count 0 and null values. */
+  calibration: z.object({
+    n: z.number(),
+    /** Expected calibration error: count-weighted mean |observed − mean predicted|. */
+    ece: z.number().nullable(),
+    bins: z.array(z.object({ low: z.number(), high: z.number(), count: z.number(), meanPredicted: z.number().nullable(), observed: z.number().nullable() })),
+  }),
+});

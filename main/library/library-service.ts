@@ -13,6 +13,7 @@ import { backupRoot, newBackupDir, pruneBackups } from './writeback-backups';
 import { labelStates, restoreLabelStates } from './label-states';
 import { predictionFilterSql, runGenres } from '../tagging/predictions-repo';
 import { addGenre } from './vocabulary';
+import { genreCooccurrence } from './genre-cooccurrence';
 
 type Deps = Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'media'>;
 
@@ -71,6 +72,11 @@ export function createLibraryService(deps: Deps) {
     genres(libraryId: number): { genres: ReturnType<typeof genreVocabulary>; splits: { split: Split | 'none'; posters: number; labelled: number }[] } {
       getLibrary(db, libraryId);
       return vocabulary(libraryId);
+    },
+    /** Posters per pair of genres (the heatmap), counted as the gallery's "all of these genres" filter. */
+    cooccurrence(libraryId: number, split?: Split | 'none') {
+      getLibrary(db, libraryId);
+      return genreCooccurrence(db, libraryId, split);
     },
     addGenre(libraryId: number, name: string) {
       addGenre(db, libraryId, name);

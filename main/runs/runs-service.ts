@@ -22,6 +22,7 @@ import {
   type TagChoice,
 } from './run-tagging-repo';
 import { evaluationOf } from './run-evaluation';
+import { evaluationCharts } from './evaluation-charts';
 import { exportRun, importRun } from './run-transfer';
 import { runHeadRules } from './run-rules';
 import { evaluateRunOnFolder, type EvaluateFolderOptions, type FolderEvaluation } from './evaluate-folder';
@@ -135,6 +136,13 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
     return { runId, tagging: taggingView(run, tagging), preferred: tagging.preferred, retagged };
   }
 
+  function readEvaluation(id: number): z.infer<typeof T.Evaluation> {
+    const run = findRun(id);
+    const file = run.modelPath ? `${run.modelPath}/${EVALUATION_FILE}` : '';
+    if (!file || !fs.existsSync(file)) throw new NotFoundError(`Run #${id} has no validation predictions to show.`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as z.infer<typeof T.Evaluation>;
+  }
+
   function predictOptions(choice: PredictChoice) {
     return { threshold: choice.threshold, tagOptions: { mode: choice.mode, maxTags: choice.maxTags } };
   }
@@ -185,11 +193,11 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
     },
 
     /** The validation predictions saved with the model, for the Evaluation view. */
-    evaluation(id: number): z.infer<typeof T.Evaluation> {
-      const run = findRun(id);
-      const file = run.modelPath ? `${run.modelPath}/${EVALUATION_FILE}` : '';
-      if (!file || !fs.existsSync(file)) throw new NotFoundError(`Run #${id} has no validation predictions to show.`);
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as z.infer<typeof T.Evaluation>;
+    evaluation: readEvaluation,
+
+    /** What the Evaluation view draws: per-genre precision-recall curves and the reliability plot. */
+    evaluationCharts(id: number) {
+      return evaluationCharts(readEvaluation(id));
     },
 
     export(id: number, file: string, opts: { overwrite?: boolean } = {}) {

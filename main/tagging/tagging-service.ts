@@ -11,6 +11,7 @@ import { chooseRun } from '../runs/run-choice';
 import { tagLibraries } from './tag-job';
 import { acceptPredictions, libraryIdAtRoot, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from './predictions-repo';
 import { exportTags } from './export';
+import { tagDistribution } from './tag-distribution';
 import { tagJobKey } from '../jobs/duplicate-jobs';
 
 type Deps = Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'media' | 'predictor'>;
@@ -109,6 +110,12 @@ export function createTaggingService(deps: Deps) {
       // Synchronous from the check to the start: a double click's second request finds the first job.
       const { job, queued, alreadyRunning } = startOn(run.id, libraryIds, Boolean(force));
       return { job, libraryIds, runId: run.id, reason, queued, alreadyRunning };
+    },
+
+    /** Per genre: posters tagged in these libraries next to its training share (the Tag view's chart after a job). */
+    distribution(runId: number, libraryIds: readonly number[]) {
+      libraryIds.forEach((id) => getLibrary(db, id));
+      return tagDistribution(db, runId, libraryIds);
     },
 
     forImages({ runId, imageIds }: CallArgs<'predictions:forImages'>): CallOutput<'predictions:forImages'> {

@@ -15,7 +15,8 @@ type LibraryCalls =
   | 'posters:labelStates'
   | 'posters:restoreLabels'
   | 'genres:list'
-  | 'genres:add';
+  | 'genres:add'
+  | 'genres:cooccurrence';
 
 /** The library calls, each one use case of the library service. */
 export function libraryHandlers(s: { library: LibraryService }): Pick<Handlers, LibraryCalls> {
@@ -35,5 +36,6 @@ export function libraryHandlers(s: { library: LibraryService }): Pick<Handlers, 
     'posters:restoreLabels': ({ states }) => library.restoreLabels(states),
     'genres:list': ({ libraryId }) => library.genres(libraryId),
     'genres:add': ({ libraryId, name }) => library.addGenre(libraryId, name),
+    'genres:cooccurrence': ({ libraryId, split }) => library.cooccurrence(libraryId, split),
   };
 }

@@ -1,7 +1,8 @@
 import type { Handlers } from '../gate';
 import type { TaggingService } from '../../tagging/tagging-service';
 
-type TaggingCalls = 'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export';
+type TaggingCalls =
+  'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export' | 'tag:distribution';
 
 /** The tagging calls, answered by the tagging service. */
 export function taggingHandlers(s: { tagging: TaggingService }): Pick<Handlers, TaggingCalls> {
@@ -13,5 +14,6 @@ export function taggingHandlers(s: { tagging: TaggingService }): Pick<Handlers, 
     'predictions:accept': (req) => tagging.accept(req),
     'predictions:reject': (req) => tagging.reject(req),
     'tag:export': (req) => tagging.export(req),
+    'tag:distribution': ({ runId, libraryIds }) => tagging.distribution(runId, libraryIds),
   };
 }

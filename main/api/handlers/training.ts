@@ -10,6 +10,7 @@ type TrainingCalls =
   | 'runs:get'
   | 'runs:delete'
   | 'runs:evaluation'
+  | 'runs:evaluationCharts'
   | 'runs:export'
   | 'runs:import'
   | 'runs:setTagging'
@@ -32,6 +33,7 @@ export function trainingHandlers(s: { runs: RunsService; training: TrainingServi
     'runs:get': ({ id }) => runs.get(id),
     'runs:delete': ({ id }) => runs.delete(id),
     'runs:evaluation': ({ id }) => runs.evaluation(id),
+    'runs:evaluationCharts': ({ id }) => runs.evaluationCharts(id),
     'runs:export': ({ id, file, overwrite }) => runs.export(id, file, { overwrite }),
     'runs:import': ({ file }) => runs.import(file),
     'runs:setTagging': ({ runId, mode, maxTags, overrides }) => runs.setTagging(runId, { mode, maxTags, overrides }),
