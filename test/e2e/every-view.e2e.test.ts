@@ -64,12 +64,35 @@ const visits: ViewVisit[] = [
       await p.getByTestId('poster-card').first().click();
     },
   },
+  {
+    name: 'library-charts',
+    hash: '#/library',
+    ready: (p) => p.getByTestId('heat-cell').first().waitFor(),
+    act: async (p) => {
+      await p.getByTestId('poster-card').first().waitFor();
+      await p.keyboard.press('Escape'); // the detail panel of the visit before (charts show without it)
+      await p
+        .getByTestId('poster-detail')
+        .waitFor({ state: 'detached' })
+        .catch(() => {});
+      if ((await p.getByTestId('toggle-charts').getAttribute('aria-pressed')) !== 'true') await p.getByTestId('toggle-charts').click();
+      await p.getByTestId('chart-genre-histogram-bars').locator('canvas').waitFor();
+    },
+  },
   { name: 'train', hash: '#/train', ready: (p) => p.getByTestId('train-start').waitFor() },
   { name: 'runs', hash: '#/runs', ready: (p) => p.getByTestId('run-row').first().waitFor() },
   { name: 'run-overview', hash: `#/runs/{run}`, ready: (p) => p.getByTestId('run-detail').waitFor() },
-  { name: 'run-evaluation', hash: `#/runs/{run}/evaluation`, ready: (p) => p.getByTestId('evaluation').waitFor() },
+  {
+    name: 'run-evaluation',
+    hash: `#/runs/{run}/evaluation`,
+    ready: (p) => Promise.all([p.getByTestId('evaluation').waitFor(), p.getByTestId('chart-calibration-plot').locator('canvas').waitFor()]),
+  },
   { name: 'run-export', hash: `#/runs/{run}/export`, ready: (p) => p.getByTestId('run-detail').waitFor() },
-  { name: 'tag', hash: '#/tag', ready: (p) => p.getByTestId('tag-start').waitFor() },
+  {
+    name: 'tag',
+    hash: '#/tag',
+    ready: (p) => Promise.all([p.getByTestId('tag-start').waitFor(), p.getByTestId('chart-tag-distribution-bars').locator('canvas').waitFor()]),
+  },
   { name: 'try', hash: '#/try', ready: (p) => p.getByRole('heading').first().waitFor() },
   { name: 'about', hash: '#/about', ready: (p) => p.getByTestId('info-version').waitFor() },
 ];

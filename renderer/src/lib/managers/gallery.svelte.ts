@@ -83,12 +83,16 @@ export class GalleryManager {
     return this.#error;
   }
 
-  /** "Review in the gallery" (Tag view): that library, with that model's predictions. */
-  review(libraryId: number, runId: number) {
+  /**
+   * "Review in the gallery" (Tag view): that library, with that model's predictions; with `predictedGenre`
+   * (a bar of the tag distribution chart) only the posters it tagged with that genre.
+   */
+  review(libraryId: number, runId: number, predictedGenre?: string) {
     libraries.select(libraryId);
     this.setLibrary(libraryId);
     this.setRun(runId);
-    this.reload();
+    if (predictedGenre) this.applyFilters({ predictedGenre });
+    else this.reload();
   }
 
   setLibrary(id: number | undefined) {
@@ -104,6 +108,15 @@ export class GalleryManager {
     this.filters.runId = runId;
     this.filters.predictedGenre = '';
     if (this.#libraryId !== undefined) rememberedRun(this.#libraryId).value = runId ?? null;
+  }
+
+  /**
+   * Shows exactly the posters a chart's bar or cell stands for: the label filters and the predicted-genre
+   * filter start from "everything" and take `patch`; the model whose predictions are shown stays.
+   */
+  applyFilters(patch: Partial<Omit<GalleryFilters, 'runId'>>) {
+    Object.assign(this.filters, { genres: [], genreMode: 'any', split: '', labelled: '', search: '', predictedGenre: '', minConfidence: 0 }, patch);
+    this.reload();
   }
 
   /** Every poster id matching the current filters (not only the loaded pages), for "select all". */
