@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/temp';
 import { trainRun, waitForJob } from '../helpers/backend';
 import { skipWithoutMobilenet as skip } from '../helpers/backbones';
 import type { CallInput, CallName, CallOutput } from '../../contract';
+import { projectRoot } from '../../main/core/project-root';
 
 let ctx: Awaited<ReturnType<typeof startTestBridge>>;
 let browser: Browser;
@@ -21,6 +22,7 @@ let mineId: number;
 let runId: number;
 let secondRunId: number;
 
+const shots = path.join(projectRoot(), 'test-results', 'screenshots');
 const call = <K extends CallName>(name: K, input: CallInput<K>) => ctx.backend.gate.invoke(name, input) as Promise<CallOutput<K>>;
 
 before(async () => {
@@ -61,13 +63,15 @@ const go = (page: Page, hash: string) => page.evaluate((h) => (location.hash = h
 
 /** Clicks bar `k` of `count` in category `i` of a BarChart (the same geometry as grouped-bars.ts). */
 async function clickBar(page: Page, testId: string, i: number, k: number, count: number) {
-  const over = page.getByTestId(testId).locator('.u-over');
+  const chart = page.getByTestId(testId);
+  const over = chart.locator('.u-over');
   const box = (await over.boundingBox())!;
-  const n = Number(await page.getByTestId(testId).getAttribute('data-categories'));
-  const slot = box.width / n;
+  const n = Number(await chart.getAttribute('data-categories'));
+  const horizontal = (await chart.getAttribute('data-horizontal')) === 'true';
+  const slot = (horizontal ? box.height : box.width) / n;
   const width = Math.min((slot * 0.8) / count, 36);
-  const x = slot * (i + 0.5) - (width * count) / 2 + width * (k + 0.5);
-  await over.click({ position: { x, y: box.height - 3 } });
+  const along = slot * (i + 0.5) - (width * count) / 2 + width * (k + 0.5);
+  await over.click({ position: horizontal ? { x: 3, y: along } : { x: along, y: box.height - 3 } });
 }
 
 async function gallerySays(page: Page, n: number) {
@@ -98,6 +102,16 @@ for (const theme of ['light', 'dark'] as const) {
     assert.ok(await page.getByTestId(`genre-filter-${co.genres[a]}`).isChecked());
     assert.ok(await page.getByTestId(`genre-filter-${co.genres[b]}`).isChecked());
 
+    // The keyboard: the heatmap is one tab stop; from the cell clicked ([0, 1]) ↓ → → is [1, 3], Enter opens it.
+    await page.getByTestId('chart-cooccurrence-map').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await gallerySays(page, co.counts[1][3]);
+    assert.ok(await page.getByTestId(`genre-filter-${co.genres[1]}`).isChecked());
+    assert.ok(await page.getByTestId(`genre-filter-${co.genres[3]}`).isChecked());
+
     // A histogram bar: one genre in one split (val is the second series).
     const g = info.genres[2];
     await clickBar(page, 'chart-genre-histogram-bars', 2, 1, 2);
@@ -111,6 +125,7 @@ for (const theme of ['light', 'dark'] as const) {
     const bytes = fs.readFileSync((await download.path())!);
     assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.ok(bytes.readUInt32BE(16) > 200 && bytes.readUInt32BE(20) > 200, 'a picture of a real size');
+    await download.saveAs(path.join(shots, `charts-png-cooccurrence-${theme}.png`)); // to look at
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
   });
@@ -120,10 +135,12 @@ for (const theme of ['light', 'dark'] as const) {
     await go(page, `#/runs/${runId}/evaluation`);
     await page.getByTestId('chart-pr-plot').locator('canvas').waitFor();
     await page.getByTestId('chart-calibration-plot').locator('canvas').waitFor();
-    const genre = await page.getByTestId('chart-pr-genre').inputValue();
+    const first = await page.getByTestId('chart-pr-genre').inputValue();
     assert.equal(await page.getByTestId('chart-pr-plot').getAttribute('data-markers'), '1');
-    // Moving the slider adds the point it would move to, with its numbers in words.
+    // Moving another genre's slider shows that genre's curve, with the point the slider moves it to.
+    const genre = (await page.getByTestId('chart-pr-genre').locator('option').allTextContents()).find((g) => g !== first)!;
     await page.getByTestId(`threshold-${genre}`).fill('0.9');
+    assert.equal(await page.getByTestId('chart-pr-genre').inputValue(), genre);
     await page.locator('[data-testid=chart-pr-plot][data-markers="2"]').waitFor();
     assert.match(await page.getByTestId('chart-pr-points').innerText(), /Slider's threshold 0\.90: precision .*, recall/);
     assert.ok(Number(await page.getByTestId('chart-calibration-plot').getAttribute('data-points')) >= 2);
@@ -132,6 +149,7 @@ for (const theme of ['light', 'dark'] as const) {
     await screenshot(page, `charts-evaluation-${theme}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-pr-png').click()]);
     assert.match(download.suggestedFilename(), /^precision-recall-.+-run-\d+\.png$/);
+    await download.saveAs(path.join(shots, `charts-png-pr-${theme}.png`));
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
   });
@@ -172,3 +190,27 @@ for (const theme of ['light', 'dark'] as const) {
     await context.close();
   });
 }
+
+test('many genres: the histogram turns horizontal and a bar still filters the gallery', { skip }, async () => {
+  const root = path.join(tempDir(), 'Ten genres');
+  const genres = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Western', 'War', 'Sport', 'Music', 'Family'];
+  await makeTutorialLibrary(root, { train: 30, val: 10, seed: 5, genres });
+  const opened = await call('library:open', { path: root });
+  await waitForJob(ctx.backend, opened.job.id);
+  const { context, page, messages } = await openApp('light');
+  await go(page, '#/library');
+  await page.getByTestId('library-select').selectOption(String(opened.library.id));
+  await page.getByTestId('poster-card').first().waitFor();
+  if ((await page.getByTestId('toggle-charts').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('toggle-charts').click();
+  const bars = page.getByTestId('chart-genre-histogram-bars');
+  await bars.locator('canvas').waitFor();
+  assert.equal(await bars.getAttribute('data-horizontal'), 'true');
+  const info = await call('genres:list', { libraryId: opened.library.id });
+  const g = info.genres.find((x) => x.name === 'Western')!;
+  await clickBar(page, 'chart-genre-histogram-bars', info.genres.indexOf(g), 0, 2);
+  await gallerySays(page, g.bySplit.train);
+  assert.equal(await page.getByTestId('filter-split').inputValue(), 'train');
+  await screenshot(page, 'charts-library-many-genres-light');
+  assert.deepEqual(messages, [], messages.join('\n'));
+  await context.close();
+});

@@ -45,7 +45,8 @@ export async function chartPng(host: HTMLElement, title: string, legend: readonl
   const source: CanvasImageSource | null = canvas ?? (svg ? await svgImage(svg) : null);
   if (!source) throw new Error('There is no chart to save yet.');
   const box = (canvas ?? svg)!.getBoundingClientRect();
-  const scale = canvas ? canvas.width / box.width : Math.max(1, devicePixelRatio);
+  // An SVG is drawn at twice its size at least, so the picture stays sharp.
+  const scale = canvas ? canvas.width / box.width : Math.max(2, devicePixelRatio);
   const pad = 12;
   const line = 18;
   const head = line + (legend.length ? line : 0) + 6;

@@ -22,10 +22,14 @@ export function barAt(slot: number, dx: number, count: number, max = MAX_BAR): n
   return k >= 0 && k < count ? k : null;
 }
 
-/** A uPlot series path builder drawing series `seriesIdx` (1-based) as bar `seriesIdx − 1` of `count`. */
+/**
+ * A uPlot series path builder drawing series `seriesIdx` (1-based) as bar `seriesIdx − 1` of `count`. With the
+ * x scale turned upright (ori 1: categories down the left), the bars run horizontally.
+ */
 export function groupedBars(count: number): uPlot.Series.PathBuilder {
   return (u, seriesIdx, idx0, idx1) => {
     const path = new Path2D();
+    const upright = u.scales.x.ori === 1;
     const slot = Math.abs(u.valToPos(1, 'x', true) - u.valToPos(0, 'x', true));
     const { left, width } = barSpan(slot, seriesIdx - 1, count, MAX_BAR * devicePixelRatio);
     const zero = u.valToPos(0, 'y', true);
@@ -33,10 +37,13 @@ export function groupedBars(count: number): uPlot.Series.PathBuilder {
     for (let i = idx0; i <= idx1; i++) {
       const v = values[i];
       if (v == null) continue;
-      const top = u.valToPos(v, 'y', true);
-      const x = u.valToPos(u.data[0][i], 'x', true) + left;
+      const end = u.valToPos(v, 'y', true);
+      const along = Math.round(u.valToPos(u.data[0][i], 'x', true) + left);
+      const thick = Math.max(1, Math.round(width) - 1);
       // A zero stays visible as a hairline, so "none" reads differently from "no data".
-      path.rect(Math.round(x), Math.min(top, zero - 1), Math.max(1, Math.round(width) - 1), Math.max(1, Math.abs(zero - top)));
+      const length = Math.max(1, Math.abs(zero - end));
+      if (upright) path.rect(Math.min(zero, end), along, length, thick);
+      else path.rect(along, Math.min(end, zero - 1), thick, length);
     }
     return { stroke: path, fill: path };
   };
