@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrationBins, evaluationCharts, prCurve, thinCurve } from '../../../main/runs/evaluation-charts';
 import { averagePrecision } from '../../../main/ml/metrics';
+import { countTags, genreRates } from '../../../contract/tag-counts';
 
 const close = (a: number | null, b: number, msg?: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} ≠ ${b}`);
 
@@ -17,6 +18,26 @@ test('PR curve: one point per distinct score, tied scores one point, highest thr
   const ap = c.recall.reduce((sum, r, k) => sum + (r - (c.recall[k - 1] ?? 0)) * c.precision[k], 0);
   close(ap, 1 / 3 + 2 / 9 + 1 / 5);
   close(averagePrecision(new Float32Array([0.3, 0.8, 0.1, 0.9, 0.8, 0.3]), new Float32Array([1, 1, 0, 1, 0, 0]), 6, 1, 0), ap);
+});
+
+test("every PR point is the app's one counting of tags (contract/tag-counts) at that point's threshold", () => {
+  let seed = 9;
+  const rnd = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const positive = Array.from({ length: 300 }, () => rnd() < 0.3);
+  // Scores rounded to two decimals: many ties.
+  const scores = positive.map((p) => Math.round(Math.min(1, (p ? 0.3 : 0) + rnd() * 0.7) * 100) / 100);
+  const c = prCurve(scores, positive);
+  c.threshold.forEach((t, k) => {
+    const counts = countTags(
+      scores.length,
+      [t],
+      (i) => scores[i],
+      (i) => positive[i],
+    );
+    const rates = genreRates(counts.support[0], counts.predicted[0], counts.truePositives[0]);
+    close(c.precision[k], rates.precision as number, `precision at ${t}`);
+    close(c.recall[k], rates.recall as number, `recall at ${t}`);
+  });
 });
 
 test('PR curve of a genre without positives has no points (recall is undefined)', () => {

@@ -1,9 +1,9 @@
 // The renderer's reshaping between the back end's chart data and what the charts draw, by hand-worked values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apPairs, heatShare, prSeries, reliabilityPoints, splitHistogram } from '../../../renderer/src/lib/components/charts/chart-data';
-import { barAt, barSpan } from '../../../renderer/src/lib/components/charts/grouped-bars';
-import { pngFileName } from '../../../renderer/src/lib/components/charts/chart-png';
+import { apPairs, heatShare, prSeries, reliabilityPoints, splitHistogram } from '../../../../renderer/src/lib/components/charts/chart-data';
+import { barAt, barSpan } from '../../../../renderer/src/lib/components/charts/grouped-bars';
+import { pngFileName } from '../../../../renderer/src/lib/components/charts/chart-png';
 
 test('runs compare: AP paired by genre, sorted by the difference, genres not in both (or without AP) apart', () => {
   const r = apPairs(
