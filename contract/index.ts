@@ -169,7 +169,11 @@ export const calls = {
     T.EvaluationCharts,
     "Per-genre precision-recall curves and a reliability plot of the run's evaluation probabilities.",
   ),
-  'runs:export': call(T.RunExportRequest, T.RunExportResult, "Save a run's model as one file, to use on another computer."),
+  'runs:export': call(
+    T.RunExportRequest,
+    T.RunExportResult,
+    "Save a run's model as one file: .ptmodel for another copy of the app, or a standalone .onnx (pixels in, genre probabilities out, thresholds in its metadata).",
+  ),
   'runs:import': call(
     T.RunImportRequest,
     T.RunSummary,

@@ -257,7 +257,11 @@ export const DefaultRun = z
   .nullable();
 
 /** runs:export — write a done run's model as one file (the UI asks before overwriting). */
-export const RunExportRequest = z.object({ id: z.number().int().positive(), file: UserPath, overwrite: z.boolean().default(false) }).strict();
+/** ptmodel: the app's own file (for another copy of Poster Tagger); onnx: one standalone ONNX model for any program. */
+export const ModelExportFormat = z.enum(['ptmodel', 'onnx']);
+export const RunExportRequest = z
+  .object({ id: z.number().int().positive(), file: UserPath, overwrite: z.boolean().default(false), format: ModelExportFormat.default('ptmodel') })
+  .strict();
 export const RunExportResult = z.object({
   file: z.string(),
   bytes: z.number(),

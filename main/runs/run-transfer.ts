@@ -29,20 +29,26 @@ function asInvalidFile(err: unknown): never {
   throw err;
 }
 
+/** The absolute path of an export file, refused when it is a folder or its folder does not exist. */
+export function exportTarget(file: string, example: string): string {
+  const target = path.resolve(file);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory())
+    throw new InvalidError(`${target} is a folder; give a file name such as ${path.join(target, example)}.`);
+  // A mistyped folder is not created: the model would land somewhere the user does not expect.
+  const folder = path.dirname(target);
+  const folderStat = fs.statSync(folder, { throwIfNoEntry: false });
+  if (!folderStat) throw new InvalidError(`The folder ${folder} does not exist.`);
+  if (!folderStat.isDirectory()) throw new InvalidError(`${folder} is a file, not a folder.`);
+  return target;
+}
+
 /** Writes run `runId`'s model to `file` (one JSON file); an existing file is only replaced with `overwrite`. */
 export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
   const run = getRun(db, runId);
   if (!run) throw new NotFoundError(`There is no run #${runId}.`);
   if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath))
     throw new InvalidError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
-  const target = path.resolve(file);
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory())
-    throw new InvalidError(`${target} is a folder; give a file name such as ${path.join(target, 'model.ptmodel')}.`);
-  // A mistyped folder is not created: the model would land somewhere the user does not expect.
-  const folder = path.dirname(target);
-  const folderStat = fs.statSync(folder, { throwIfNoEntry: false });
-  if (!folderStat) throw new InvalidError(`The folder ${folder} does not exist.`);
-  if (!folderStat.isDirectory()) throw new InvalidError(`${folder} is a file, not a folder.`);
+  const target = exportTarget(file, 'model.ptmodel');
   // An existing file is an answer, not an error: the UI asks "Replace <file>?" and calls again with overwrite.
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
   // The file carries how the run was measured, so an import on another computer says the same.

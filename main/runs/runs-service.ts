@@ -24,6 +24,7 @@ import {
 import { evaluationOf } from './run-evaluation';
 import { evaluationCharts } from './evaluation-charts';
 import { exportRun, importRun } from './run-transfer';
+import { exportRunOnnx } from './run-onnx-export';
 import { runHeadRules } from './run-rules';
 import { evaluateRunOnFolder, type EvaluateFolderOptions, type FolderEvaluation } from './evaluate-folder';
 import type { FilePrediction } from './predictor';
@@ -200,8 +201,9 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
       return evaluationCharts(readEvaluation(id));
     },
 
-    export(id: number, file: string, opts: { overwrite?: boolean } = {}) {
-      return exportRun(db, id, file, opts);
+    /** The app's .ptmodel file, or a standalone .onnx model (backbone + head + the run's thresholds). */
+    async export(id: number, file: string, opts: { overwrite?: boolean; format?: 'ptmodel' | 'onnx' } = {}) {
+      return opts.format === 'onnx' ? exportRunOnnx(db, predictor, id, file, opts) : exportRun(db, id, file, opts);
     },
 
     async import(file: string): Promise<RunSummary> {

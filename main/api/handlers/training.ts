@@ -34,7 +34,7 @@ export function trainingHandlers(s: { runs: RunsService; training: TrainingServi
     'runs:delete': ({ id }) => runs.delete(id),
     'runs:evaluation': ({ id }) => runs.evaluation(id),
     'runs:evaluationCharts': ({ id }) => runs.evaluationCharts(id),
-    'runs:export': ({ id, file, overwrite }) => runs.export(id, file, { overwrite }),
+    'runs:export': ({ id, file, overwrite, format }) => runs.export(id, file, { overwrite, format }),
     'runs:import': ({ file }) => runs.import(file),
     'runs:setTagging': ({ runId, mode, maxTags, overrides }) => runs.setTagging(runId, { mode, maxTags, overrides }),
     'runs:resetThresholds': ({ runId }) => runs.resetThresholds(runId),

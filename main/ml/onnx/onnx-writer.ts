@@ -60,7 +60,7 @@ class ProtoWriter {
 
 // --- ONNX model ----------------------------------------------------------------------------------
 
-export const OnnxType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const OnnxType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 
 export type AttrValue = { int: number } | { float: number } | { ints: number[] } | { floats: number[] } | { string: string };
 
@@ -87,6 +87,11 @@ interface Initializer {
   raw: Uint8Array;
 }
 
+/** An already-encoded NodeProto / TensorProto / ValueInfoProto taken from another model (see onnx-reader). */
+interface Encoded {
+  encoded: Uint8Array;
+}
+
 interface ValueInfo {
   name: string;
   type: number;
@@ -96,15 +101,20 @@ interface ValueInfo {
 
 /** Accumulates a single-graph ONNX model; `toBytes()` serialises it. */
 export class OnnxGraphBuilder {
-  private nodes: Node[] = [];
-  private inits: Initializer[] = [];
+  private nodes: (Node | Encoded)[] = [];
+  private inits: (Initializer | Encoded)[] = [];
+  private valueInfo: Encoded[] = [];
   private inputs: ValueInfo[] = [];
   private outputs: ValueInfo[] = [];
+  private props: [string, string][] = [];
   private counter = 0;
+  private info: { producerVersion: string; docString?: string } = { producerVersion: '1' };
 
+  /** `nodePrefix` keeps node names unique when another model's nodes are spliced in. */
   constructor(
     readonly graphName: string,
     readonly opset = 13,
+    private readonly nodePrefix = '',
   ) {}
 
   /** A fresh value name with a readable prefix. */
@@ -134,8 +144,28 @@ export class OnnxGraphBuilder {
 
   node(op: string, inputs: string[], outputs: string[] | string, attrs: Record<string, AttrValue> = {}): string {
     const outs = typeof outputs === 'string' ? [outputs] : outputs;
-    this.nodes.push({ op, inputs, outputs: outs, attrs, name: `${op}_${this.nodes.length}` });
+    this.nodes.push({ op, inputs, outputs: outs, attrs, name: `${this.nodePrefix}${op}_${this.nodes.length}` });
     return outs[0];
+  }
+
+  /**
+   * Another graph's encoded nodes (in their order, after the nodes added so far), initializers and
+   * value infos, as onnx-reader splits them: a model composed around an existing one without decoding it.
+   */
+  splice(parts: { nodes: readonly Uint8Array[]; initializers: readonly Uint8Array[]; valueInfo?: readonly Uint8Array[] }): void {
+    for (const encoded of parts.nodes) this.nodes.push({ encoded });
+    for (const encoded of parts.initializers) this.inits.push({ encoded });
+    for (const encoded of parts.valueInfo ?? []) this.valueInfo.push({ encoded });
+  }
+
+  /** A `metadata_props` entry of the model (key → string value). */
+  metadata(key: string, value: string): void {
+    this.props.push([key, value]);
+  }
+
+  /** The model's producer_version and doc_string. */
+  modelInfo(info: { producerVersion: string; docString?: string }): void {
+    this.info = info;
   }
 
   get nodeCount(): number {
@@ -144,19 +174,19 @@ export class OnnxGraphBuilder {
 
   toBytes(): Uint8Array {
     const graph = new ProtoWriter();
-    // GraphProto: node 1, name 2, initializer 5, input 11, output 12.
-    for (const n of this.nodes) graph.message(1, encodeNode(n));
+    // GraphProto: node 1, name 2, initializer 5, input 11, output 12, value_info 13.
+    for (const n of this.nodes) graph.bytes(1, 'encoded' in n ? n.encoded : encodeNode(n).finish());
     graph.string(2, this.graphName);
-    for (const t of this.inits) graph.message(5, encodeTensor(t));
+    for (const t of this.inits) graph.bytes(5, 'encoded' in t ? t.encoded : encodeTensor(t).finish());
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
-    // ModelProto: ir_version 1, producer_name 2, producer_version 3, graph 7, opset_import 8.
-    const model = new ProtoWriter()
-      .int(1, 7)
-      .string(2, 'poster-tagger')
-      .string(3, '1')
-      .message(7, graph)
-      .message(8, new ProtoWriter().string(1, '').int(2, this.opset));
+    for (const v of this.valueInfo) graph.bytes(13, v.encoded);
+    // ModelProto: ir_version 1, producer_name 2, producer_version 3, doc_string 6, graph 7, opset_import 8,
+    // metadata_props 14 (StringStringEntryProto: key 1, value 2).
+    const model = new ProtoWriter().int(1, 7).string(2, 'poster-tagger').string(3, this.info.producerVersion);
+    if (this.info.docString) model.string(6, this.info.docString);
+    model.message(7, graph).message(8, new ProtoWriter().string(1, '').int(2, this.opset));
+    for (const [key, value] of this.props) model.message(14, new ProtoWriter().string(1, key).string(2, value));
     return model.finish();
   }
 }
