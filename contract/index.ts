@@ -8,6 +8,7 @@ import * as L from './schemas/library';
 import * as T from './schemas/training';
 import * as G from './schemas/tagging';
 import { UserPath } from './schemas/user-path';
+import * as D from './schemas/dataset';
 
 const Empty = z.object({}).strict();
 
@@ -97,6 +98,16 @@ export const calls = {
     L.WriteBackRequest,
     L.WriteBackResult,
     "Write labels edited in the app back to the library's metadata.csv files, atomically, keeping a backup; without confirm: true only names the files it would replace.",
+  ),
+  'library:exportDataset': call(
+    D.DatasetExportRequest,
+    D.DatasetExportResult,
+    "The library's labels for other trainers: a class-folder tree (copies or links, labels.csv beside it) in a new or empty folder, or Label Studio import tasks.",
+  ),
+  'library:importLabelStudio': call(
+    D.LabelStudioImportRequest,
+    D.LabelStudioImportResult,
+    "A Label Studio JSON export's choices as the posters' labels; without confirm: true only says what would change.",
   ),
   'posters:query': call(L.PosterQuery, L.PosterPage, 'A page of posters matching the gallery filters.'),
   'posters:get': call(z.object({ id: z.number().int().positive() }).strict(), L.PosterDetail, "A poster's details and labels."),

@@ -14,6 +14,10 @@ import { labelStates, restoreLabelStates } from './label-states';
 import { predictionFilterSql, runGenres } from '../tagging/predictions-repo';
 import { addGenre } from './vocabulary';
 import { genreCooccurrence } from './genre-cooccurrence';
+import { exportClassFolders, exportLabelStudio } from './dataset-export';
+import { importLabelStudio } from './dataset-import';
+import type { DatasetExportRequest } from '../../contract/schemas/dataset';
+import type { z } from 'zod';
 
 type Deps = Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'media'>;
 
@@ -68,6 +72,33 @@ export function createLibraryService(deps: Deps) {
       const r = restoreLabelStates(db, states);
       for (const libraryId of r.libraryIds) changed(libraryId, 'labels');
       return { restored: r.restored };
+    },
+    /** The labels for other trainers (class folders + labels.csv, or Label Studio tasks). */
+    async exportDataset(r: z.output<typeof DatasetExportRequest>) {
+      getLibrary(db, r.id);
+      if (r.format === 'class-folders') {
+        const x = await exportClassFolders(db, r.id, r.path, r.mode);
+        const how = x.mode === 'symlink' ? 'links' : 'copies';
+        return {
+          format: r.format,
+          path: x.folder,
+          posters: x.posters,
+          files: x.files,
+          csv: x.csv,
+          message: `Wrote ${x.files} ${how} of ${x.posters} posters into genre folders in ${x.folder}, with labels.csv.`,
+        };
+      }
+      const x = await exportLabelStudio(db, r.id, r.path, { overwrite: r.overwrite, unlabelled: r.unlabelled, imagePrefix: r.imagePrefix });
+      const message = x.exists
+        ? `${x.exists} already exists; nothing was written.`
+        : `Wrote ${x.tasks} Label Studio tasks (${x.labelled} labelled) to ${x.file}.`;
+      return { format: r.format, path: x.file, posters: x.tasks, labelConfig: x.labelConfig, ...(x.exists ? { exists: x.exists } : {}), message };
+    },
+    /** A Label Studio export's choices as labels (a plan unless confirmed). */
+    importLabelStudio(id: number, file: string, confirm?: boolean) {
+      const r = importLabelStudio(db, id, file, confirm);
+      if (r.applied) changed(id, 'labels');
+      return r;
     },
     genres(libraryId: number): { genres: ReturnType<typeof genreVocabulary>; splits: { split: Split | 'none'; posters: number; labelled: number }[] } {
       getLibrary(db, libraryId);

@@ -8,6 +8,8 @@ type LibraryCalls =
   | 'library:remove'
   | 'library:report'
   | 'library:writeBack'
+  | 'library:exportDataset'
+  | 'library:importLabelStudio'
   | 'posters:query'
   | 'posters:get'
   | 'posters:setLabels'
@@ -28,6 +30,8 @@ export function libraryHandlers(s: { library: LibraryService }): Pick<Handlers, 
     'library:remove': ({ id }) => library.remove(id),
     'library:report': ({ id }) => library.report(id),
     'library:writeBack': ({ id, confirm }) => library.writeBack(id, confirm),
+    'library:exportDataset': (r) => library.exportDataset(r),
+    'library:importLabelStudio': ({ id, file, confirm }) => library.importLabelStudio(id, file, confirm),
     'posters:query': (q) => library.query(q),
     'posters:get': ({ id }) => library.get(id),
     'posters:setLabels': ({ id, genres }) => library.setLabels(id, genres),
