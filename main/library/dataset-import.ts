@@ -117,6 +117,6 @@ export function importLabelStudio(db: Db, libraryId: number, file: string, confi
     unmatchedCount: unmatched.length,
     unannotated: parsed.unannotated,
     unknownGenres: [...unknown],
-    message: `${confirm ? (changes.length ? `Relabelled ${changes.length} poster(s)` : 'Nothing to change') : `Would relabel ${changes.length} poster(s)`}: ${what}${notes ? ` (${notes})` : ''}.`,
+    message: `${!changes.length ? 'Nothing to change' : confirm ? `Relabelled ${changes.length} poster(s)` : `Would relabel ${changes.length} poster(s)`}: ${what}${notes ? ` (${notes})` : ''}.`,
   };
 }
