@@ -10,9 +10,10 @@ import { predictCommand } from './predict-command';
 import { runsCommand } from './runs-command';
 import { exportCommand } from './export-command';
 import { importCommand } from './import-command';
+import { datasetCommand } from './dataset-command';
 
 /** Commands with their own module: each has a name and run(argv, io) → exit code. */
-const COMMANDS = [tagCommand, trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand];
+const COMMANDS = [tagCommand, trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand, datasetCommand];
 
 const USAGE = `Usage: poster-tagger <command> [options]
 
@@ -24,8 +25,9 @@ Commands:
   eval <run> <folder>     Evaluate a run on a labelled folder (metadata.csv or --labels FILE)
   predict <run> <paths>   Genre probabilities and tags of image files or folders (CSV or JSON)
   runs                    List the training runs
-  export <run> <file>     Save a run's model as one file
+  export <run> <file>     Save a run's model as one file (.ptmodel, or a standalone .onnx)
   import <file>           Add an exported model as a new run
+  dataset export|import   A library's labels as genre folders or Label Studio tasks; Label Studio labels back
   (<command> --help shows each command's options)
 
 Options for every command:

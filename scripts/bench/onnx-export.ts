@@ -4,6 +4,7 @@
 // .onnx, predicts `n` full-size posters of predict/ with the app (predict:files: cached float16
 // embeddings, both views, TF.js head) and with onnxruntime-web's wasm build on the same decoded pixels,
 // and prints the largest difference, tag agreement, file size and the second runtime's time per poster.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +30,10 @@ function subsetLibrary(n: number): string {
   const root = path.join(os.tmpdir(), `poster-tagger-bench-onnx-${n}`);
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(path.join(root, 'train'), { recursive: true });
-  const lines = fs.readFileSync(path.join(SHARED, 'train', 'metadata.csv'), 'utf8').trim().split('\n');
+  const lines = fs
+    .readFileSync(path.join(SHARED, 'train', 'metadata.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const rows = lines.slice(1, n + 1);
   for (const row of rows) {
     const id = row.split(',')[0];
@@ -37,6 +41,37 @@ function subsetLibrary(n: number): string {
   }
   fs.writeFileSync(path.join(root, 'train', 'metadata.csv'), [lines[0], ...rows].join('\n') + '\n');
   return root;
+}
+
+/** The README's Python preprocessing (PIL), run by Debian's Python, through the same model: how far from the app. */
+async function pilAgreement(
+  ort: Awaited<ReturnType<typeof openWebRuntime>>,
+  posters: readonly string[],
+  size: number,
+  app: { probabilities: Record<string, number> }[],
+  genres: readonly string[],
+): Promise<string> {
+  const script = [
+    'import sys',
+    'from PIL import Image, ImageOps',
+    'size = int(sys.argv[1])',
+    'for p in sys.argv[2:]:',
+    '    sys.stdout.buffer.write(ImageOps.exif_transpose(Image.open(p)).convert("RGB").resize((size, size), Image.BILINEAR).tobytes())',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', script, String(size), ...posters], { maxBuffer: 1 << 30 });
+  if (r.status !== 0) return `not measured (${String(r.stderr).trim().split('\n').pop() || 'no /usr/bin/python3 with PIL'})`;
+  const per = size * size * 3;
+  let maxDiff = 0;
+  let sum = 0;
+  for (let i = 0; i < posters.length; i++) {
+    const probs = await ort.run(new Uint8Array(r.stdout.subarray(i * per, (i + 1) * per)), 1, size);
+    genres.forEach((g, j) => {
+      const d = Math.abs(app[i].probabilities[g] - probs[j]);
+      maxDiff = Math.max(maxDiff, d);
+      sum += d;
+    });
+  }
+  return `max |Δp| ${maxDiff.toFixed(4)}, mean ${(sum / (posters.length * genres.length)).toFixed(5)}`;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -89,6 +124,7 @@ export async function main(argv: string[]): Promise<void> {
       if (tags.join() === app[i].tags.join()) sameTags++;
     }
     const perPoster = (performance.now() - t2) / posters.length;
+    const pil = await pilAgreement(ort, posters, size, app, genres);
     await ort.release();
     const checker = skipWithoutPythonOnnx ? `skipped (${skipWithoutPythonOnnx})` : onnxCheckerError(file) || 'passes';
     console.table([
@@ -104,6 +140,7 @@ export async function main(argv: string[]): Promise<void> {
       },
     ]);
     console.log(`onnx checker: ${checker}`);
+    console.log(`README's Python resize (PIL bilinear) instead of the app's (libvips): ${pil}`);
   } finally {
     await b.close();
     await closeIdleWorkers();

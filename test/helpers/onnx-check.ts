@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
 
-/** Whether Python's `onnx` package (Debian python3-onnx) is importable; its checker validates exported files. */
-export const skipWithoutPythonOnnx = (() => {
-  const r = spawnSync('python3', ['-c', 'import onnx'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : 'python3 with the onnx package is not installed (apt-get install python3-onnx)';
-})();
+/** A Python that imports `onnx` (Debian's python3-onnx lives in /usr/bin's Python, which a pyenv on PATH hides). */
+const python = ['python3', '/usr/bin/python3'].find((exe) => spawnSync(exe, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0);
+
+/** Why the onnx checker cannot run here, or undefined when it can. */
+export const skipWithoutPythonOnnx = python ? undefined : 'no python3 with the onnx package (apt-get install python3-onnx)';
 
 /** Runs onnx.checker.check_model (full check, with shape inference) on a file; returns its error text or ''. */
 export function onnxCheckerError(file: string): string {
   const script = 'import sys, onnx\nonnx.checker.check_model(sys.argv[1], full_check=True)\n';
-  const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+  if (!python) throw new Error(skipWithoutPythonOnnx);
+  const r = spawnSync(python, ['-c', script, file], { encoding: 'utf8' });
   return r.status === 0 ? '' : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join('\n');
 }
 
