@@ -77,9 +77,9 @@ export async function exportClassFolders(db: Db, libraryId: number, folder: stri
   if (posters.length === 0) throw new InvalidError('This library has no labelled posters to export.');
   // Built in a hidden sibling and renamed into place: a failure (full disk, unreadable poster) leaves no half tree.
   const work = path.join(path.dirname(target), `.${path.basename(target)}.partial-${process.pid}`);
-  await fs.promises.rm(work, { recursive: true, force: true });
-  await fs.promises.mkdir(work);
   try {
+    await fs.promises.rm(work, { recursive: true, force: true });
+    await fs.promises.mkdir(work);
     const { files } = await writeTree(work, posters, genres, mode);
     if (fs.existsSync(target)) await fs.promises.rmdir(target); // empty (checked); fails if something arrived since
     await fs.promises.rename(work, target);
@@ -146,6 +146,10 @@ export async function exportLabelStudio(
   const labelled = posters.filter((p) => p.genres).length;
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, tasks: 0, labelled: 0, labelConfig: config, exists: target };
   if (posters.length === 0) throw new InvalidError('This library has no posters to export.');
-  await writeFileAtomic(target, JSON.stringify(labelStudioTasks(posters, opts.imagePrefix), null, 1));
+  try {
+    await writeFileAtomic(target, JSON.stringify(labelStudioTasks(posters, opts.imagePrefix), null, 1));
+  } catch (err) {
+    throw new InvalidError(`Cannot write ${target}: ${(err as Error).message} (the file was not changed).`);
+  }
   return { file: target, tasks: posters.length, labelled, labelConfig: config };
 }

@@ -43,13 +43,23 @@ function subsetLibrary(n: number): string {
   return root;
 }
 
+/** Tags by the file's metadata: probability at least the genre's threshold (null: never), most confident first. */
+function tagsOf(probs: Float32Array, genres: readonly string[], thresholds: readonly (number | null)[]): string[] {
+  return genres
+    .map((g, j) => ({ g, p: probs[j], t: thresholds[j] }))
+    .filter((x) => x.t !== null && x.p >= x.t)
+    .sort((a, c) => c.p - a.p)
+    .map((x) => x.g);
+}
+
 /** The README's Python preprocessing (PIL), run by Debian's Python, through the same model: how far from the app. */
 async function pilAgreement(
   ort: Awaited<ReturnType<typeof openWebRuntime>>,
   posters: readonly string[],
   size: number,
-  app: { probabilities: Record<string, number> }[],
+  app: { probabilities: Record<string, number>; tags: string[] }[],
   genres: readonly string[],
+  thresholds: readonly (number | null)[],
 ): Promise<string> {
   const script = [
     'import sys',
@@ -63,6 +73,7 @@ async function pilAgreement(
   const per = size * size * 3;
   let maxDiff = 0;
   let sum = 0;
+  let sameTags = 0;
   for (let i = 0; i < posters.length; i++) {
     const probs = await ort.run(new Uint8Array(r.stdout.subarray(i * per, (i + 1) * per)), 1, size);
     genres.forEach((g, j) => {
@@ -70,8 +81,9 @@ async function pilAgreement(
       maxDiff = Math.max(maxDiff, d);
       sum += d;
     });
+    if (tagsOf(probs, genres, thresholds).join() === app[i].tags.join()) sameTags++;
   }
-  return `max |Δp| ${maxDiff.toFixed(4)}, mean ${(sum / (posters.length * genres.length)).toFixed(5)}`;
+  return `max |Δp| ${maxDiff.toFixed(4)}, mean ${(sum / (posters.length * genres.length)).toFixed(5)}, same tags ${sameTags}/${posters.length}`;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -116,15 +128,10 @@ export async function main(argv: string[]): Promise<void> {
       const pixels = (await decodeViews(fs.readFileSync(p), size, ['original'])).get('original')!;
       const probs = await ort.run(pixels, 1, size);
       genres.forEach((g, j) => (maxDiff = Math.max(maxDiff, Math.abs(app[i].probabilities[g] - probs[j]))));
-      const tags = genres
-        .map((g, j) => ({ g, p: probs[j], t: thresholds[j] }))
-        .filter((x) => x.t !== null && x.p >= x.t)
-        .sort((a, c) => c.p - a.p)
-        .map((x) => x.g);
-      if (tags.join() === app[i].tags.join()) sameTags++;
+      if (tagsOf(probs, genres, thresholds).join() === app[i].tags.join()) sameTags++;
     }
     const perPoster = (performance.now() - t2) / posters.length;
-    const pil = await pilAgreement(ort, posters, size, app, genres);
+    const pil = await pilAgreement(ort, posters, size, app, genres, thresholds);
     await ort.release();
     const checker = skipWithoutPythonOnnx ? `skipped (${skipWithoutPythonOnnx})` : onnxCheckerError(file) || 'passes';
     console.table([

@@ -135,6 +135,32 @@ test('disk full or read-only on model export and tag export: clear error, no par
   }
 });
 
+test('disk full or read-only on dataset export (genre folders, Label Studio JSON): clear error, nothing left behind', async () => {
+  const { lib } = await labelledLibrary(path.join(tempDir(), 'dataset-export'));
+  for (const code of ['ENOSPC', 'EROFS'] as const) {
+    const outDir = tempDir();
+    fs.writeFileSync(path.join(outDir, 'keep.txt'), 'other file');
+    const fault = injectWriteFault(outDir, code);
+    try {
+      for (const [format, target] of [
+        ['class-folders', 'tree'],
+        ['label-studio', 'tasks.json'],
+      ] as const) {
+        await assert.rejects(b.call('library:exportDataset', { id: lib.id, format, path: path.join(outDir, target) }), (err: Error) => {
+          assert.equal(toErrorBody(err).code, 'invalid_input', `${format}: a user-facing error, not "${toErrorBody(err).code}": ${err.message}`);
+          assert.match(err.message, code === 'ENOSPC' ? /disk is full/ : /read-only/);
+          return true;
+        });
+      }
+    } finally {
+      fault.restore();
+    }
+    assert.deepEqual([...tree(outDir).keys()], ['keep.txt'], `${code}: only the user's own file is in the folder`);
+    assert.deepEqual(fs.readdirSync(outDir), ['keep.txt'], `${code}: no work folder left`);
+    record(SUITE, 'faults', 2);
+  }
+});
+
 test('files deleted while indexing and while embedding: skipped with a reason, never a crash', async () => {
   const root = path.join(tempDir(), 'vanishing');
   fs.mkdirSync(root);
