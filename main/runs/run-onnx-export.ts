@@ -50,7 +50,13 @@ export function denseLayers(model: LayersModel): DenseLayer[] {
 }
 
 /** The metadata a reader needs: genres, the rule's thresholds, preprocessing and where the model came from. */
-export function exportMetadata(run: Run, head: LoadedHead, entry: BackboneEntry, opts: TagOptions, extra: { backboneSha256: string; precision: string }) {
+export function exportMetadata(
+  run: Run,
+  head: LoadedHead,
+  entry: BackboneEntry,
+  opts: TagOptions,
+  extra: { backboneSha256: string; precision: string; variant: BackboneVariant },
+) {
   const genres = head.genres;
   const single = opts.threshold ?? null;
   const shown = displayThresholds(head, opts);
@@ -93,7 +99,7 @@ export function exportMetadata(run: Run, head: LoadedHead, entry: BackboneEntry,
         licence: entry.licence,
         files: entry.sha256,
         onnxSha256: extra.backboneSha256,
-        variant: 'float32',
+        variant: extra.variant,
       },
       metrics: { mAP: head.metadata.metrics.mAP, microF1: head.metadata.metrics.microF1, macroF1: head.metadata.metrics.macroF1 },
       evaluation: head.metadata.evaluation?.outOfFold ? 'out-of-fold (cross-validation)' : 'validation posters',
@@ -130,7 +136,11 @@ export async function exportRunOnnx(
     columns: headColumns(head.metadata.embeddingSize, entry),
     layers: denseLayers(head.model),
     mirror: true,
-    metadata: exportMetadata(run, head, entry, predictor.tagOptions(runId), { backboneSha256: hashBuffer(backbone), precision }),
+    metadata: exportMetadata(run, head, entry, predictor.tagOptions(runId), {
+      backboneSha256: hashBuffer(backbone),
+      precision,
+      variant: opts.variant ?? 'float32',
+    }),
     producerVersion: packageJson.version,
     docString: `Poster Tagger run #${run.id}: movie genres from a poster. See metadata_props "preprocessing" and "decision_rule".`,
   });
