@@ -38,7 +38,12 @@ export function labelConfig(genres: readonly string[]): string {
 /** Import tasks: labelled posters carry their genres as an annotation, unlabelled ones are tasks to label. */
 export function labelStudioTasks(posters: readonly LsPoster[], imagePrefix = LS_LOCAL_FILES): unknown[] {
   return posters.map((p) => ({
-    data: { image: `${imagePrefix}${p.relPath}`, poster_id: p.posterId, path: p.relPath, ...(p.split ? { split: p.split } : {}) },
+    data: {
+      image: `${imagePrefix}${p.relPath.split('/').map(encodeURIComponent).join('/')}`,
+      poster_id: p.posterId,
+      path: p.relPath,
+      ...(p.split ? { split: p.split } : {}),
+    },
     ...(p.genres
       ? {
           annotations: [{ result: p.genres.length ? [{ from_name: LS_CHOICES, to_name: LS_IMAGE, type: 'choices', value: { choices: p.genres } }] : [] }],
@@ -80,20 +85,23 @@ function latest(annotations: readonly z.infer<typeof annotation>[]): z.infer<typ
 /** The candidate keys of an image reference: the local-files path, the URL's file name, an upload's name without its prefix. */
 export function imageKeys(ref: string): string[] {
   const keys = new Set<string>();
-  let decoded = ref;
-  try {
-    decoded = decodeURIComponent(ref);
-  } catch {
-    // not URL-encoded
-  }
-  const local = /[?&]d=([^&]+)/.exec(decoded)?.[1];
-  if (local) keys.add(local.replace(/\\/g, '/'));
-  const base = decoded.split(/[?#]/)[0].split(/[\\/]/).pop() ?? '';
+  const localRaw = /[?&]d=([^&#]+)/.exec(ref)?.[1];
+  const local = localRaw === undefined ? undefined : decoded(localRaw.replace(/\+/g, ' ')).replace(/\\/g, '/');
+  if (local) keys.add(local);
+  const base = (local ?? decoded(ref.split(/[?#]/)[0])).split(/[\\/]/).pop() ?? '';
   if (base) keys.add(base);
   // Uploaded files are renamed "<8 hex>-<original name>".
   const upload = /^[0-9a-f]{8}-(.+)$/.exec(base)?.[1];
   if (upload) keys.add(upload);
   return [...keys];
+}
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // not URL-encoded
+  }
 }
 
 /** The labels of a Label Studio JSON export: one per task with an annotation; tasks without one are counted. */
