@@ -51,12 +51,16 @@ test('Run → Export as ONNX: the note says what is inside; the file is written,
     const { page, errors, close } = await themedPage(dark);
     await page.evaluate((h) => (location.hash = h), `#/runs/${runId}/export`);
     await page.getByTestId('run-export').waitFor();
-    await page.getByTestId('run-export-format-onnx').check();
-    await page.getByTestId('run-export-onnx-note').waitFor();
-    assert.match((await page.getByTestId('run-export-path').getAttribute('placeholder')) ?? '', /model\.onnx/);
+    // Light: the ONNX choice; dark: only a name ending in .onnx, which picks the format by itself.
+    if (!dark) {
+      await page.getByTestId('run-export-format-onnx').check();
+      await page.getByTestId('run-export-onnx-note').waitFor();
+      assert.match((await page.getByTestId('run-export-path').getAttribute('placeholder')) ?? '', /model\.onnx/);
+    }
     const file = path.join(out, `model-${dark ? 'dark' : 'light'}.onnx`);
     await page.getByTestId('run-export-path').fill(file);
     await page.getByTestId('run-export-save').click();
+    await page.getByTestId('run-export-onnx-note').waitFor();
     await page.getByText(`Saved run #${runId}'s model as ONNX to ${file}`).waitFor({ timeout: 60_000 });
     assert.ok(fs.statSync(file).size > 5_000_000);
     await page.getByTestId('run-export-save').click();
