@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { makeTutorialLibrary, posterJpeg, FIXTURE_GENRES } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
 import { cli, skipWithoutMobilenet as skip } from './helpers';
+import { readMetadataProps } from '../../../main/ml/onnx/onnx-reader';
 
 let root: string;
 let data: string;
@@ -240,6 +241,20 @@ test('export then import into a fresh data folder gives identical predictions', 
 
   const files = valFiles();
   assert.deepEqual(await probabilities(fresh, run.id, files), await probabilities(data, runId, files));
+});
+
+test('export <run> model.onnx writes the standalone ONNX model; --format picks it for any name, and a wrong --format is refused', { skip }, async () => {
+  const dir = tempDir();
+  const byName = await cli(withData('export', String(runId), path.join(dir, 'genres.onnx')));
+  assert.equal(byName.code, 0, byName.err);
+  assert.match(byName.out, /Exported run #1 as ONNX to .*genres\.onnx \(\d+ KiB\)/);
+  const props = readMetadataProps(fs.readFileSync(path.join(dir, 'genres.onnx')));
+  assert.deepEqual(JSON.parse(props.genres), FIXTURE_GENRES);
+  assert.equal(JSON.parse(props.provenance).run, runId);
+  const byFlag = await cli(withData('export', String(runId), path.join(dir, 'model.bin'), '--format', 'onnx'));
+  assert.match(byFlag.out, /as ONNX/);
+  assert.deepEqual(readMetadataProps(fs.readFileSync(path.join(dir, 'model.bin'))).genres, props.genres);
+  assert.match((await cli(withData('export', String(runId), path.join(dir, 'x.onnx'), '--format', 'tflite'))).err, /--format must be one of ptmodel, onnx/);
 });
 
 /** The export container's checksum, as main/ml/model-io.ts computes it (to forge a consistent file). */
