@@ -74,26 +74,7 @@ export function createLibraryService(deps: Deps) {
       return { restored: r.restored };
     },
     /** The labels for other trainers (class folders + labels.csv, or Label Studio tasks). */
-    async exportDataset(r: z.output<typeof DatasetExportRequest>) {
-      getLibrary(db, r.id);
-      if (r.format === 'class-folders') {
-        const x = await exportClassFolders(db, r.id, r.path, r.mode);
-        const how = x.mode === 'symlink' ? 'links' : 'copies';
-        return {
-          format: r.format,
-          path: x.folder,
-          posters: x.posters,
-          files: x.files,
-          csv: x.csv,
-          message: `Wrote ${x.files} ${how} of ${x.posters} posters into genre folders in ${x.folder}, with labels.csv.`,
-        };
-      }
-      const x = await exportLabelStudio(db, r.id, r.path, { overwrite: r.overwrite, unlabelled: r.unlabelled, imagePrefix: r.imagePrefix });
-      const message = x.exists
-        ? `${x.exists} already exists; nothing was written.`
-        : `Wrote ${x.tasks} Label Studio tasks (${x.labelled} labelled) to ${x.file}.`;
-      return { format: r.format, path: x.file, posters: x.tasks, labelConfig: x.labelConfig, ...(x.exists ? { exists: x.exists } : {}), message };
-    },
+    exportDataset: (r: z.output<typeof DatasetExportRequest>) => exportDataset(db, r),
     /** A Label Studio export's choices as labels (a plan unless confirmed). */
     importLabelStudio(id: number, file: string, confirm?: boolean) {
       const r = importLabelStudio(db, id, file, confirm);
@@ -187,4 +168,23 @@ function notWrittenMessage(notWritten: WritebackResult['notWritten']): string {
     .map((n) => `${n.relPath} (${n.reason})`)
     .join('; ');
   return `${notWritten.length} could not be written: ${named}${notWritten.length > 3 ? '; …' : ''}`;
+}
+
+async function exportDataset(db: Deps['db'], r: z.output<typeof DatasetExportRequest>) {
+  getLibrary(db, r.id);
+  if (r.format === 'class-folders') {
+    const x = await exportClassFolders(db, r.id, r.path, r.mode);
+    const how = x.mode === 'symlink' ? 'links' : 'copies';
+    return {
+      format: r.format,
+      path: x.folder,
+      posters: x.posters,
+      files: x.files,
+      csv: x.csv,
+      message: `Wrote ${x.files} ${how} of ${x.posters} posters into genre folders in ${x.folder}, with labels.csv.`,
+    };
+  }
+  const x = await exportLabelStudio(db, r.id, r.path, { overwrite: r.overwrite, unlabelled: r.unlabelled, imagePrefix: r.imagePrefix });
+  const message = x.exists ? `${x.exists} already exists; nothing was written.` : `Wrote ${x.tasks} Label Studio tasks (${x.labelled} labelled) to ${x.file}.`;
+  return { format: r.format, path: x.file, posters: x.tasks, labelConfig: x.labelConfig, ...(x.exists ? { exists: x.exists } : {}), message };
 }
