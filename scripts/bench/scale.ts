@@ -99,7 +99,13 @@ async function timeCases(backend: Backend, list: Case[], reps: number): Promise<
         await backend.gate.invoke(c.call, c.paged ? { ...c.input, offset, limit: PAGE } : c.input);
         times.push(performance.now() - t);
       }
-    rows.push([c.name, c.call === 'library:list' || c.call === 'genres:list' ? '' : total, quantile(times, 0.5).toFixed(1), quantile(times, 0.95).toFixed(1), Math.max(...times).toFixed(1)]);
+    rows.push([
+      c.name,
+      c.call === 'library:list' || c.call === 'genres:list' ? '' : total,
+      quantile(times, 0.5).toFixed(1),
+      quantile(times, 0.95).toFixed(1),
+      Math.max(...times).toFixed(1),
+    ]);
   }
   return rows;
 }
@@ -113,7 +119,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     let t = performance.now();
     const lib = await scaleLibrary(path.join(scratch, `scale-library-${n}`), n);
-    console.log(`library: ${lib.posters} posters (${lib.labelled} labelled, ${lib.broken} broken) at ${lib.root} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    console.log(
+      `library: ${lib.posters} posters (${lib.labelled} labelled, ${lib.broken} broken) at ${lib.root} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+    );
 
     // Cold indexing, as the Library view's job does it.
     let backend = createBackend({ dataDir });
@@ -122,9 +130,17 @@ export async function main(argv: string[]): Promise<void> {
     t = performance.now();
     const res = await indexLibrary(backend.db, libraryId, standaloneJobContext(), { thumbnailsDir: backend.paths.thumbnails });
     const indexMs = performance.now() - t;
-    summary.push([`index ${n} posters from cold`, `${(indexMs / 1000).toFixed(1)} s (${Math.round(res.processed / (indexMs / 1000))}/s), peak RSS ${mb(rss())}`, n >= 100_000 ? '< 10 min, < 1.5 GB' : '']);
+    summary.push([
+      `index ${n} posters from cold`,
+      `${(indexMs / 1000).toFixed(1)} s (${Math.round(res.processed / (indexMs / 1000))}/s), peak RSS ${mb(rss())}`,
+      n >= 100_000 ? '< 10 min, < 1.5 GB' : '',
+    ]);
     t = performance.now();
-    const runId = seedPredictions(backend.db, libraryId, SCALE_GENRES.map(([g]) => g));
+    const runId = seedPredictions(
+      backend.db,
+      libraryId,
+      SCALE_GENRES.map(([g]) => g),
+    );
     console.log(`seeded a run's predictions for every poster in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await backend.close();
 

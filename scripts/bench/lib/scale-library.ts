@@ -55,7 +55,11 @@ async function basePictures(count: number): Promise<Buffer[]> {
         raw[i + 1] = (g + y * 2) & 255;
         raw[i + 2] = (b + (x ^ y)) & 255;
       }
-    out.push(await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer());
+    out.push(
+      await sharp(raw, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 80 })
+        .toBuffer(),
+    );
   }
   return out;
 }
