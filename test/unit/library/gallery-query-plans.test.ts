@@ -175,3 +175,44 @@ test('every gallery query uses an index: no full scan, no sort of every match (b
     dir.cleanup();
   }
 });
+
+test('paging by offset and by cursor gives every match once, in path order, with and without a prediction filter', () => {
+  const dir = tempFolder();
+  try {
+    const root = path.join(dir.dir, 'posters');
+    fs.mkdirSync(root);
+    const db = testDb(dir.dir);
+    const lib = openLibrary(db, root, { name: 'generated' });
+    const runId = generated(db, lib.id, 1200);
+    const filters = [
+      { q: { genres: ['Drama'] }, extra: undefined },
+      { q: { split: 'train' as const }, extra: () => predictionFilterSql(db, { runId, genre: 'Horror' }) },
+      { q: {}, extra: () => predictionFilterSql(db, { runId, predicted: false }) },
+    ];
+    for (const { q, extra } of filters) {
+      const all = queryPosterIds(db, { libraryId: lib.id, ...q }, extra?.());
+      const paths = db.prepare('SELECT id, rel_path FROM images').all() as { id: number; rel_path: string }[];
+      const pathOf = new Map(paths.map((r) => [r.id, r.rel_path]));
+      const sorted = [...all.ids].sort((a, b) => (pathOf.get(a)! < pathOf.get(b)! ? -1 : 1));
+      assert.deepEqual(all.ids, sorted, 'in path order');
+      const byOffset: number[] = [];
+      const byCursor: number[] = [];
+      let after: string | undefined;
+      for (let offset = 0; offset < all.total; offset += 50) {
+        const page = queryPosters(db, { libraryId: lib.id, ...q, offset, limit: 50 }, extra?.());
+        assert.equal(page.total, all.total);
+        byOffset.push(...page.items.map((i) => i.id));
+        const next = queryPosters(db, { libraryId: lib.id, ...q, after, limit: 50 }, extra?.());
+        byCursor.push(...next.items.map((i) => i.id));
+        after = next.nextCursor ?? undefined;
+        if (!after) break;
+      }
+      assert.deepEqual(byOffset, all.ids, `${JSON.stringify(q)} by offset`);
+      assert.deepEqual(byCursor, all.ids, `${JSON.stringify(q)} by cursor`);
+      assert.ok(all.total > 50, 'more than one page');
+    }
+    db.close();
+  } finally {
+    dir.cleanup();
+  }
+});
