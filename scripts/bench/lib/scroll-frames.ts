@@ -34,6 +34,12 @@ const SCROLL_SCRIPT = `(async () => {
   return { deltas, rowsScrolled: Math.round((600 * 40) / rowPx) };
 })()`;
 
+/** The same scroll on a page of plain coloured rows: what this machine's compositor manages at all. */
+const BLANK_PAGE = `<!doctype html><body style="margin:0"><div data-testid="gallery-grid" style="height:100vh;overflow-y:auto">${Array.from(
+  { length: 2000 },
+  (_, i) => `<div style="height:250px;background:hsl(${(i * 37) % 360} 50% 50%)">row ${i}</div>`,
+).join('')}</div>`;
+
 export interface ScrollResult {
   /** From clicking Open (the library is already indexed) to the first poster card on screen. */
   firstCardMs: number;
@@ -42,6 +48,8 @@ export interface ScrollResult {
   p50: number;
   p95: number;
   max: number;
+  /** The same scroll on BLANK_PAGE. */
+  baselineP95: number;
 }
 
 async function idle(backend: Backend): Promise<void> {
@@ -63,9 +71,15 @@ export async function scrollFrames(backend: Backend, libraryRoot: string): Promi
     await idle(backend);
     await page.waitForTimeout(500);
     const r = (await page.evaluate(SCROLL_SCRIPT)) as { deltas: number[]; rowsScrolled: number };
-    const sorted = [...r.deltas].sort((a, b) => a - b);
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-    return { firstCardMs, frames: sorted.length, rowsScrolled: r.rowsScrolled, p50: q(0.5), p95: q(0.95), max: sorted[sorted.length - 1] };
+    const blank = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await blank.setContent(BLANK_PAGE);
+    const base = (await blank.evaluate(SCROLL_SCRIPT)) as { deltas: number[] };
+    const q = (xs: number[], p: number) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    };
+    const d = r.deltas;
+    return { firstCardMs, frames: d.length, rowsScrolled: r.rowsScrolled, p50: q(d, 0.5), p95: q(d, 0.95), max: q(d, 1), baselineP95: q(base.deltas, 0.95) };
   } finally {
     await browser.close();
     await bridge.close();
