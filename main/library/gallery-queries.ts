@@ -129,12 +129,13 @@ export function queryPosters(db: Db, q: PosterQuery, extra?: ExtraFilter): Poste
     const from = q.after === undefined ? offset : upperBound(db, all, q.after);
     ids = Array.from(all.subarray(from, from + limit + 1));
   } else {
-    total = countPosters(db, filter, params);
     const after = q.after === undefined ? '' : ' AND i.rel_path > @after';
     ids = db
       .prepare(`SELECT i.id FROM ${GALLERY_FROM} WHERE ${filter}${after} ORDER BY i.rel_path LIMIT @limit OFFSET @offset`)
       .pluck()
       .all({ ...params, after: q.after, limit: limit + 1, offset: q.after === undefined ? offset : 0 }) as number[];
+    // A first page that is not full already says how many match: no second walk (a search with few hits).
+    total = q.after === undefined && offset === 0 && ids.length <= limit ? ids.length : countPosters(db, filter, params);
   }
   const more = ids.length > limit;
   const page = rowsById(db, ids.slice(0, limit));
