@@ -37,7 +37,7 @@ const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 /** One gallery request the sidebar can make: a call and its input without paging. */
 interface Case {
   name: string;
-  call: 'posters:query' | 'posters:queryPredicted' | 'posters:ids' | 'genres:list' | 'library:list';
+  call: 'posters:query' | 'posters:queryPredicted' | 'posters:ids' | 'genres:list' | 'genres:cooccurrence' | 'library:list';
   input: Record<string, unknown>;
   paged?: boolean;
 }
@@ -79,6 +79,7 @@ function cases(libraryId: number, runId: number): Case[] {
     { name: 'select all: genre Drama', call: 'posters:ids', input: { libraryId, genres: ['Drama'] } },
     { name: 'select all: predicted Horror', call: 'posters:ids', input: { libraryId, runId, predictedGenre: 'Horror' } },
     { name: 'sidebar genre counts', call: 'genres:list', input: { libraryId } },
+    { name: 'side panel co-occurrence heatmap', call: 'genres:cooccurrence', input: { libraryId } },
     { name: 'library list with counts', call: 'library:list', input: {} },
   ];
 }
@@ -105,7 +106,7 @@ async function timeCases(backend: Backend, list: Case[], reps: number): Promise<
       }
     rows.push([
       c.name,
-      c.call === 'library:list' || c.call === 'genres:list' ? '' : total,
+      c.paged || c.call === 'posters:ids' ? total : '',
       firstMs.toFixed(1),
       quantile(times, 0.5).toFixed(1),
       quantile(times, 0.95).toFixed(1),

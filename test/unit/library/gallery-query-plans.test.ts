@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../../main/db/database';
 import { genreVocabulary, queryPosterIds, queryPosters, splitCounts, type PosterQuery } from '../../../main/library/gallery-queries';
+import { genreCooccurrence } from '../../../main/library/genre-cooccurrence';
 import { openLibrary } from '../../../main/library/library-repo';
 import { syncVocabulary } from '../../../main/library/vocabulary';
 import { createRun } from '../../../main/runs/runs-repo';
@@ -140,6 +141,7 @@ function calls(libraryId: number, runId: number): Call[] {
     { name: 'select all, predicted', run: (db) => queryPosterIds(db, { libraryId }, predictionFilterSql(db, { runId, genre: 'Romance' })) },
     { name: 'sidebar genre counts', run: (db) => genreVocabulary(db, libraryId) },
     { name: 'sidebar split counts', run: (db) => splitCounts(db, libraryId) },
+    { name: 'co-occurrence heatmap', run: (db) => genreCooccurrence(db, libraryId, 'train') },
   ];
 }
 
