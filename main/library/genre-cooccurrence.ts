@@ -8,14 +8,45 @@ import type * as L from '../../contract/schemas/library';
 import type { Db } from '../db/database';
 import { SPLITS, type Split } from './types';
 import { InvalidError } from '../core/errors';
+import { cachedRead } from '../db/read-cache';
+import { GALLERY_FROM } from './gallery-queries';
 
 export type Cooccurrence = z.infer<typeof L.Cooccurrence>;
 
 export function genreCooccurrence(db: Db, libraryId: number, split?: Split | 'none'): Cooccurrence {
   if (split !== undefined && split !== 'none' && !SPLITS.includes(split)) throw new InvalidError(`Unknown split "${split}"`);
-  const genres = db.prepare('SELECT id, name FROM genres WHERE library_id = ? ORDER BY position, id').all(libraryId) as { id: number; name: string }[];
+  return cachedRead(db, `cooccurrence:${libraryId}:${split ?? ''}`, () => count(db, libraryId, split));
+}
+
+function count(db: Db, libraryId: number, split?: Split | 'none'): Cooccurrence {
+  const genres = db.prepare('SELECT id, name, bit FROM genres WHERE library_id = ? ORDER BY position, id').all(libraryId) as {
+    id: number;
+    name: string;
+    bit: number | null;
+  }[];
   const splitSql = split === undefined ? '' : split === 'none' ? ' AND i.split IS NULL' : ' AND i.split = @split';
   const params = { lib: libraryId, split };
+  const counts = genres.map(() => new Array<number>(genres.length).fill(0));
+  const names = genres.map((g) => g.name);
+  if (genres.every((g) => g.bit !== null)) {
+    // One walk of the gallery index: posters grouped by genre set (a few thousand groups at 100,000 posters,
+    // where joining labels with itself took 0.4 s), then every pair of a group's genres.
+    const groups = db
+      .prepare(
+        `SELECT i.genre_mask AS mask, COUNT(*) AS n FROM ${GALLERY_FROM}
+        WHERE i.library_id = @lib AND i.duplicate_of IS NULL${splitSql} AND i.genre_mask <> 0 GROUP BY i.genre_mask`,
+      )
+      .safeIntegers()
+      .all(params) as { mask: bigint; n: bigint }[];
+    let posters = 0;
+    for (const { mask, n } of groups) {
+      const has = genres.flatMap((g, k) => ((mask >> BigInt(g.bit!)) & 1n ? [k] : []));
+      for (const a of has) for (const b of has) counts[a][b] += Number(n);
+      posters += Number(n);
+    }
+    return { genres: names, counts, posters };
+  }
+  // Past a library's 63rd genre there are no bits: from the labels.
   const pairs = db
     .prepare(
       `SELECT a.genre_id AS a, b.genre_id AS b, COUNT(*) AS n
@@ -32,11 +63,10 @@ export function genreCooccurrence(db: Db, libraryId: number, split?: Split | 'no
     .pluck()
     .get(params) as number;
   const index = new Map(genres.map((g, k) => [g.id, k]));
-  const counts = genres.map(() => new Array<number>(genres.length).fill(0));
   for (const p of pairs) {
     const a = index.get(p.a);
     const b = index.get(p.b);
     if (a !== undefined && b !== undefined) counts[a][b] = p.n;
   }
-  return { genres: genres.map((g) => g.name), counts, posters };
+  return { genres: names, counts, posters };
 }

@@ -71,22 +71,33 @@ export function createImagesRepo(db: Db, libraryId: number) {
   };
   return {
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
-    previousRows: () =>
+    /** The library's rows in path order after `after` ('' for the first), at most `limit` of them. */
+    previousRowsAfter: (after: string, limit: number) =>
       db
         .prepare(
           `SELECT id, rel_path, size, mtime_ms, format, error, hash, poster_id, split, labels_source
-        FROM images WHERE library_id = ?`,
+        FROM images WHERE library_id = ? AND rel_path > ? ORDER BY rel_path LIMIT ?`,
         )
-        .all(libraryId) as PrevRow[],
-    /** Every image's genre ids, ascending. */
-    labelsByImage(): Map<number, number[]> {
+        .all(libraryId, after, limit) as PrevRow[],
+    /** These images' labels_source as stored now. */
+    labelSources: (imageIds: readonly number[]): Map<number, 'import' | 'user' | null> =>
+      new Map(
+        imageIds.length === 0
+          ? []
+          : (
+              db.prepare(`SELECT id, labels_source AS s FROM images WHERE id IN (${imageIds.map(() => '?').join(',')})`).all(...imageIds) as {
+                id: number;
+                s: 'import' | 'user' | null;
+              }[]
+            ).map((r) => [r.id, r.s]),
+      ),
+    /** These images' genre ids, ascending (an image without labels is absent). */
+    labelsOf(imageIds: readonly number[]): Map<number, number[]> {
       const out = new Map<number, number[]>();
+      if (imageIds.length === 0) return out;
       for (const r of db
-        .prepare(
-          `SELECT l.image_id AS i, l.genre_id AS g FROM labels l JOIN images im ON im.id = l.image_id
-          WHERE im.library_id = ? ORDER BY l.image_id, l.genre_id`,
-        )
-        .all(libraryId) as { i: number; g: number }[]) {
+        .prepare(`SELECT image_id AS i, genre_id AS g FROM labels WHERE image_id IN (${imageIds.map(() => '?').join(',')}) ORDER BY image_id, genre_id`)
+        .all(...imageIds) as { i: number; g: number }[]) {
         const list = out.get(r.i);
         if (list) list.push(r.g);
         else out.set(r.i, [r.g]);

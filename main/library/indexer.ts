@@ -56,7 +56,7 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
   }
   ctx.progress({ phase: 'Scanning folder', done: 0, failed: 0, total: 0 });
   const repo = createImagesRepo(db, libraryId);
-  const prevRows = repo.previousRows();
+  const prevRows = await previousRows(repo);
   const layout = await scanLayout(lib, prevRows, ctx);
   const genreIds = syncVocabulary(db, libraryId, layout.genres);
   const labelsOf: LabelsOf = (img) =>
@@ -67,7 +67,7 @@ export async function indexLibrary(db: Db, libraryId: number, ctx: JobContext, o
   report.merge(layout.report);
 
   const prev = new Map(prevRows.map((r) => [r.rel_path, r]));
-  const { work, unchanged } = updateUnchanged(repo, layout.images, prev, labelsOf, report);
+  const { work, unchanged } = await updateUnchanged(repo, layout.images, prev, labelsOf, report);
   const { done, failed } = await readChanged(repo, lib, work, ctx, opts, labelsOf, report);
 
   ctx.progress({ phase: 'Finishing', done, failed, total: work.length });
@@ -105,32 +105,59 @@ async function scanLayout(lib: LibraryRow, prevRows: PrevRow[], ctx: JobContext)
 }
 
 /**
+ * Lets the gallery's calls in between: they share this thread with indexing, and re-opening a library of
+ * 100,000 posters is seconds of synchronous database work that would otherwise hold up its first page.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+const CHUNK = 2000;
+
+/** The library's rows as the previous index left them, read a chunk at a time. */
+async function previousRows(repo: ImagesRepo): Promise<PrevRow[]> {
+  const rows: PrevRow[] = [];
+  for (let after = ''; ;) {
+    const chunk = repo.previousRowsAfter(after, CHUNK);
+    rows.push(...chunk);
+    if (chunk.length < CHUNK) return rows;
+    after = chunk[chunk.length - 1].rel_path;
+    await breathe();
+  }
+}
+
+/**
  * Unchanged files (same size and mtime) are not read again: only their poster id, split and imported labels
  * can have moved (a CSV edit). Returns the new and changed files, in gallery order (relative path, as the
  * gallery sorts; a layout lists them in its own order, e.g. the CSV's rows), so the first screenful is the
- * first batch and later ones append below it.
+ * first batch and later ones append below it. A transaction per chunk: each leaves its rows complete.
  */
-function updateUnchanged(repo: ImagesRepo, images: LayoutImage[], prev: Map<string, PrevRow>, labelsOf: LabelsOf, report: ReportBuilder) {
+async function updateUnchanged(repo: ImagesRepo, images: LayoutImage[], prev: Map<string, PrevRow>, labelsOf: LabelsOf, report: ReportBuilder) {
   const work: LayoutImage[] = [];
   let unchanged = 0;
-  const currentLabels = repo.labelsByImage();
-  repo.transaction(() => {
-    for (const img of images) {
+  for (let start = 0; start < images.length; start += CHUNK) {
+    const chunk: [LayoutImage, PrevRow][] = [];
+    for (const img of images.slice(start, start + CHUNK)) {
       const p = prev.get(img.relPath);
-      if (!p || p.size !== img.size || p.mtime_ms !== img.mtimeMs) {
-        work.push(img);
-        continue;
-      }
-      unchanged++;
-      if (p.error && p.format !== null) report.add(errorKindOf(p.error), img.relPath, p.error);
-      if (p.poster_id !== img.posterId || p.split !== img.split) repo.setIdentity(p.id, img.posterId, img.split);
-      if (p.labels_source === 'user') continue;
-      const want = labelsOf(img);
-      const have = currentLabels.get(p.id) ?? [];
-      const source = want === null ? null : 'import';
-      if (p.labels_source !== source || !sameList(want ?? [], have)) repo.writeImportLabels(p.id, want);
+      if (!p || p.size !== img.size || p.mtime_ms !== img.mtimeMs) work.push(img);
+      else chunk.push([img, p]);
     }
-  });
+    unchanged += chunk.length;
+    repo.transaction(() => {
+      // Read now, not from `prev`: the user may have edited labels while the folder was scanned.
+      const ids = chunk.map(([, p]) => p.id);
+      const sources = repo.labelSources(ids);
+      const currentLabels = repo.labelsOf(ids.filter((id) => sources.get(id) !== 'user'));
+      for (const [img, p] of chunk) {
+        if (p.error && p.format !== null) report.add(errorKindOf(p.error), img.relPath, p.error);
+        if (p.poster_id !== img.posterId || p.split !== img.split) repo.setIdentity(p.id, img.posterId, img.split);
+        const now = sources.get(p.id) ?? null;
+        if (now === 'user') continue;
+        const want = labelsOf(img);
+        const have = currentLabels.get(p.id) ?? [];
+        const source = want === null ? null : 'import';
+        if (now !== source || !sameList(want ?? [], have)) repo.writeImportLabels(p.id, want);
+      }
+    });
+    await breathe();
+  }
   work.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   return { work, unchanged };
 }

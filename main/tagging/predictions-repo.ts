@@ -116,7 +116,7 @@ export function predictionsForImages(db: Db, runId: number, imageIds: readonly n
     const marks = ids.map(() => '?').join(',');
     const rows = db
       .prepare(
-        `SELECT i.id, p.probabilities, p.tags FROM images i JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
+        `SELECT i.id, p.probabilities, p.tags FROM images i CROSS JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
       WHERE i.id IN (${marks})`,
       )
       .all(runId, ...ids) as { id: number; probabilities: Buffer; tags: string }[];

@@ -7,6 +7,7 @@ import { embeddingsF16Migration } from './005_embeddings_f16';
 import { runTaggingMigration } from './006_run_tagging';
 import { runsAutoincrementMigration } from './007_runs_autoincrement';
 import { runImportHashMigration } from './008_run_import_hash';
+import { galleryIndexMigration } from './009_gallery_index';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   runTaggingMigration,
   runsAutoincrementMigration,
   runImportHashMigration,
+  galleryIndexMigration,
 ];
