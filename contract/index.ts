@@ -7,6 +7,7 @@ import { z } from 'zod';
 import * as L from './schemas/library';
 import * as T from './schemas/training';
 import * as G from './schemas/tagging';
+import * as X from './schemas/xmp';
 import { UserPath } from './schemas/user-path';
 import * as D from './schemas/dataset';
 
@@ -247,7 +248,16 @@ export const calls = {
     z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), reason: z.string(), queued: z.boolean(), alreadyRunning: z.boolean() }),
     'Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted. The same run and folders while such a job is queued or running return that job (alreadyRunning) instead of a second one.',
   ),
-  'tag:export': call(G.TagExport, G.ExportResult, 'Export tags: CSV, JSON, a training metadata.csv, or XMP sidecars next to the images.'),
+  'tag:export': call(
+    G.TagExport,
+    G.ExportResult,
+    'Export tags: CSV, JSON, a training metadata.csv, XMP sidecars next to the images (merged into existing ones), or JPEG copies with the keywords inside.',
+  ),
+  'tag:removeXmp': call(
+    X.XmpRemove,
+    G.ExportResult,
+    "Take Poster Tagger's genre keywords out of the images' XMP sidecars (everything else kept; sidecars it created with nothing else in them deleted).",
+  ),
   'tag:distribution': call(
     G.DistributionRequest,
     G.TagDistribution,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PosterPage, PosterQuery, PosterSummary } from './library';
 import { UserPath } from './user-path';
+import { XmpSettings } from './xmp';
 
 const RunId = z.number().int().positive();
 const ImageId = z.number().int().positive();
@@ -87,7 +88,7 @@ export const Reject = z
   })
   .strict();
 
-export const ExportFormat = z.enum(['csv', 'json', 'metadata-csv', 'xmp']);
+export const ExportFormat = z.enum(['csv', 'json', 'metadata-csv', 'xmp', 'jpeg-copies']);
 
 export const TagExport = z
   .object({
@@ -102,6 +103,10 @@ export const TagExport = z
     overwrite: z.boolean().optional(),
     /** XMP: write only the sidecars that do not exist yet; our existing ones stay as they are (the user chose "Keep them"). */
     keepExisting: z.boolean().optional(),
+    /** XMP sidecars and JPEG copies: naming, root word, flat only (see schemas/xmp). */
+    xmp: XmpSettings.optional(),
+    /** jpeg-copies: the folder the copies go to (outside the tagged folders; the originals are never touched). */
+    copiesFolder: Path.optional(),
   })
   .strict()
   .refine((v) => (v.libraryIds ? 1 : 0) + (v.folder ? 1 : 0) === 1, { message: 'Give either libraryIds or folder' });
@@ -119,6 +124,10 @@ export const ExportResult = z.object({
   unchanged: z.number().optional(),
   /** XMP with keepExisting: our existing sidecars left as they were. */
   kept: z.number().optional(),
+  /** XMP, with `exists`: other programs' sidecars our keywords would be merged into (everything else in them kept). */
+  merge: z.object({ count: z.number(), files: z.array(z.string()) }).optional(),
+  /** tag:removeXmp: sidecars Poster Tagger had created that held nothing else, deleted. */
+  deleted: z.number().optional(),
 });
 
 /** tag:distribution — how often a run tagged each genre in these libraries, next to its share in the training labels. */

@@ -11,9 +11,10 @@ import { runsCommand } from './runs-command';
 import { exportCommand } from './export-command';
 import { importCommand } from './import-command';
 import { datasetCommand } from './dataset-command';
+import { removeXmpCommand } from './remove-xmp-command';
 
 /** Commands with their own module: each has a name and run(argv, io) → exit code. */
-const COMMANDS = [tagCommand, trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand, datasetCommand];
+const COMMANDS = [tagCommand, trainCommand, evalCommand, predictCommand, runsCommand, exportCommand, importCommand, datasetCommand, removeXmpCommand];
 
 const USAGE = `Usage: poster-tagger <command> [options]
 
@@ -28,6 +29,7 @@ Commands:
   export <run> <file>     Save a run's model as one file (.ptmodel, or a standalone .onnx)
   import <file>           Add an exported model as a new run
   dataset export|import   A library's labels as genre folders or Label Studio tasks; Label Studio labels back
+  remove-xmp <folder>...  Take Poster Tagger's genre keywords out of the folders' XMP sidecars
   (<command> --help shows each command's options)
 
 Options for every command:

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CliError, defineCommand, EXIT } from './cli-io';
 import { describeTagging, parseTagFlags } from './cli-flags';
 import { call, followJob, withBackend } from './cli-session';
+import { exportXmpAndCopies, XMP_FLAGS, XMP_HELP, xmpSettingsOf } from './xmp-output';
 
 const HELP = `Usage: poster-tagger tag <run> <folder>... [options]
 
@@ -20,10 +21,10 @@ Options:
   --max-tags N         At most N tags per poster, the most confident ones (0: no limit)
   --export FILE        Also write the tags to FILE (CSV, or JSON with --format json or a .json name)
   --format csv|json    Format of --export (default: from the file name, else csv)
-  --xmp                Write an XMP sidecar (<image>.xmp, genres as keywords) next to each poster;
-                       sidecars written by other programs are left untouched
+${XMP_HELP}
   --force              Predict every poster again, even those already tagged by this run
-  --overwrite          Replace the --export file (and Poster Tagger's own XMP sidecars) if they exist (otherwise they are left alone)
+  --overwrite          Replace the --export file, change existing XMP sidecars and replace earlier JPEG copies
+                       (otherwise they are left alone and named)
   --data-dir DIR       Use DIR instead of the default data folder (or set POSTER_TAGGER_DATA_DIR)
 `;
 
@@ -50,7 +51,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
     options: {
       export: { type: 'string' },
       format: { type: 'string' },
-      xmp: { type: 'boolean' },
+      ...XMP_FLAGS,
       force: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       mode: { type: 'string' },
@@ -66,6 +67,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
   const exportFile = values.export === undefined ? undefined : path.resolve(values.export);
   const format = exportFile ? formatOf(exportFile, values.format) : undefined;
   const choice = parseTagFlags(values);
+  xmpSettingsOf(values); // a bad --xmp-naming fails before tagging starts
 
   return withBackend(values['data-dir'], async (b) => {
     let chosen = runId;
@@ -111,18 +113,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       if (out.exists) throw new CliError(`${out.exists} already exists; nothing was written (add --overwrite to replace it)`, EXIT.failed);
       io.err(`Wrote ${plural(out.count, 'poster')} to ${exportFile}\n`);
     }
-    if (values.xmp) {
-      const out = await call(b, 'tag:export', { runId: started.runId, libraryIds: started.libraryIds, format: 'xmp', overwrite: values.overwrite });
-      if (out.replace)
-        throw new CliError(
-          `${plural(out.replace.count, 'XMP sidecar')} written by Poster Tagger would change (e.g. ${out.replace.files[0]}); nothing was written (add --overwrite to replace them)`,
-          EXIT.failed,
-        );
-      io.err(
-        `Wrote ${plural(out.filesWritten, 'XMP sidecar')}${out.unchanged ? `; ${out.unchanged} already up to date` : ''}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`,
-      );
-      for (const s of out.skipped.slice(0, 5)) io.err(`  skipped: ${s.file}: ${s.reason}\n`);
-    }
+    await exportXmpAndCopies(b, io, { runId: started.runId, libraryIds: started.libraryIds }, values);
     // Every poster unreadable: say so with the exit code too.
     return r.failed > 0 && r.tagged === 0 && r.alreadyTagged === 0 ? EXIT.failed : EXIT.ok;
   });

@@ -1,7 +1,7 @@
 /**
  * Exports batch-tagging results: CSV and JSON tables, a tutorial-format metadata.csv (so tagged posters can
  * become training data), and XMP sidecars for photo managers. Original images are never touched; every
- * file is written atomically (temp + rename).
+ * file is written atomically (temp + rename). XMP lives in xmp/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,9 +10,12 @@ import type { Db } from '../db/database';
 import { formatGenreList } from '../library/genre-list';
 import { writeFileAtomic } from './atomic-file';
 import { predictionsForImages, runGenres } from './predictions-repo';
-import { CancelledError, InvalidError, NotFoundError } from '../core/errors';
+import { InvalidError, NotFoundError } from '../core/errors';
+import { writeXmpSidecars } from './xmp/sidecars';
+import { writeKeywordCopies } from './xmp/copies';
+import type { XmpSettings } from './xmp/settings';
 
-export type ExportFormat = 'csv' | 'json' | 'metadata-csv' | 'xmp';
+export type ExportFormat = 'csv' | 'json' | 'metadata-csv' | 'xmp' | 'jpeg-copies';
 
 export interface ExportedPoster {
   imageId: number;
@@ -21,6 +24,8 @@ export interface ExportedPoster {
   path: string;
   /** Relative to its library root, '/' separated. */
   relPath: string;
+  /** The library folder. */
+  root: string;
   posterId: string;
   /** The poster's genres: the user's labels once reviewed (edited or accepted), else the model's visible tags. */
   tags: string[];
@@ -51,6 +56,10 @@ export interface ExportResult {
   unchanged?: number;
   /** XMP with keepExisting: our existing sidecars left as they were, by the user's choice. */
   kept?: number;
+  /** XMP, with `exists`: other programs' sidecars our keywords would be merged into (all else in them kept). */
+  merge?: { count: number; files: string[] };
+  /** XMP remove: sidecars Poster Tagger had created that held nothing else, deleted. */
+  deleted?: number;
 }
 
 const LISTED = 100;
@@ -96,6 +105,7 @@ export function exportedPosters(db: Db, runId: number, libraryIds: readonly numb
           libraryId: r.libraryId,
           path: path.join(r.root, ...r.relPath.split('/')),
           relPath: r.relPath,
+          root: r.root,
           posterId: r.posterId,
           tags: user ? (labelsOf.all(r.id) as string[]) : view.tags,
           source: user ? 'user' : 'model',
@@ -105,6 +115,14 @@ export function exportedPosters(db: Db, runId: number, libraryIds: readonly numb
     }
   }
   return out;
+}
+
+/** Every image file of the libraries (duplicates too: each file may have its own sidecar). */
+export function libraryImagePaths(db: Db, libraryIds: readonly number[]): string[] {
+  const rows = db.prepare(
+    'SELECT l.root, i.rel_path AS relPath FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.library_id = ? ORDER BY i.rel_path',
+  );
+  return libraryIds.flatMap((id) => (rows.all(id) as { root: string; relPath: string }[]).map((r) => path.join(r.root, ...r.relPath.split('/'))));
 }
 
 /** CSV of path, id, tags and one probability column per genre; formula-like cells are neutralised. */
@@ -164,135 +182,10 @@ export function toMetadataCsv(genres: readonly string[], posters: readonly Expor
   return stringify(rows, { header: true, columns: ['Id', 'Genre', ...all], record_delimiter: 'unix' });
 }
 
-/** Characters XML 1.0 does not allow at all (control characters other than tab, LF, CR). */
-// eslint-disable-next-line no-control-regex
-const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-
-export function escapeXml(s: string): string {
-  return s.replace(XML_INVALID, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
-
-/** Marks a sidecar as ours: only such sidecars are ever replaced. */
-export const XMP_TOOLKIT = 'Poster Tagger';
-
-/** An XMP packet with the genres as dc:subject keywords (what Lightroom, digiKam and darktable show as tags). */
-export function xmpSidecar(tags: readonly string[], runId: number, metadataDate = new Date().toISOString()): string {
-  const items = tags.map((t) => `     <rdf:li>${escapeXml(t)}</rdf:li>`).join('\n');
-  return `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="${XMP_TOOLKIT}">
- <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-  <rdf:Description rdf:about=""
-    xmlns:dc="http://purl.org/dc/elements/1.1/"
-    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
-    xmp:CreatorTool="${XMP_TOOLKIT} (run ${runId})"
-    xmp:MetadataDate="${metadataDate}">
-   <dc:subject>
-    <rdf:Bag>
-${items}
-    </rdf:Bag>
-   </dc:subject>
-  </rdf:Description>
- </rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>
-`;
-}
-
-/** Did we write this sidecar? Only then may it be replaced; any other tool's sidecar is left as it is. */
-export function isOurSidecar(content: string): boolean {
-  return content.includes(`x:xmptk="${XMP_TOOLKIT}"`);
-}
-
-/** Exports compared without their timestamps (XMP MetadataDate, JSON exportedAt): equal means nothing to write. */
+/** Exports compared without their timestamps (JSON exportedAt): equal means nothing to write. */
 export function sameExport(existing: string, next: string): boolean {
-  const bare = (t: string) => t.replace(/xmp:MetadataDate="[^"]*"/, 'xmp:MetadataDate=""').replace(/"exportedAt": "[^"]*"/, '"exportedAt": ""');
+  const bare = (t: string) => t.replace(/"exportedAt": "[^"]*"/, '"exportedAt": ""');
   return existing === next || bare(existing) === bare(next);
-}
-
-const FEW = 5;
-
-export interface XmpOptions {
-  /** Replace our own sidecars whose content changes (the user confirmed it); otherwise nothing is written and the answer lists them. */
-  overwrite?: boolean;
-  /** Write only the sidecars that do not exist yet; ours that exist stay as they are ("Keep them"). */
-  keepExisting?: boolean;
-  signal?: AbortSignal;
-}
-
-/**
- * Writes `<image file>.xmp` next to each poster. Policy for an existing sidecar: anyone else's is skipped
- * and reported, never modified or merged, because merging arbitrary RDF could lose another tool's data;
- * ours (x:xmptk="Poster Tagger") already holding these tags is left alone (no rewrite, no new MetadataDate);
- * ours with other tags is replaced only with `overwrite` (the user confirmed it, naming the files): without
- * it nothing at all is written and the answer says which would be replaced. A folder we cannot write to is
- * reported, not fatal.
- */
-export async function writeXmpSidecars(runId: number, posters: readonly ExportedPoster[], opts: XmpOptions = {}): Promise<ExportResult> {
-  const result: ExportResult = { files: [], filesWritten: 0, count: 0, skipped: [] };
-  type Plan = { p: ExportedPoster; file: string; content: string; action: 'new' | 'replace' };
-  const plans: Plan[] = [];
-  let unchanged = 0;
-  let kept = 0;
-  const date = new Date().toISOString();
-  const readOne = async (p: ExportedPoster) => {
-    const file = `${p.path}.xmp`;
-    try {
-      const existing = await fs.promises.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return null;
-        throw err;
-      });
-      const content = xmpSidecar(p.tags, runId, date);
-      if (existing === null) plans.push({ p, file, content, action: 'new' });
-      else if (!isOurSidecar(existing)) result.skipped.push({ file, reason: 'a sidecar written by another program is there; left untouched' });
-      else if (sameExport(existing, content)) unchanged++;
-      else if (opts.keepExisting) kept++;
-      else plans.push({ p, file, content, action: 'replace' });
-    } catch (err) {
-      result.skipped.push({ file, reason: `could not read the existing sidecar: ${(err as Error).message}` });
-    }
-  };
-  const writeOne = async ({ file, content }: Plan) => {
-    try {
-      await writeFileAtomic(file, content);
-      result.filesWritten++;
-      result.count++;
-      if (result.files.length < LISTED) result.files.push(file);
-    } catch (err) {
-      result.skipped.push({ file, reason: `could not write: ${(err as Error).message}` });
-    }
-  };
-  await inLanes(posters, readOne, opts.signal);
-  const replacing = plans.filter((x) => x.action === 'replace').sort((a, b) => a.file.localeCompare(b.file));
-  if (replacing.length && !opts.overwrite) {
-    // Asking is part of the flow: nothing is written until the user confirms, naming the files.
-    return {
-      files: [],
-      filesWritten: 0,
-      count: posters.length,
-      skipped: [],
-      exists: replacing[0].file,
-      replace: { count: replacing.length, files: replacing.slice(0, FEW).map((x) => x.file), newFiles: plans.length - replacing.length },
-    };
-  }
-  // A few files at a time: each write waits on its own fsync.
-  await inLanes(plans, writeOne, opts.signal);
-  result.count += unchanged;
-  if (unchanged) result.unchanged = unchanged;
-  if (kept) result.kept = kept;
-  result.files.sort((a, b) => a.localeCompare(b));
-  result.skipped.sort((a, b) => a.file.localeCompare(b.file));
-  return result;
-}
-
-async function inLanes<T>(items: readonly T[], work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      if (signal?.aborted) throw new CancelledError('Export cancelled');
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, items.length) }, lane));
 }
 
 export interface ExportRequest {
@@ -305,6 +198,10 @@ export interface ExportRequest {
   overwrite?: boolean;
   /** XMP: write only the sidecars that do not exist yet (the user chose to keep the existing ones). */
   keepExisting?: boolean;
+  /** XMP and JPEG copies: sidecar naming and keyword shape. */
+  xmp?: XmpSettings;
+  /** jpeg-copies: the folder the copies go to. */
+  copiesFolder?: string;
   signal?: AbortSignal;
 }
 
@@ -312,7 +209,12 @@ export interface ExportRequest {
 export async function exportTags(db: Db, req: ExportRequest): Promise<ExportResult> {
   const genres = runGenres(db, req.runId);
   const posters = exportedPosters(db, req.runId, req.libraryIds);
-  if (req.format === 'xmp') return writeXmpSidecars(req.runId, posters, { overwrite: req.overwrite, keepExisting: req.keepExisting, signal: req.signal });
+  const confirm = { overwrite: req.overwrite, keepExisting: req.keepExisting, signal: req.signal };
+  if (req.format === 'xmp') return writeXmpSidecars(req.runId, posters, { ...req.xmp, ...confirm });
+  if (req.format === 'jpeg-copies') {
+    if (!req.copiesFolder) throw new InvalidError('JPEG copies need a folder to go to');
+    return writeKeywordCopies(req.runId, posters, { ...req.xmp, ...confirm, folder: req.copiesFolder });
+  }
 
   let file = req.file;
   if (req.format === 'metadata-csv') {

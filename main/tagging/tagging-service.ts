@@ -10,8 +10,9 @@ import { queryPosters } from '../library/gallery-queries';
 import { chooseRun } from '../runs/run-choice';
 import { tagLibraries } from './tag-job';
 import { acceptPredictions, libraryIdAtRoot, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from './predictions-repo';
-import { exportTags } from './export';
+import { exportTags, libraryImagePaths } from './export';
 import { tagDistribution } from './tag-distribution';
+import { removeXmpKeywords } from './xmp/sidecars';
 import { tagJobKey } from '../jobs/duplicate-jobs';
 
 type Deps = Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'media' | 'predictor'>;
@@ -154,15 +155,31 @@ export function createTaggingService(deps: Deps) {
      * Writes the run's tags. An existing target is never replaced without `overwrite`: the result names it
      * (`exists`, or `replace` for XMP sidecars) so the caller can ask the user and call again.
      */
-    async export({ runId, libraryIds, folder, format, file, overwrite, keepExisting }: CallArgs<'tag:export'>): Promise<CallOutput<'tag:export'>> {
+    async export({
+      runId,
+      libraryIds,
+      folder,
+      format,
+      file,
+      overwrite,
+      keepExisting,
+      xmp,
+      copiesFolder,
+    }: CallArgs<'tag:export'>): Promise<CallOutput<'tag:export'>> {
       runGenres(db, runId); // predictions are enough: the model files are not needed
       const ids = exportLibraries(db, libraryIds, folder);
       const target = file || (format === 'csv' || format === 'json' ? defaultExportFile(paths, runId, format) : undefined);
       try {
-        return await exportTags(db, { runId, libraryIds: ids, format, file: target, overwrite, keepExisting });
+        return await exportTags(db, { runId, libraryIds: ids, format, file: target, overwrite, keepExisting, xmp, copiesFolder });
       } catch (err) {
         throw err instanceof AppError ? err : new InvalidError(`Export failed: ${(err as Error).message}`);
       }
+    },
+
+    /** Takes our keywords out of the libraries' sidecars; like export, it first names what it would change. */
+    async removeXmp({ libraryIds, folder, overwrite }: CallArgs<'tag:removeXmp'>): Promise<CallOutput<'tag:removeXmp'>> {
+      const ids = exportLibraries(db, libraryIds, folder);
+      return removeXmpKeywords(libraryImagePaths(db, ids), { overwrite });
     },
   };
 }

@@ -2,7 +2,14 @@ import type { Handlers } from '../gate';
 import type { TaggingService } from '../../tagging/tagging-service';
 
 type TaggingCalls =
-  'tag:start' | 'predictions:forImages' | 'posters:queryPredicted' | 'predictions:accept' | 'predictions:reject' | 'tag:export' | 'tag:distribution';
+  | 'tag:start'
+  | 'predictions:forImages'
+  | 'posters:queryPredicted'
+  | 'predictions:accept'
+  | 'predictions:reject'
+  | 'tag:export'
+  | 'tag:distribution'
+  | 'tag:removeXmp';
 
 /** The tagging calls, answered by the tagging service. */
 export function taggingHandlers(s: { tagging: TaggingService }): Pick<Handlers, TaggingCalls> {
@@ -15,5 +22,6 @@ export function taggingHandlers(s: { tagging: TaggingService }): Pick<Handlers, 
     'predictions:reject': (req) => tagging.reject(req),
     'tag:export': (req) => tagging.export(req),
     'tag:distribution': ({ runId, libraryIds }) => tagging.distribution(runId, libraryIds),
+    'tag:removeXmp': (req) => tagging.removeXmp(req),
   };
 }
