@@ -22,7 +22,7 @@ export const XMP_HELP = `  --xmp                Write the genres into XMP sideca
 
 type Values = { xmp?: boolean; 'xmp-naming'?: string; 'xmp-root'?: string; 'xmp-flat'?: boolean; 'jpeg-copies'?: string; overwrite?: boolean };
 
-export function xmpSettingsOf(values: Values) {
+export function xmpSettingsOf(values: Values): { naming?: 'image-ext' | 'basename'; root?: string; flatOnly?: boolean } {
   const naming = values['xmp-naming'];
   if (naming !== undefined && naming !== 'image-ext' && naming !== 'basename')
     throw new CliError(`--xmp-naming must be image-ext or basename, not "${naming}"`);

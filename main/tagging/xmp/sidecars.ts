@@ -182,7 +182,9 @@ export async function writeXmpSidecars(runId: number, posters: readonly SidecarP
     .filter((p) => !shared.has(sidecarPath(p.path, naming)))
     .map((p) => {
       const want = keywordsFor(p.tags, opts);
-      return { file: sidecarPath(p.path, naming), edit: (existing: string | null) => mergeKeywords(existing, want, runId, date) };
+      // No genres and no sidecar: nothing to write (an empty sidecar would only be clutter).
+      const edit = (existing: string | null) => (existing === null && !p.tags.length ? null : mergeKeywords(existing, want, runId, date));
+      return { file: sidecarPath(p.path, naming), edit };
     });
   return run(targets, skipped, opts);
 }

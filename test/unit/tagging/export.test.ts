@@ -11,7 +11,9 @@ import { indexLibrary } from '../../../main/library/indexer';
 import { openLibrary } from '../../../main/library/library-repo';
 import { posterDetail } from '../../../main/library/gallery-queries';
 import { createRun } from '../../../main/runs/runs-repo';
-import { exportTags, isOurSidecar } from '../../../main/tagging/export';
+import { exportTags } from '../../../main/tagging/export';
+import { createdByUs } from '../../../main/tagging/xmp/merge';
+import { parseXmp } from '../../../main/tagging/xmp/packet';
 import { rejectPrediction, writePredictions } from '../../../main/tagging/predictions-repo';
 import { posterJpeg } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
@@ -141,26 +143,38 @@ test('JSON export keeps names and probabilities exactly', async () => {
   }
 });
 
-test("XMP sidecars are valid RDF with the tags as dc:subject; other programs' sidecars are left alone", async () => {
+test("XMP sidecars are valid RDF with the tags as dc:subject; another program's sidecar gets them merged in only once confirmed", async () => {
   const foreign = path.join(root, 'plain.jpg.xmp');
   const foreignText =
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3"/></rdf:RDF></x:xmpmeta>';
   fs.writeFileSync(foreign, foreignText);
   // A rejected tag is not written.
   const nested = db.prepare('SELECT id FROM images WHERE rel_path = ?').pluck().get('sub/nested <&>.jpg') as number;
   const nestedTags = expected.get('sub/nested <&>.jpg')!.tags;
   rejectPrediction(db, runId, nested, nestedTags[0]);
 
-  const r = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp' });
-  assert.equal(r.filesWritten, NAMES.length - 1);
-  assert.deepEqual(
-    r.skipped.map((s) => s.file),
-    [foreign],
-  );
-  assert.equal(fs.readFileSync(foreign, 'utf8'), foreignText, 'a sidecar of another program is never changed');
+  const asked = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp' });
+  assert.equal(asked.exists, foreign);
+  assert.deepEqual(asked.merge, { count: 1, files: [foreign] });
+  assert.equal(asked.filesWritten, 0);
+  assert.equal(fs.readFileSync(foreign, 'utf8'), foreignText, 'nothing is changed before the answer');
+  assert.equal(fs.existsSync(path.join(root, 'comma, in name.jpg.xmp')), false, 'not even new sidecars');
+
+  const r = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp', overwrite: true });
+  const untagged = NAMES.filter((n) => expected.get(n)!.tags.length === 0);
+  assert.equal(r.filesWritten, NAMES.length - untagged.length);
+  assert.deepEqual(r.skipped, []);
+  const merged = parseXmp(fs.readFileSync(foreign, 'utf8'));
+  assert.equal(merged.documentElement?.getAttribute('x:xmptk'), 'Adobe XMP Core', 'the other program stays the owner');
+  assert.equal(merged.getElementsByTagNameNS(RDF, 'Description')[0].getAttribute('xmp:Rating'), '3');
+  assert.equal(createdByUs(merged), false);
 
   for (const name of NAMES.slice(1)) {
     const image = path.join(root, ...name.split('/'));
+    if (untagged.includes(name)) {
+      assert.equal(fs.existsSync(`${image}.xmp`), false, 'no genres: no sidecar');
+      continue;
+    }
     const text = fs.readFileSync(`${image}.xmp`, 'utf8');
     const errors: string[] = [];
     const doc = new DOMParser({ onError: (level, msg) => errors.push(`${level}: ${msg}`) }).parseFromString(text, 'text/xml');
@@ -172,15 +186,15 @@ test("XMP sidecars are valid RDF with the tags as dc:subject; other programs' si
     const items = Array.from(bag[0].getElementsByTagNameNS(RDF, 'li')).map((li) => li.textContent);
     const want = expected.get(name)!.tags.filter((t) => name !== 'sub/nested <&>.jpg' || t !== nestedTags[0]);
     assert.deepEqual(items, want, name);
-    assert.ok(isOurSidecar(text));
+    assert.ok(createdByUs(parseXmp(text)));
   }
   // Ours are replaced on the next export (tags changed by a review) once confirmed, atomically: no temp files left behind.
   rejectPrediction(db, runId, nested, nestedTags[0], true);
   const again = await exportTags(db, { runId, libraryIds: [libraryId], format: 'xmp', overwrite: true });
   assert.equal(again.filesWritten, 1, 'only the sidecar whose tags changed is rewritten');
-  assert.equal(again.unchanged, NAMES.length - 2);
+  assert.equal(again.unchanged, NAMES.length - 1 - untagged.length);
   const text = fs.readFileSync(path.join(root, 'sub', 'nested <&>.jpg.xmp'), 'utf8');
-  assert.ok(text.includes('<rdf:li>Sci-Fi &amp; &quot;Fantasy&quot; &lt;x&gt;</rdf:li>') || !nestedTags.includes(GENRES[1]));
+  assert.ok(text.includes('<rdf:li>Sci-Fi &amp; "Fantasy" &lt;x&gt;</rdf:li>') || !nestedTags.includes(GENRES[1]));
   const leftovers = fs
     .readdirSync(root, { recursive: true })
     .map(String)
