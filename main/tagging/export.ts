@@ -62,7 +62,6 @@ export interface ExportResult {
   deleted?: number;
 }
 
-const LISTED = 100;
 const round = (p: number) => Math.round(p * 1e5) / 1e5;
 
 /**

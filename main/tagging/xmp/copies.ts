@@ -28,6 +28,19 @@ export interface CopyOptions extends KeywordOptions {
 }
 
 const LISTED = 100;
+const NOT_JPEG = 'not a JPEG: keywords are embedded in JPEG copies only (use XMP sidecars for PNG and WebP)';
+
+async function startsAsJpeg(file: string): Promise<boolean> {
+  const handle = await fs.promises.open(file, 'r').catch(() => null);
+  if (!handle) return true; // unreadable: the write step reports why
+  try {
+    const head = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    return isJpeg(head);
+  } finally {
+    await handle.close();
+  }
+}
 const FEW = 5;
 
 const inside = (child: string, parent: string) => {
@@ -69,7 +82,7 @@ export async function writeKeywordCopies(runId: number, posters: readonly CopyPo
   /** The copy's bytes: deterministic (the XMP date is the original's modification time), so a repeat compares equal. */
   const bytesOf = async (p: CopyPoster): Promise<Buffer | string> => {
     const original = await fs.promises.readFile(p.path);
-    if (!isJpeg(original)) return 'not a JPEG: keywords are embedded in JPEG copies only (use XMP sidecars for PNG and WebP)';
+    if (!isJpeg(original)) return NOT_JPEG;
     const date = (await fs.promises.stat(p.path)).mtime.toISOString();
     try {
       return jpegWithKeywords(original, keywordsFor(p.tags, opts), runId, date);
@@ -85,7 +98,11 @@ export async function writeKeywordCopies(runId: number, posters: readonly CopyPo
     async (p) => {
       const file = targetOf(p);
       const existing = await fs.promises.readFile(file).catch(() => null);
-      if (existing === null) return void plans.push({ p, file, replace: false });
+      if (existing === null) {
+        if (await startsAsJpeg(p.path)) plans.push({ p, file, replace: false });
+        else result.skipped.push({ file: p.path, reason: NOT_JPEG });
+        return;
+      }
       const next = await bytesOf(p);
       if (typeof next === 'string') result.skipped.push({ file: p.path, reason: next });
       else if (next.equals(existing)) unchanged++;
