@@ -325,7 +325,7 @@ test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are 
     await confirm.waitFor();
     const file = path.join(fs.realpathSync(folder), ...target.relPath.split('/')) + '.xmp';
     const asked = (await confirm.textContent()) ?? '';
-    assert.match(asked, /Replace 1 XMP sidecar written by Poster Tagger \(e\.g\. /);
+    assert.match(asked, /Replace the genres in 1 XMP sidecar written by Poster Tagger \(e\.g\. /);
     assert.ok(asked.includes(file), `the question names ${file}: ${asked}`);
     assert.deepEqual(sidecars(), before, 'nothing written before the answer');
     await screenshot(page, `tag-xmp-confirm-${theme}`);
@@ -344,6 +344,84 @@ test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are 
       'the others untouched',
     );
     assert.notEqual(after.find((x) => file.endsWith(x.f))!.text, before.find((x) => file.endsWith(x.f))!.text);
+    assert.deepEqual(messages, [], messages.join('\n'));
+    await context.close();
+  }
+});
+
+test("XMP into other programs' sidecars (Lightroom naming, own root word): asked once, naming them; then removed again", { skip }, async () => {
+  const foreignFile = path.join(folder, 'poster 0.xmp');
+  const foreign = `<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 7.0">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="5">
+   <dc:subject><rdf:Bag><rdf:li>Favourite</rdf:li></rdf:Bag></dc:subject>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+`;
+  for (const theme of ['light', 'dark'] as const) {
+    fs.writeFileSync(foreignFile, foreign);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme: theme });
+    const page = await context.newPage();
+    const messages = watchConsole(page);
+    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
+    await page.getByTestId('tag-folder').first().fill(folder);
+    await page.getByTestId('tag-start').click();
+    await page.waitForFunction(() => /Nothing new to tag/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
+    await page.getByTestId('export-format').selectOption('xmp');
+    await page.getByTestId('xmp-naming').selectOption('basename');
+    await page.getByTestId('xmp-root').fill('Film');
+    assert.match((await page.getByTestId('xmp-example').textContent()) ?? '', /Film\|Drama, Film\/Drama/);
+    await page.getByTestId('export-run').click();
+    const confirm = page.getByTestId('export-confirm');
+    await confirm.waitFor();
+    const asked = (await confirm.textContent()) ?? '';
+    assert.match(asked, /Add them to 1 sidecar written by other programs \(e\.g\. /);
+    assert.ok(asked.includes(fs.realpathSync(foreignFile)), asked);
+    assert.match(asked, /everything else in them is kept/);
+    assert.equal(fs.readFileSync(foreignFile, 'utf8'), foreign, 'nothing written before the answer');
+    await screenshot(page, `tag-xmp-merge-confirm-${theme}`);
+    await page.getByTestId('export-replace').click();
+    await page.waitForFunction(() => /Wrote \d+ XMP sidecars?\./.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''));
+    const merged = fs.readFileSync(foreignFile, 'utf8');
+    assert.match(merged, /xmp:Rating="5"/);
+    assert.match(merged, /<rdf:li>Favourite<\/rdf:li>/);
+    assert.match(merged, /<rdf:li>Film\|[A-Za-z]+<\/rdf:li>/);
+    const ours = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.xmp'));
+    assert.ok(ours.includes(path.join('sub', 'poster 1.xmp')) || ours.length > 1, ours.join(', '));
+
+    // And out again: the question says how many and names some; afterwards only the other program's sidecar is left, as it was.
+    await page.getByTestId('xmp-remove').click();
+    const removeConfirm = page.getByTestId('xmp-remove-confirm');
+    await removeConfirm.waitFor();
+    assert.match((await removeConfirm.textContent()) ?? '', /Remove Poster Tagger's genre keywords from \d+ XMP sidecars? \(e\.g\. /);
+    await screenshot(page, `tag-xmp-remove-confirm-${theme}`);
+    await page.getByTestId('xmp-remove-yes').click();
+    await page.getByTestId('xmp-remove-result').waitFor();
+    assert.match((await page.getByTestId('xmp-remove-result').textContent()) ?? '', /Removed Poster Tagger keywords from \d+ XMP sidecars?/);
+    const left = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.xmp'));
+    assert.deepEqual(left, ['poster 0.xmp']);
+    const back = fs.readFileSync(foreignFile, 'utf8');
+    assert.match(back, /xmp:Rating="5"/);
+    assert.doesNotMatch(back, /Film|posterTagger/);
+
+    // JPEG copies with the keywords inside, in a folder of their own; the originals stay as they were.
+    const copies = tempDir();
+    const originals = (fs.readdirSync(folder, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.jpg'))
+      .map((f) => fs.readFileSync(path.join(folder, f)).length);
+    await page.getByTestId('export-format').selectOption('jpeg-copies');
+    await page.getByTestId('export-copies-folder').fill(copies);
+    await page.getByTestId('export-run').click();
+    await page.waitForFunction(() =>
+      /Wrote \d+ JPEG cop(y|ies) with the genres inside/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''),
+    );
+    await screenshot(page, `tag-jpeg-copies-${theme}`);
+    assert.ok((fs.readdirSync(copies, { recursive: true }) as string[]).some((f) => f.endsWith('.jpg')));
+    assert.deepEqual(
+      (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.jpg')).map((f) => fs.readFileSync(path.join(folder, f)).length),
+      originals,
+    );
     assert.deepEqual(messages, [], messages.join('\n'));
     await context.close();
   }
