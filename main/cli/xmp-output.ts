@@ -29,11 +29,11 @@ export function xmpSettingsOf(values: Values): { naming?: 'image-ext' | 'basenam
   return { naming, root: values['xmp-root'], flatOnly: values['xmp-flat'] };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
-function report(io: CliIo, what: string, out: CallOutput<'tag:export'>) {
+function report(io: CliIo, what: [string, string], out: CallOutput<'tag:export'>) {
   const unchanged = out.unchanged ? `; ${out.unchanged} already up to date` : '';
-  io.err(`Wrote ${plural(out.filesWritten, what)}${unchanged}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`);
+  io.err(`Wrote ${plural(out.filesWritten, ...what)}${unchanged}${out.skipped.length ? `; skipped ${out.skipped.length}` : ''}\n`);
   for (const s of out.skipped.slice(0, 5)) io.err(`  skipped: ${s.file}: ${s.reason}\n`);
 }
 
@@ -50,12 +50,12 @@ export async function exportXmpAndCopies(b: Backend, io: CliIo, target: { runId:
   if (values.xmp) {
     const out = await call(b, 'tag:export', { ...target, format: 'xmp', xmp, overwrite: values.overwrite });
     if (out.exists) refuse(out, 'XMP sidecar');
-    report(io, 'XMP sidecar', out);
+    report(io, ['XMP sidecar', 'XMP sidecars'], out);
   }
   const dir = values['jpeg-copies'];
   if (dir !== undefined) {
     const out = await call(b, 'tag:export', { ...target, format: 'jpeg-copies', xmp, copiesFolder: path.resolve(dir), overwrite: values.overwrite });
     if (out.exists) refuse(out, 'JPEG copy');
-    report(io, 'JPEG copy with keywords', out);
+    report(io, ['JPEG copy with keywords', 'JPEG copies with keywords'], out);
   }
 }

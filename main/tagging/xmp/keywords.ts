@@ -17,12 +17,12 @@ export const NS = {
 
 export type Prefix = keyof typeof NS;
 
-/** The keyword properties we write, as [prefix, local name]. */
+/** The keyword properties we write, with the array each is written as when new (digiKam and exiftool write TagsList as a Seq). */
 export const KEYWORD_PROPS = [
-  { key: 'subject', prefix: 'dc', name: 'subject' },
-  { key: 'hierarchical', prefix: 'lr', name: 'hierarchicalSubject' },
-  { key: 'tagsList', prefix: 'digiKam', name: 'TagsList' },
-] as const satisfies readonly { key: string; prefix: Prefix; name: string }[];
+  { key: 'subject', prefix: 'dc', name: 'subject', array: 'Bag' },
+  { key: 'hierarchical', prefix: 'lr', name: 'hierarchicalSubject', array: 'Bag' },
+  { key: 'tagsList', prefix: 'digiKam', name: 'TagsList', array: 'Seq' },
+] as const satisfies readonly { key: string; prefix: Prefix; name: string; array: 'Bag' | 'Seq' }[];
 
 export type KeywordKey = (typeof KEYWORD_PROPS)[number]['key'];
 export type Keywords = Record<KeywordKey, string[]>;

@@ -67,8 +67,15 @@ export function emptySidecar(runId: number, date: string): string {
 `;
 }
 
-/** Sets property `prefix:name` to a Bag of `keep` values (li elements not in `drop` stay as they are) plus `add`. */
-function editBag(doc: Document, prefix: 'dc' | 'lr' | 'digiKam' | 'posterTagger', name: string, drop: Set<string>, add: string[]): void {
+/** Sets property `prefix:name` (a Bag or Seq) to `keep` values (li elements not in `drop` stay as they are) plus `add`. */
+function editBag(
+  doc: Document,
+  prefix: 'dc' | 'lr' | 'digiKam' | 'posterTagger',
+  name: string,
+  drop: Set<string>,
+  add: string[],
+  kind: 'Bag' | 'Seq' = 'Bag',
+): void {
   let prop = findProperty(doc, NS[prefix], name);
   let removed = false;
   if (prop) {
@@ -87,7 +94,7 @@ function editBag(doc: Document, prefix: 'dc' | 'lr' | 'digiKam' | 'posterTagger'
     }
     let array = arrayOf(prop);
     if (!array) {
-      array = doc.createElementNS(NS.rdf, qualifiedName(prop, 'rdf', 'Bag'));
+      array = doc.createElementNS(NS.rdf, qualifiedName(prop, 'rdf', kind));
       appendIndented(prop, array);
     }
     for (const value of add) {
@@ -129,7 +136,7 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 function applyKeywords(doc: Document, want: Keywords): boolean {
   const ours = recorded(doc);
   let changed = false;
-  for (const { key, prefix, name } of KEYWORD_PROPS) {
+  for (const { key, prefix, name, array } of KEYWORD_PROPS) {
     const present = bagValues(doc, prefix, name);
     const wanted = new Set(want[key]);
     const drop = new Set(ours[key].filter((v) => !wanted.has(v)));
@@ -137,7 +144,7 @@ function applyKeywords(doc: Document, want: Keywords): boolean {
     const add = want[key].filter((v) => !kept.includes(v));
     const nowOurs = want[key].filter((v) => add.includes(v) || ours[key].includes(v));
     if (drop.size || add.length) {
-      editBag(doc, prefix, name, drop, add);
+      editBag(doc, prefix, name, drop, add, array);
       changed = true;
     }
     if (!sameSet(nowOurs, ours[key]) || (nowOurs.length && !findProperty(doc, NS.posterTagger, RECORD[key]))) {

@@ -140,3 +140,47 @@ test('nothing changed: a second run tags nothing and prints plain progress lines
   assert.ok(!io.text().includes('\r'), 'no terminal control characters in a log');
   assert.ok(Date.now() - t0 < 10_000);
 });
+
+test(
+  "--xmp merges into other programs' sidecars only with --overwrite, naming them; remove-xmp takes the keywords out again; --jpeg-copies",
+  { skip },
+  async () => {
+    const foreign = path.join(folder, 'p0001.xmp');
+    const text =
+      '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2"/></rdf:RDF></x:xmpmeta>';
+    fs.writeFileSync(foreign, text);
+    const args = ['best', folder, '--data-dir', dataDir, '--xmp', '--xmp-naming', 'basename', '--xmp-root', 'Film'];
+    let io = fakeIo();
+    assert.equal(await tagCommand.run(args, io), 1, io.text());
+    assert.match(io.text(), /1 sidecar of other programs would get the genres merged in \(e\.g\. .*p0001\.xmp\); nothing was written \(add --overwrite/);
+    assert.equal(fs.readFileSync(foreign, 'utf8'), text);
+    io = fakeIo();
+    assert.equal(await tagCommand.run([...args, '--overwrite'], io), 0, io.text());
+    assert.match(io.text(), /Wrote \d+ XMP sidecars/);
+    assert.match(fs.readFileSync(foreign, 'utf8'), /xmp:Rating="2"[\s\S]*<rdf:li>Film\|/);
+
+    io = fakeIo();
+    assert.equal(await tagCommand.run(['best', folder, '--data-dir', dataDir, '--xmp-naming', 'sideways'], io), 2);
+    assert.match(io.text(), /--xmp-naming must be image-ext or basename/);
+
+    const copies = tempDir();
+    io = fakeIo();
+    assert.equal(await tagCommand.run(['best', folder, '--data-dir', dataDir, '--jpeg-copies', copies], io), 0, io.text());
+    assert.match(io.text(), /Wrote 160 JPEG copies with keywords/);
+    assert.equal(fs.readdirSync(copies).filter((f) => f.endsWith('.jpg')).length, N);
+
+    const { removeXmpCommand } = await import('../../../main/cli/remove-xmp-command');
+    io = fakeIo();
+    assert.equal(await removeXmpCommand.run([folder, '--data-dir', dataDir], io), 1);
+    assert.match(io.text(), /hold Poster Tagger keywords .*nothing was changed \(add --overwrite/);
+    io = fakeIo();
+    assert.equal(await removeXmpCommand.run([folder, '--data-dir', dataDir, '--overwrite'], io), 0, io.text());
+    assert.match(io.text(), /removed Poster Tagger keywords from \d+ XMP sidecars \(\d+ sidecars of its own deleted\)/);
+    assert.deepEqual(
+      fs.readdirSync(folder).filter((f) => f.endsWith('.xmp') && f !== 'p0001.xmp' && !/^p\d+\.jpg\.xmp$/.test(f)),
+      [],
+      'the basename sidecars we created are gone',
+    );
+    assert.doesNotMatch(fs.readFileSync(foreign, 'utf8'), /Film|posterTagger/);
+  },
+);
