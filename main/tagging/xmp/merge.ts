@@ -155,11 +155,22 @@ function applyKeywords(doc: Document, want: Keywords): boolean {
   return changed;
 }
 
+/** The file's byte-order mark and line ends, which the DOM does not keep: put back on the way out. */
+function fileStyle(text: string) {
+  const bom = text.startsWith('\uFEFF');
+  const crlf = /\r\n/.test(text);
+  return {
+    body: bom ? text.slice(1) : text,
+    restore: (out: string) => (bom ? '\uFEFF' : '') + (crlf ? out.replace(/\r?\n/g, '\r\n') : out),
+  };
+}
+
 /** The sidecar with our keywords set to `want` (an existing packet merged, or a new one of ours). */
 export function mergeKeywords(existing: string | null, want: Keywords, runId: number, date = new Date().toISOString()): MergeOutcome {
-  const doc = parseXmp(existing ?? emptySidecar(runId, date));
+  const style = fileStyle(existing ?? emptySidecar(runId, date));
+  const doc = parseXmp(style.body);
   const changed = applyKeywords(doc, want) || existing === null;
-  return { content: changed ? serializeXmp(doc) : existing, changed };
+  return { content: changed ? style.restore(serializeXmp(doc)) : existing, changed };
 }
 
 /** Only xmp:CreatorTool/MetadataDate and markup left: a sidecar of ours with nothing of the user's in it. */
@@ -180,12 +191,13 @@ function onlyOurShell(doc: Document): boolean {
 
 /** Takes our keywords out again; a sidecar we created and nobody added to is deleted (content null). */
 export function removeKeywords(existing: string): MergeOutcome {
-  const doc = parseXmp(existing);
+  const style = fileStyle(existing);
+  const doc = parseXmp(style.body);
   const none: Keywords = { subject: [], hierarchical: [], tagsList: [] };
   const created = createdByUs(doc);
   const changed = applyKeywords(doc, none);
   if (created && onlyOurShell(doc)) return { content: null, changed: true };
   if (!changed) return { content: existing, changed: false };
   tidyNamespaces(doc, created);
-  return { content: serializeXmp(doc), changed: true };
+  return { content: style.restore(serializeXmp(doc)), changed: true };
 }

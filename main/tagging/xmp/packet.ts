@@ -16,7 +16,7 @@ export function parseXmp(text: string): Document {
       onError: (level, message) => {
         if (level !== 'warning') throw new XmpParseError(message);
       },
-    }).parseFromString(text, 'text/xml');
+    }).parseFromString(text.replace(/^\uFEFF/, ''), 'text/xml'); // a byte-order mark is not content
   } catch (err) {
     throw new XmpParseError(`not well-formed XML (${(err as Error).message.split('\n')[0]})`);
   }

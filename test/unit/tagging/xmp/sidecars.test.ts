@@ -218,3 +218,20 @@ test('a sidecar of an older version (dc:subject only) is ours: its keywords are 
   assert.equal((await removeXmpKeywords([a], { overwrite: true })).deleted, 1);
   assert.equal(fs.existsSync(`${a}.xmp`), false);
 });
+
+test('a sidecar with a byte-order mark and Windows line ends keeps both; an XML declaration and comments stay', async () => {
+  const [a] = images(['win.jpg']);
+  const text =
+    '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- written on Windows -->\r\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\r\n <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\r\n  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="1"/>\r\n </rdf:RDF>\r\n</x:xmpmeta>\r\n';
+  fs.writeFileSync(`${a}.xmp`, text);
+  await writeXmpSidecars(1, [{ path: a, tags: ['Drama'] }], { overwrite: true });
+  const merged = fs.readFileSync(`${a}.xmp`, 'utf8');
+  assert.ok(merged.startsWith('\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- written on Windows -->'));
+  assert.doesNotMatch(merged.replace(/\r\n/g, ''), /\n/, 'every line ends in CRLF');
+  assert.match(merged, /<rdf:li>Drama<\/rdf:li>/);
+  await removeXmpKeywords([a], { overwrite: true });
+  const back = fs.readFileSync(`${a}.xmp`, 'utf8');
+  assert.ok(back.startsWith('\uFEFF<?xml'));
+  assert.doesNotMatch(back, /Drama|posterTagger/);
+  assert.match(back, /xmp:Rating="1"/);
+});
