@@ -98,6 +98,28 @@ async function inLanes<T>(list: readonly T[], work: (item: T) => Promise<void>, 
   await Promise.all(Array.from({ length: Math.min(8, list.length) }, lane));
 }
 
+const STALE_TEMP = /^\.(.+\.xmp)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Temp files of sidecar writes whose process was killed mid-write (hidden, but they would pile up): removed. */
+async function removeStaleTemps(dirs: Iterable<string>): Promise<void> {
+  for (const dir of dirs) {
+    const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = STALE_TEMP.exec(name);
+      if (m && Number(m[2]) !== process.pid && !alive(Number(m[2]))) await fs.promises.rm(path.join(dir, name), { force: true });
+    }
+  }
+}
+
 /** Carries out the plans (a few at a time: each write waits on its own fsync). */
 async function apply(plans: readonly Plan[], result: SidecarResult, signal?: AbortSignal): Promise<void> {
   await inLanes(
@@ -161,6 +183,7 @@ async function run(
       ...(merging.length ? { merge: { count: merging.length, files: names(merging) } } : {}),
     };
   }
+  await removeStaleTemps(new Set(plans.map((x) => path.dirname(x.file))));
   await apply(plans, result, opts.signal);
   if (unchanged) result.unchanged = unchanged;
   if (kept) result.kept = kept;
