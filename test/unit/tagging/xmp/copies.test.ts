@@ -87,3 +87,18 @@ test('copies go to the folder picked, never over an original; again rewrites not
   await writeKeywordCopies(1, posters, { folder: target, overwrite: true });
   assert.equal(exiftoolJson(path.join(target, 'a.jpg'))['IPTC:Keywords'], 'Comedy');
 });
+
+test('IPTC text in an undeclared character set is never reinterpreted: ASCII genres are added, others refused with a reason', { skip }, async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'latin1.jpg');
+  fs.writeFileSync(file, await posterJpeg(['Drama'], 8));
+  // exiftool writes Latin-1 without a 1:90 declaration when told the IPTC charset is Latin.
+  exiftool(['-overwrite_original', '-charset', 'iptc=Latin', '-IPTC:CodedCharacterSet=', '-IPTC:City=Zürich', file]);
+  const original = fs.readFileSync(file);
+  const out = path.join(dir, 'out.jpg');
+  fs.writeFileSync(out, jpegWithKeywords(original, keywordsFor(['Drama']), 1));
+  const tags = exiftoolJson(out, undefined, ['-charset', 'iptc=Latin']);
+  assert.equal(tags['IPTC:City'], 'Zürich');
+  assert.equal(tags['IPTC:Keywords'], 'Drama');
+  assert.throws(() => jpegWithKeywords(original, keywordsFor(['Comédie']), 1), /non-ASCII keywords cannot be added safely/);
+});
