@@ -105,6 +105,8 @@ function keywordBytes(k: string): Buffer {
   return b;
 }
 
+const nonAscii = (k: string) => [...k].some((c) => c.charCodeAt(0) > 0x7f);
+
 /** The IPTC block with `keywords` added to 2:25 (those already there are not repeated; all else kept). */
 export function withKeywords(iptc: Buffer | undefined, keywords: readonly string[]): Buffer {
   const sets = iptc ? parseDatasets(iptc) : [];
@@ -113,9 +115,9 @@ export function withKeywords(iptc: Buffer | undefined, keywords: readonly string
     // No declared character set: declaring UTF-8 would change how text already there (often Latin-1) reads.
     const legacy = sets.some((d) => d.value.some((b) => b >= 0x80));
     if (!legacy) sets.unshift({ record: 1, tag: 90, value: UTF8 });
-    else if (keywords.some((k) => /[^\x00-\x7f]/.test(k)))
+    else if (keywords.some(nonAscii))
       throw new IptcError('the IPTC block has text in an undeclared character set; non-ASCII keywords cannot be added safely');
-  } else if (!charset.value.equals(UTF8) && keywords.some((k) => /[^\x00-\x7f]/.test(k))) {
+  } else if (!charset.value.equals(UTF8) && keywords.some(nonAscii)) {
     throw new IptcError('the IPTC block is not UTF-8; non-ASCII keywords cannot be added safely');
   }
   if (!sets.some((d) => d.record === 2 && d.tag === 0)) {
