@@ -115,8 +115,7 @@ export function withKeywords(iptc: Buffer | undefined, keywords: readonly string
     // No declared character set: declaring UTF-8 would change how text already there (often Latin-1) reads.
     const legacy = sets.some((d) => d.value.some((b) => b >= 0x80));
     if (!legacy) sets.unshift({ record: 1, tag: 90, value: UTF8 });
-    else if (keywords.some(nonAscii))
-      throw new IptcError('the IPTC block has text in an undeclared character set; non-ASCII keywords cannot be added safely');
+    else if (keywords.some(nonAscii)) throw new IptcError('the IPTC block has text in an undeclared character set; non-ASCII keywords cannot be added safely');
   } else if (!charset.value.equals(UTF8) && keywords.some(nonAscii)) {
     throw new IptcError('the IPTC block is not UTF-8; non-ASCII keywords cannot be added safely');
   }
