@@ -380,6 +380,7 @@ test("XMP into other programs' sidecars (Lightroom naming, own root word): asked
     assert.ok(asked.includes(fs.realpathSync(foreignFile)), asked);
     assert.match(asked, /everything else in them is kept/);
     assert.equal(fs.readFileSync(foreignFile, 'utf8'), foreign, 'nothing written before the answer');
+    await confirm.scrollIntoViewIfNeeded();
     await screenshot(page, `tag-xmp-merge-confirm-${theme}`);
     await page.getByTestId('export-replace').click();
     await page.waitForFunction(() => /Wrote \d+ XMP sidecars?\./.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''));
@@ -395,6 +396,7 @@ test("XMP into other programs' sidecars (Lightroom naming, own root word): asked
     const removeConfirm = page.getByTestId('xmp-remove-confirm');
     await removeConfirm.waitFor();
     assert.match(((await removeConfirm.textContent()) ?? '').replace(/\s+/g, ' '), /Remove Poster Tagger's genre keywords from \d+ XMP sidecars? \(e\.g\. /);
+    await removeConfirm.scrollIntoViewIfNeeded();
     await screenshot(page, `tag-xmp-remove-confirm-${theme}`);
     await page.getByTestId('xmp-remove-yes').click();
     await page.getByTestId('xmp-remove-result').waitFor();
@@ -416,6 +418,7 @@ test("XMP into other programs' sidecars (Lightroom naming, own root word): asked
     await page.waitForFunction(() =>
       /Wrote \d+ JPEG cop(y|ies) with the genres inside/.test(document.querySelector('[data-testid=export-result]')?.textContent ?? ''),
     );
+    await page.getByTestId('export-result').scrollIntoViewIfNeeded();
     await screenshot(page, `tag-jpeg-copies-${theme}`);
     assert.ok((fs.readdirSync(copies, { recursive: true }) as string[]).some((f) => f.endsWith('.jpg')));
     assert.deepEqual(
