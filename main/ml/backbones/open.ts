@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { openOnnxBackbone } from './engines/onnx';
 import { openTfjsBackbone } from './engines/tfjs';
-import { ONNX_FILE, allBackboneEntries, backboneDir, getBackbone, modelsDir, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
-import type { Backbone } from './types';
+import { ONNX_FILE, allBackboneEntries, backboneDir, getBackbone, modelsDir, onnxFileOf, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
+import type { Backbone, BackboneVariant } from './types';
 
 export type EngineChoice = 'auto' | 'onnxruntime' | 'tfjs';
 
@@ -14,6 +14,8 @@ export interface OpenBackboneOptions {
   threads?: number;
   /** For tests: a registry other than the built-in one. */
   entries?: readonly BackboneEntry[];
+  /** Default float32. int8 runs only the checked int8 ONNX graph: never silently another variant. */
+  variant?: BackboneVariant;
 }
 
 export interface OpenedBackbone extends Backbone {
@@ -37,6 +39,7 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): 
     throw new Error(`Backbone ${entry.id} is not installed in ${dir} (${problem}); run: node --import tsx scripts/fetch-models.ts`);
   }
   const engine = opts.engine ?? 'auto';
+  if (opts.variant === 'int8') return openInt8(entry, dir, engine, opts.threads);
   const onnx = onnxStatus(dir);
 
   if (engine === 'onnxruntime' || (engine === 'auto' && onnx.usable)) {
@@ -54,8 +57,17 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): 
   return withReason(b, engine === 'tfjs' ? 'TF.js, as requested' : `TF.js: ${onnx.reason}`);
 }
 
-function withReason(b: Backbone, engineReason: string): OpenedBackbone {
-  return { spec: b.spec, engine: b.engine, engineReason, embed: (p, c) => b.embed(p, c), dispose: () => b.dispose() };
+async function openInt8(entry: BackboneEntry, dir: string, engine: EngineChoice, threads: number | undefined): Promise<OpenedBackbone> {
+  // Embeddings of another variant would not match what the run was trained on: refuse rather than mix.
+  if (engine === 'tfjs') throw new Error(`Backbone ${entry.id}: the int8 variant runs on ONNX Runtime only`);
+  const int8 = onnxStatus(dir, 'int8');
+  if (!int8.usable) throw new Error(`Backbone ${entry.id}: the int8 model is not usable (${int8.reason}); run: node --import tsx scripts/fetch-models.ts`);
+  const b = await openOnnxBackbone(specOf(entry), path.join(dir, onnxFileOf('int8')), { threads });
+  return withReason(b, `ONNX Runtime, int8: ${int8.reason}`, 'int8');
+}
+
+function withReason(b: Backbone, engineReason: string, variant: BackboneVariant = 'float32'): OpenedBackbone {
+  return { spec: b.spec, engine: b.engine, variant, engineReason, embed: (p, c) => b.embed(p, c), dispose: () => b.dispose() };
 }
 
 function firstLine(err: unknown): string {

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { resourcePath } from '../../core/project-root';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BackboneSpec, FeatureTap } from './types';
+import type { BackboneSpec, BackboneVariant, FeatureTap } from './types';
+import { int8Support } from './cpu-features';
 import { pendingDownloadEntries } from './downloadable';
 import { installedUserBackbones } from './user-backbones';
 
@@ -142,10 +143,12 @@ export function tapsOf(spec: Pick<BackboneSpec, 'taps' | 'embeddingNode' | 'embe
  * The key embeddings of a backbone are cached under: the id, plus the taps' signature when it has taps,
  * so changing the taps never mixes old and new vectors.
  */
-export function embeddingCacheKey(spec: Pick<BackboneSpec, 'id' | 'taps'>): string {
-  if (!spec.taps) return spec.id;
+export function embeddingCacheKey(spec: Pick<BackboneSpec, 'id' | 'taps'>, variant: BackboneVariant = 'float32'): string {
+  // int8 embeddings are close to float32 ones but not equal: never mixed in one cache entry or one run.
+  const suffix = variant === 'int8' ? '#int8' : '';
+  if (!spec.taps) return spec.id + suffix;
   const sig = crypto.createHash('sha256').update(JSON.stringify(spec.taps)).digest('hex').slice(0, 8);
-  return `${spec.id}#taps-${sig}`;
+  return `${spec.id}#taps-${sig}${suffix}`;
 }
 
 // --- where the models live -----------------------------------------------------------------------
@@ -164,6 +167,9 @@ export function backboneDir(id: string, dir: string = modelsDir()): string {
 export const ONNX_FILE = 'model.onnx';
 export const GOLDEN_FILE = 'golden.json';
 export const ONNX_CHECK_FILE = 'onnx-check.json';
+/** The int8 (QDQ) graph and its check against the float reference (convert/to-int8.ts). */
+export const INT8_ONNX_FILE = 'model-int8.onnx';
+export const INT8_CHECK_FILE = 'onnx-int8-check.json';
 
 /** Result of checking the converted model against the reference path, written by fetch-models. */
 export interface OnnxCheck {
@@ -172,6 +178,8 @@ export interface OnnxCheck {
   onnxSha256?: string;
   maxAbsDiff?: number;
   tolerance?: number;
+  /** int8 check: cosine similarity of its golden embedding to the float reference's (worst of the batch). */
+  cosine?: number;
   reason?: string;
 }
 
@@ -201,22 +209,30 @@ export function verifyFiles(entry: BackboneEntry, dir: string): string | undefin
   return undefined;
 }
 
-export function readOnnxCheck(dir: string): OnnxCheck | undefined {
+export function readOnnxCheck(dir: string, variant: BackboneVariant = 'float32'): OnnxCheck | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, ONNX_CHECK_FILE), 'utf8')) as OnnxCheck;
+    return JSON.parse(fs.readFileSync(path.join(dir, variant === 'int8' ? INT8_CHECK_FILE : ONNX_CHECK_FILE), 'utf8')) as OnnxCheck;
   } catch {
     return undefined;
   }
 }
 
-/** Whether the converted ONNX model can be trusted, and why not when it cannot. */
-export function onnxStatus(dir: string): { usable: boolean; reason: string } {
-  const file = path.join(dir, ONNX_FILE);
-  const check = readOnnxCheck(dir);
-  if (!check) return { usable: false, reason: 'no ONNX conversion check on record (run fetch-models)' };
+/** The ONNX file of a variant. */
+export function onnxFileOf(variant: BackboneVariant): string {
+  return variant === 'int8' ? INT8_ONNX_FILE : ONNX_FILE;
+}
+
+/** Whether the converted ONNX model (float32 or int8) can be trusted, and why not when it cannot. */
+export function onnxStatus(dir: string, variant: BackboneVariant = 'float32'): { usable: boolean; reason: string } {
+  const fileName = onnxFileOf(variant);
+  const file = path.join(dir, fileName);
+  const check = readOnnxCheck(dir, variant);
+  if (!check) return { usable: false, reason: `no ${variant === 'int8' ? 'int8 ' : ''}ONNX conversion check on record (run fetch-models)` };
   if (!check.ok) return { usable: false, reason: `ONNX conversion failed its check: ${check.reason ?? 'unknown reason'}` };
-  if (!fs.existsSync(file)) return { usable: false, reason: `${ONNX_FILE} is missing` };
-  if (check.onnxSha256 && sha256File(file) !== check.onnxSha256) return { usable: false, reason: `${ONNX_FILE} changed since it was checked` };
+  if (!fs.existsSync(file)) return { usable: false, reason: `${fileName} is missing` };
+  if (check.onnxSha256 && sha256File(file) !== check.onnxSha256) return { usable: false, reason: `${fileName} changed since it was checked` };
+  if (variant === 'int8')
+    return { usable: true, reason: `int8 model agrees with the float reference (cosine ${check.cosine?.toFixed(4) ?? '?'})` };
   return { usable: true, reason: `converted model matched the reference (max diff ${check.maxAbsDiff?.toExponential(1) ?? '?'})` };
 }
 
@@ -231,6 +247,12 @@ export interface BackboneAvailability {
   /** A verified ONNX model is present (fast engine). */
   onnx: boolean;
   onnxReason: string;
+  /** A checked int8 model is present. */
+  int8: boolean;
+  int8Reason: string;
+  /** What new runs with this backbone use, and why (CPU flags, int8 model present). */
+  variant: BackboneVariant;
+  variantReason: string;
 }
 
 /** Which backbones are installed and verified under `dir`. */
@@ -239,6 +261,38 @@ export function availableBackbones(dir: string = modelsDir(), entries: readonly 
     const bdir = e.dir ?? backboneDir(e.id, dir);
     const problem = verifyFiles(e, bdir);
     const onnx = problem ? { usable: false, reason: 'backbone not installed' } : onnxStatus(bdir);
-    return { id: e.id, label: e.label, spec: specOf(e), installed: !problem, problem, onnx: onnx.usable, onnxReason: onnx.reason };
+    const int8 = problem ? { usable: false, reason: 'backbone not installed' } : onnxStatus(bdir, 'int8');
+    const choice = chooseVariant(onnx.usable, int8.usable, int8.reason);
+    return {
+      id: e.id,
+      label: e.label,
+      spec: specOf(e),
+      installed: !problem,
+      problem,
+      onnx: onnx.usable,
+      onnxReason: onnx.reason,
+      int8: int8.usable,
+      int8Reason: int8.reason,
+      ...choice,
+    };
   });
+}
+
+/**
+ * The variant new runs use: int8 where the CPU runs it fast and a checked int8 model exists, else
+ * float32. `POSTER_TAGGER_BACKBONE_VARIANT=float32|int8` overrides the CPU test (not a missing model).
+ */
+export function chooseVariant(
+  floatOnnx: boolean,
+  int8Usable: boolean,
+  int8Reason: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cpu = int8Support(),
+): { variant: BackboneVariant; variantReason: string } {
+  const forced = env.POSTER_TAGGER_BACKBONE_VARIANT;
+  if (forced === 'float32') return { variant: 'float32', variantReason: 'float32, as POSTER_TAGGER_BACKBONE_VARIANT asks' };
+  if (!floatOnnx) return { variant: 'float32', variantReason: 'float32: no ONNX model, so TF.js runs it' };
+  if (!int8Usable) return { variant: 'float32', variantReason: `float32: ${int8Reason}` };
+  if (forced === 'int8') return { variant: 'int8', variantReason: 'int8, as POSTER_TAGGER_BACKBONE_VARIANT asks' };
+  return cpu.fast ? { variant: 'int8', variantReason: `int8: ${cpu.reason}` } : { variant: 'float32', variantReason: `float32: ${cpu.reason}` };
 }

@@ -60,7 +60,7 @@ class ProtoWriter {
 
 // --- ONNX model ----------------------------------------------------------------------------------
 
-export const OnnxType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const OnnxType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 
 export type AttrValue = { int: number } | { float: number } | { ints: number[] } | { floats: number[] } | { string: string };
 
@@ -72,7 +72,7 @@ export const attr = {
   string: (v: string): AttrValue => ({ string: v }),
 };
 
-interface Node {
+export interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
@@ -101,7 +101,7 @@ interface ValueInfo {
 
 /** Accumulates a single-graph ONNX model; `toBytes()` serialises it. */
 export class OnnxGraphBuilder {
-  private nodes: (Node | Encoded)[] = [];
+  private nodes: (OnnxNode | Encoded)[] = [];
   private inits: (Initializer | Encoded)[] = [];
   private valueInfo: Encoded[] = [];
   private inputs: ValueInfo[] = [];
@@ -135,6 +135,37 @@ export class OnnxGraphBuilder {
     const copy = new Float32Array(data); // own, aligned bytes
     this.inits.push({ name, dims, type: OnnxType.FLOAT, raw: new Uint8Array(copy.buffer) });
     return name;
+  }
+  /** An int8, uint8 or int32 initializer (quantised weights, zero points, biases). */
+  intInit(name: string, dims: number[], type: 'int8' | 'uint8' | 'int32', data: Int8Array | Uint8Array | Int32Array): string {
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (n !== data.length) throw new Error(`initializer ${name}: ${data.length} values for shape [${dims}]`);
+    const copy = data.slice();
+    const onnxType = type === 'int8' ? OnnxType.INT8 : type === 'uint8' ? OnnxType.UINT8 : OnnxType.INT32;
+    this.inits.push({ name, dims, type: onnxType, raw: new Uint8Array(copy.buffer) });
+    return name;
+  }
+  /** The float data of an initializer (for passes that rewrite weights), or undefined. */
+  floatInitData(name: string): { dims: number[]; data: Float32Array } | undefined {
+    const t = this.inits.find((i): i is Initializer => !('encoded' in i) && i.name === name && i.type === OnnxType.FLOAT);
+    return t && { dims: t.dims, data: new Float32Array(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength / 4) };
+  }
+  /** Drops initializers no node reads any more (spliced, still encoded ones are kept). */
+  pruneInits(): void {
+    const used = new Set(this.graphNodes.flatMap((n) => n.inputs));
+    this.inits = this.inits.filter((i) => 'encoded' in i || used.has(i.name));
+  }
+  /** The nodes in order, for rewriting passes (main/ml/onnx/qdq.ts); replace them with setNodes. Not with spliced nodes. */
+  get graphNodes(): readonly OnnxNode[] {
+    if (this.nodes.some((n) => 'encoded' in n)) throw new Error('graph passes cannot rewrite spliced (encoded) nodes');
+    return this.nodes as OnnxNode[];
+  }
+  setNodes(nodes: OnnxNode[]): void {
+    this.nodes = nodes;
+  }
+  /** Exposes an inner value as an extra graph output (calibration). */
+  get outputNames(): string[] {
+    return this.outputs.map((o) => o.name);
   }
   int64Init(name: string, values: number[]): string {
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
@@ -191,7 +222,7 @@ export class OnnxGraphBuilder {
   }
 }
 
-function encodeNode(n: Node): ProtoWriter {
+function encodeNode(n: OnnxNode): ProtoWriter {
   // NodeProto: input 1, output 2, name 3, op_type 4, attribute 5.
   const w = new ProtoWriter();
   for (const i of n.inputs) w.string(1, i);

@@ -9,6 +9,8 @@ import { compareEmbeddings, goldenPixels, type Golden } from './golden';
 import {
   BACKBONES,
   GOLDEN_FILE,
+  INT8_CHECK_FILE,
+  INT8_ONNX_FILE,
   ONNX_CHECK_FILE,
   ONNX_FILE,
   backboneDir,
@@ -24,6 +26,7 @@ import { tfgraphToOnnx } from './tfgraph-to-onnx';
 import { readGraphModelFiles } from '../tfjs-graph-files';
 import { tfliteToOnnx } from './tflite-to-onnx';
 import { readTflite } from '../tflite/reader';
+import { convertToInt8 } from './to-int8';
 
 /** Puts the tarball of `name@version` in `destDir` and returns its path. */
 export type Packer = (name: string, version: string, destDir: string, signal?: AbortSignal) => Promise<string>;
@@ -90,7 +93,7 @@ function readGoldenSize(dir: string): number | undefined {
 }
 
 /** True when the pinned files, the golden embedding and an ONNX check on record are all there. */
-export function isUpToDate(entry: BackboneEntry, dir: string): boolean {
+export function isUpToDate(entry: BackboneEntry, dir: string, opts: { int8?: boolean } = {}): boolean {
   if (verifyFiles(entry, dir)) return false;
   if (!fs.existsSync(path.join(dir, GOLDEN_FILE)) || !fs.existsSync(path.join(dir, ONNX_CHECK_FILE))) return false;
   const check = readOnnxCheck(dir);
@@ -98,7 +101,14 @@ export function isUpToDate(entry: BackboneEntry, dir: string): boolean {
   // Made for other taps (an older version of the app): convert and check again.
   if (readGoldenSize(dir) !== entry.embeddingSize) return false;
   // A failed check is a recorded outcome (TF.js will be used); a passed one must still match its file.
-  return !check.ok || onnxStatus(dir).usable;
+  return (!check.ok || onnxStatus(dir).usable) && (opts.int8 === false || int8UpToDate(dir));
+}
+
+/** The int8 graph is checked (or its failure recorded), or there is no float ONNX model to quantise. */
+function int8UpToDate(dir: string): boolean {
+  if (!readOnnxCheck(dir)?.ok) return true;
+  const check = readOnnxCheck(dir, 'int8');
+  return !!check && (!check.ok || onnxStatus(dir, 'int8').usable);
 }
 
 /**
@@ -113,6 +123,12 @@ export async function installBackbone(entry: BackboneEntry, opts: FetchOptions):
     const onnx = JSON.parse(fs.readFileSync(path.join(dest, ONNX_CHECK_FILE), 'utf8')) as OnnxCheck;
     log(`${entry.id}: up to date`);
     return { id: entry.id, status: 'up-to-date', onnx };
+  }
+  if (isUpToDate(entry, dest, { int8: false })) {
+    // Only the int8 graph is missing (an install by an older version): added beside the files in place.
+    await addInt8(entry, dest, dest, log);
+    const onnx = JSON.parse(fs.readFileSync(path.join(dest, ONNX_CHECK_FILE), 'utf8')) as OnnxCheck;
+    return { id: entry.id, status: 'installed', onnx };
   }
   const checkpoint = (): void => {
     if (opts.signal?.aborted) throw new CancelledError();
@@ -167,6 +183,8 @@ export async function installBackbone(entry: BackboneEntry, opts: FetchOptions):
         ? `${entry.id}: ONNX model matches the reference (max diff ${onnx.maxAbsDiff?.toExponential(2)})`
         : `${entry.id}: WARNING ONNX model not usable, TF.js will be used: ${onnx.reason}`,
     );
+    checkpoint();
+    if (onnx.ok) await addInt8(entry, stage, tmp, log);
     checkpoint();
 
     swapIntoPlace(stage, dest, tmp);
@@ -234,6 +252,66 @@ async function convertAndCheck(entry: BackboneEntry, dir: string, golden: Golden
   } catch (err) {
     return { ok: false, onnxSha256, reason: `ONNX Runtime could not run the converted model: ${(err as Error).message.split('\n')[0]}` };
   }
+}
+
+/** Least cosine similarity of the int8 golden embedding to the float reference's for the int8 graph to be used. */
+export const INT8_MIN_COSINE = 0.98;
+
+/**
+ * Converts the backbone in `dir` to its int8 graph and checks it against the golden embedding; writes
+ * model-int8.onnx and onnx-int8-check.json into `dir` (each via a temp file in `tmpDir` and a rename).
+ * A failed conversion or check is recorded, not thrown: float32 is then used.
+ */
+export async function addInt8(entry: BackboneEntry, dir: string, tmpDir: string, log: (line: string) => void): Promise<OnnxCheck> {
+  log(`${entry.id}: building the int8 graph and checking it`);
+  const golden = JSON.parse(fs.readFileSync(path.join(dir, GOLDEN_FILE), 'utf8')) as Golden;
+  const tmpFile = path.join(tmpDir, `.${INT8_ONNX_FILE}.${process.pid}.tmp`);
+  let check: OnnxCheck;
+  try {
+    fs.writeFileSync(tmpFile, await convertToInt8(entry, dir));
+    check = await checkInt8(entry, tmpFile, golden);
+    fs.renameSync(tmpFile, path.join(dir, INT8_ONNX_FILE));
+  } catch (err) {
+    fs.rmSync(tmpFile, { force: true });
+    check = { ok: false, reason: `int8 conversion failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const tmpCheck = path.join(tmpDir, `.${INT8_CHECK_FILE}.${process.pid}.tmp`);
+  fs.writeFileSync(tmpCheck, JSON.stringify(check, null, 2));
+  fs.renameSync(tmpCheck, path.join(dir, INT8_CHECK_FILE));
+  log(check.ok ? `${entry.id}: int8 model agrees with the reference (cosine ${check.cosine?.toFixed(4)})` : `${entry.id}: int8 not used: ${check.reason}`);
+  return check;
+}
+
+async function checkInt8(entry: BackboneEntry, file: string, golden: Golden): Promise<OnnxCheck> {
+  const onnxSha256 = sha256File(file);
+  const b = await openOnnxBackbone(specOf(entry), file, { threads: 2 });
+  try {
+    const px = goldenPixels(entry.inputSize);
+    const two = new Uint8Array(px.length * 2);
+    two.set(px, 0);
+    two.set(px, px.length);
+    const got = await b.embed(two, 2);
+    const n = entry.embeddingSize;
+    const cosine = Math.min(cosineSimilarity(got.subarray(0, n), golden.embedding), cosineSimilarity(got.subarray(n), golden.embedding));
+    const { maxAbsDiff } = compareEmbeddings(got.subarray(0, n), golden.embedding);
+    return cosine >= INT8_MIN_COSINE
+      ? { ok: true, onnxSha256, cosine, maxAbsDiff }
+      : { ok: false, onnxSha256, cosine, maxAbsDiff, reason: `cosine ${cosine.toFixed(4)} to the reference is below ${INT8_MIN_COSINE}` };
+  } finally {
+    await b.dispose();
+  }
+}
+
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 /** Replaces `dest` by `stage` with renames only; the previous install is restored if the swap fails. */

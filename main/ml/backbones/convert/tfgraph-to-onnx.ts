@@ -9,8 +9,19 @@ import { attrInts, attrString, weightsByName, type GraphModelFiles, type GraphNo
  * output `embedding` [batch, channels]. Covers the ops of a MobileNet-style feature extractor:
  * Conv2D, DepthwiseConv2dNative, Add/AddV2/BiasAdd, Sub, Mul, AddN, Relu, Relu6, Identity, Const.
  */
-// eslint-disable-next-line max-lines-per-function -- one pass over the graph nodes that fills a shared builder; splitting it would thread that state through every step
 export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputNode: string, inputChannels = 3, taps?: readonly FeatureTap[]): Uint8Array {
+  return tfgraphToOnnxGraph(files, inputNode, outputNode, inputChannels, taps).toBytes();
+}
+
+/** The same conversion, as a graph builder (the int8 path rewrites it before serialising). */
+// eslint-disable-next-line max-lines-per-function -- one pass over the graph nodes that fills a shared builder; splitting it would thread that state through every step
+export function tfgraphToOnnxGraph(
+  files: GraphModelFiles,
+  inputNode: string,
+  outputNode: string,
+  inputChannels = 3,
+  taps?: readonly FeatureTap[],
+): OnnxGraphBuilder {
   const nodes = new Map<string, GraphNode>(files.json.modelTopology.node.map((n) => [n.name, n]));
   const weights = weightsByName(files);
   if (!nodes.has(inputNode)) throw new Error(`graph has no node "${inputNode}"`);
@@ -155,7 +166,7 @@ export function tfgraphToOnnx(files: GraphModelFiles, inputNode: string, outputN
       }),
     );
   } else appendPooledOutput(g, result.name, result.channels);
-  return g.toBytes();
+  return g;
 }
 
 /** Data inputs of a node: control inputs (^x) dropped, output index :0 stripped. */

@@ -1,4 +1,6 @@
 import { OnnxGraphBuilder, attr } from '../../onnx/onnx-writer';
+import { quantizeQdq, type QuantParams } from '../../onnx/qdq';
+import { TensorType } from '../tflite/reader';
 import { planTflite, weightsToOihw, type Clamp, type Padding } from '../tflite/plan';
 import type { TfliteModel } from '../tflite/reader';
 import type { FeatureTap } from '../types';
@@ -12,8 +14,13 @@ export const ONNX_OUTPUT = 'embedding';
  * The ONNX input is NHWC [batch, H, W, C] holding the *real* input values (already dequantized:
  * scale·(q − zeroPoint)); the output is [batch, size]: `embeddingTensor` global-average-pooled, or with
  * `taps` every tapped tensor pooled (mean, and std where asked) and concatenated.
+ *
+ * `int8`: the graph keeps the model's own uint8 activation grids (its per-tensor scales and zero points)
+ * as QDQ pairs and its weights as int8 per channel, so ONNX Runtime runs integer kernels; the taps are
+ * pooled in float from the dequantised activations.
  */
-export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?: readonly FeatureTap[]): Uint8Array {
+// eslint-disable-next-line max-lines-per-function -- one pass over the plan's steps that fills a shared builder
+export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?: readonly FeatureTap[], opts: { int8?: boolean } = {}): Uint8Array {
   const plan = planTflite(model, taps?.length ? taps[taps.length - 1].node : embeddingTensor);
   const g = new OnnxGraphBuilder('tflite_embedding');
   const [, h, w, c] = plan.inputShape;
@@ -25,9 +32,23 @@ export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?
     if (!n) throw new Error(`tensor ${t} is used before it is computed`);
     return n;
   };
-  const clampTo = (x: string, clamp: Clamp | undefined, out: number): void => {
-    names.set(out, clamp ? clip(g, x, clamp) : x);
+  const acts = new Map<string, QuantParams>();
+  const quantOf = (t: number): QuantParams | undefined => {
+    const tensor = model.tensors[t];
+    const q = tensor.quantization;
+    if (!opts.int8 || tensor.type !== TensorType.UINT8 || !q || q.scale.length !== 1) return undefined;
+    return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] ?? 0 };
   };
+  const clampTo = (x: string, clamp: Clamp | undefined, out: number): void => {
+    const q = quantOf(out);
+    // In int8 a clamp to exactly the uint8 grid's range is what QuantizeLinear's saturation does.
+    const redundant = q && clamp && near(clamp[0], q.scale * -q.zeroPoint, q.scale) && near(clamp[1], q.scale * (255 - q.zeroPoint), q.scale);
+    const y = clamp && !redundant ? clip(g, x, clamp) : x;
+    names.set(out, y);
+    if (q && !acts.has(y)) acts.set(y, q);
+  };
+  const inQuant = quantOf(plan.input);
+  if (inQuant) acts.set('input_nchw', inQuant);
 
   for (const s of plan.steps) {
     switch (s.kind) {
@@ -79,7 +100,15 @@ export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?
       }),
     );
   } else appendPooledOutput(g, name(plan.output), plan.outputShape[3]);
+  if (opts.int8) {
+    if (acts.size === 0) throw new Error('int8 conversion: the TFLite model has no uint8 activations');
+    quantizeQdq(g, acts);
+  }
   return g.toBytes();
+}
+
+function near(a: number, b: number, scale: number): boolean {
+  return Math.abs(a - b) <= scale * 0.01;
 }
 
 /** NHWC axis → NCHW axis. */
