@@ -18,6 +18,8 @@ export const TagStart = z
     folders: z.array(Path).min(1).max(100),
     /** Re-tag posters that already have a prediction of this run. */
     force: z.boolean().optional(),
+    /** "Fast": the poster as it is only, not also its mirror image (half the backbone passes, a little less accurate). */
+    fast: z.boolean().optional(),
   })
   .strict();
 

@@ -68,6 +68,11 @@ export const TrainSettings = z.object({
   flipAugment: z.boolean().default(true),
   /** Average scores of original and flipped embeddings at evaluation when flipped ones are given. */
   testTimeFlip: z.boolean().default(true),
+  /**
+   * The backbone weights the run's embeddings came from (chosen at start from the CPU's int8 support);
+   * predicting, tagging and exporting with the run use the same. Older runs: float32.
+   */
+  backboneVariant: z.enum(['float32', 'int8']).default('float32'),
   /** Hold-out fraction when no validation set is given. */
   valFraction: z.number().gt(0).lt(1).default(0.15),
   /** Genres with fewer validation positives use the global threshold instead of their own. */

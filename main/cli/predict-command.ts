@@ -22,6 +22,8 @@ Options:
   --max-tags N       At most N tags per poster, the most confident ones (0: no limit); default: the
                      run's saved limit
   --threshold X      One threshold (0-1) for every genre instead of the run's tuned ones
+  --fast             Only the poster as it is, not also its mirror image: half the backbone passes,
+                     slightly less accurate (README "Quality": what the mirrored view adds)
   --data-dir DIR     Data folder (default: the app's, or POSTER_TAGGER_DATA_DIR)
 `;
 
@@ -55,8 +57,11 @@ function toCsv(preds: FilePrediction[], genres: string[]): string {
 export const predictCommand = defineCommand('predict', HELP, async (args, io) => {
   const { values, positionals } = parseCommand(
     args,
-    { ...DATA_DIR, ...TAG_FLAGS, format: { type: 'string' }, threshold: { type: 'string' } },
-    { min: 2, usage: 'poster-tagger predict <run> <files or folders…> [--format csv|json] [--mode precise|balanced|broad] [--max-tags N] [--threshold X]' },
+    { ...DATA_DIR, ...TAG_FLAGS, format: { type: 'string' }, threshold: { type: 'string' }, fast: { type: 'boolean' } },
+    {
+      min: 2,
+      usage: 'poster-tagger predict <run> <files or folders…> [--format csv|json] [--mode precise|balanced|broad] [--max-tags N] [--threshold X] [--fast]',
+    },
   );
   const runId = parseRunId(positionals[0]);
   const format = parseChoice(values.format, 'format', ['csv', 'json'] as const) ?? 'csv';
@@ -81,7 +86,7 @@ export const predictCommand = defineCommand('predict', HELP, async (args, io) =>
         const chunk = files.slice(start, start + CHUNK);
         // Progress over all files, not just this chunk.
         const chunkCtx = { ...ctx, progress: (p: Parameters<typeof ctx.progress>[0]) => ctx.progress({ ...p, done: start + p.done, total: files.length }) };
-        out.push(...(await b.services.runs.predictFiles(runId, chunk, { threshold, ...choice }, chunkCtx)));
+        out.push(...(await b.services.runs.predictFiles(runId, chunk, { threshold, ...choice, fast: values.fast === true }, chunkCtx)));
       }
       return out;
     });

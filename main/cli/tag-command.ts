@@ -23,6 +23,8 @@ Options:
   --format csv|json    Format of --export (default: from the file name, else csv)
 ${XMP_HELP}
   --force              Predict every poster again, even those already tagged by this run
+  --fast               Only each poster as it is, not also its mirror image: half the backbone
+                       passes, no measurable loss on our test posters (README "Quality")
   --overwrite          Replace the --export file, change existing XMP sidecars and replace earlier JPEG copies
                        (otherwise they are left alone and named)
   --data-dir DIR       Use DIR instead of the default data folder (or set POSTER_TAGGER_DATA_DIR)
@@ -53,6 +55,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
       format: { type: 'string' },
       ...XMP_FLAGS,
       force: { type: 'boolean' },
+      fast: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       mode: { type: 'string' },
       'max-tags': { type: 'string' },
@@ -91,7 +94,7 @@ export const tagCommand = defineCommand('tag', HELP, async (args, io) => {
         io.err(`Note: --mode has no effect on run #${chosen}: ${saved.tagging.noModes ?? 'it has no decision modes.'}\n`);
     }
     // The same call as the app's: folders and run are checked before anything starts.
-    const started = await call(b, 'tag:start', { runId: chosen, folders: folders.map((f) => path.resolve(f)), force: values.force });
+    const started = await call(b, 'tag:start', { runId: chosen, folders: folders.map((f) => path.resolve(f)), force: values.force, fast: values.fast });
     if (runId === undefined) io.err(`Using run #${started.runId} (${reason ?? started.reason})\n`);
     const { final } = await followJob(b, io, started.job);
     if (final.status === 'cancelled') {

@@ -8,7 +8,8 @@ import type { JobContext } from '../jobs/types';
 import { embedImages, type EmbedOptions, type EmbedSummary } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { headScores } from './head-tags';
-import type { LoadedHead } from './model-io';
+import { variantOf, type LoadedHead } from './model-io';
+import type { BackboneVariant } from '../ml/backbones/types';
 
 export interface PosterFile {
   path: string;
@@ -36,9 +37,10 @@ export interface BothViews {
 }
 
 /** The cached original and flipped embeddings of these contents, in their order. */
-export function loadBothViews(db: Db, hashes: readonly string[], backbone: string): BothViews {
-  const original = loadEmbeddings(db, hashes, backbone, 'original');
-  const flipped = loadEmbeddings(db, hashes, backbone, 'flipped');
+export function loadBothViews(db: Db, hashes: readonly string[], backbone: string, variant: BackboneVariant = 'float32', originalOnly = false): BothViews {
+  const original = loadEmbeddings(db, hashes, backbone, 'original', variant);
+  if (originalOnly) return { x: original.vectors, missing: original.missingCount };
+  const flipped = loadEmbeddings(db, hashes, backbone, 'flipped', variant);
   return { x: original.vectors, xFlip: flipped.missingCount === 0 ? flipped.vectors : undefined, missing: original.missingCount };
 }
 
@@ -57,17 +59,23 @@ export async function scoreBothViews<P extends PosterFile>(
   head: LoadedHead,
   posters: readonly P[],
   ctx: JobContext,
-  opts: { embed?: Omit<EmbedOptions, 'views'>; signal?: AbortSignal } = {},
+  opts: { embed?: Omit<EmbedOptions, 'views'>; signal?: AbortSignal; fast?: boolean } = {},
 ): Promise<BothViewsScores<P>> {
   const backbone = head.metadata.backbone.id;
-  const summary = await embedBothViews(db, posters, backbone, ctx, opts.embed);
+  const variant = variantOf(head.metadata);
+  // fast: the original view alone, half the backbone passes (README "Quality" says what the flip adds).
+  const summary = opts.fast
+    ? await embedImages(db, posters, backbone, ctx, { ...opts.embed, variant, views: ['original'] })
+    : await embedBothViews(db, posters, backbone, ctx, { ...opts.embed, variant });
   const failedPaths = new Set(summary.failed.map((f) => f.path));
   const scored = posters.filter((p) => !failedPaths.has(p.path));
   const views = loadBothViews(
     db,
     scored.map((p) => p.hash),
     backbone,
+    variant,
+    opts.fast,
   );
-  const scores = await headScores(head, views.x, scored.length, { xFlip: views.xFlip, signal: opts.signal });
+  const scores = await headScores(head, views.x, scored.length, { xFlip: opts.fast ? undefined : views.xFlip, signal: opts.signal });
   return { scored, scores, failed: summary.failed };
 }

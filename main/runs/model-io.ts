@@ -20,7 +20,7 @@ import { describeWriteError } from '../core/write-error';
 import { headShape } from '../ml/head';
 import { HeadKind, MetricSummary } from '../../contract/schemas/training';
 import { decisionRuleSchema } from '../ml/decision-rule';
-import type { BackboneSpec } from '../ml/backbones/types';
+import type { BackboneSpec, BackboneVariant } from '../ml/backbones/types';
 import type { TrainResult } from '../ml/train';
 import packageJson from '../../package.json';
 
@@ -48,6 +48,8 @@ export const headMetadataSchema = z
       id: z.string().min(1),
       /** sha256 of each backbone model file, by file name (as BackboneSpec.sha256). */
       sha256: z.record(z.string(), sha256Hex),
+      /** The weights its embeddings came from (absent in older models: float32). */
+      variant: z.enum(['float32', 'int8']).optional(),
     }),
     embeddingSize: z.number().int().positive(),
     inputSize: z.number().int().positive(),
@@ -76,6 +78,11 @@ export const headMetadataSchema = z
   });
 
 export type HeadMetadata = z.infer<typeof headMetadataSchema>;
+
+/** The backbone variant a model's embeddings come from: predicting with it must use the same. */
+export function variantOf(m: Pick<HeadMetadata, 'backbone'>): BackboneVariant {
+  return m.backbone.variant ?? 'float32';
+}
 /** What the caller provides; the rest (format, checksum, version, date) is filled in on save. */
 export type HeadInfo = Omit<HeadMetadata, 'formatVersion' | 'weightsSha256' | 'appVersion' | 'createdAt'> &
   Partial<Pick<HeadMetadata, 'appVersion' | 'createdAt'>>;
@@ -121,11 +128,14 @@ function issues(err: z.ZodError): string {
 }
 
 /** Builds the metadata a save needs from a training result and the backbone that made the embeddings. */
-export function headInfoFromTraining(result: TrainResult, backbone: Pick<BackboneSpec, 'id' | 'sha256' | 'inputSize' | 'preprocessing'>): HeadInfo {
+export function headInfoFromTraining(
+  result: TrainResult,
+  backbone: Pick<BackboneSpec, 'id' | 'sha256' | 'inputSize' | 'preprocessing'> & { variant?: BackboneVariant },
+): HeadInfo {
   return {
     head: result.config.head,
     genres: result.genres,
-    backbone: { id: backbone.id, sha256: backbone.sha256 },
+    backbone: { id: backbone.id, sha256: backbone.sha256, ...(backbone.variant === 'int8' ? { variant: 'int8' as const } : {}) },
     embeddingSize: result.embeddingSize,
     inputSize: backbone.inputSize,
     preprocessing: backbone.preprocessing,

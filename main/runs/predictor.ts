@@ -4,7 +4,7 @@ import type { Db } from '../db/database';
 import { hashBuffer, hashFile } from '../core/content-hash';
 import { standaloneJobContext, type JobContext } from '../jobs/types';
 import { availableBackbones, findBackbone } from '../ml/backbones/registry';
-import { loadHead, type LoadedHead } from './model-io';
+import { loadHead, variantOf, type LoadedHead } from './model-io';
 import { headTags, type TagOptions } from './head-tags';
 import { scoreBothViews } from './both-views';
 import { getRun } from './runs-repo';
@@ -30,6 +30,10 @@ export function checkBackboneFor(head: LoadedHead): void {
   if (!avail?.installed)
     throw new InvalidError(
       `This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`,
+    );
+  if (variantOf(head.metadata) === 'int8' && !avail.int8)
+    throw new InvalidError(
+      `This model was trained on the int8 build of "${id}", which cannot run here (${avail.int8Reason}). Run "npm run postinstall" to build it.`,
     );
   for (const [file, sha] of Object.entries(head.metadata.backbone.sha256)) {
     if (entry.sha256[file] !== sha)
@@ -86,7 +90,7 @@ export class Predictor {
   async predictFiles(
     runId: number,
     paths: readonly string[],
-    opts: { threshold?: number; ctx?: JobContext; tagOptions?: TagChoice } = {},
+    opts: { threshold?: number; ctx?: JobContext; tagOptions?: TagChoice; fast?: boolean } = {},
   ): Promise<FilePrediction[]> {
     const head = await this.head(runId);
     const hashed = await Promise.all(
@@ -101,7 +105,7 @@ export class Predictor {
       }),
     );
     const readable = hashed.filter((h): h is { path: string; hash: string } => 'hash' in h && Boolean(h.hash));
-    const { scored: ok, scores, failed: unreadable } = await scoreBothViews(this.db, head, readable, opts.ctx ?? standaloneJobContext());
+    const { scored: ok, scores, failed: unreadable } = await scoreBothViews(this.db, head, readable, opts.ctx ?? standaloneJobContext(), { fast: opts.fast });
     const failed = new Map(unreadable.map((f) => [f.path, f.reason]));
     const { tags, suggestions } = headTags(
       head,

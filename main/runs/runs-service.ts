@@ -44,6 +44,8 @@ export interface PredictChoice {
   threshold?: number;
   mode?: Mode;
   maxTags?: number | null;
+  /** The original view only: half the backbone passes, without the test-time flip. */
+  fast?: boolean;
 }
 
 function outcomeOf(run: Run): RunOutcome | null {
@@ -145,7 +147,7 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
   }
 
   function predictOptions(choice: PredictChoice) {
-    return { threshold: choice.threshold, tagOptions: { mode: choice.mode, maxTags: choice.maxTags } };
+    return { threshold: choice.threshold, tagOptions: { mode: choice.mode, maxTags: choice.maxTags }, fast: choice.fast };
   }
 
   return {

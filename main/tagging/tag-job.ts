@@ -5,10 +5,10 @@ export type { TagSummary };
 import type { JobContext, JobProgress } from '../jobs/types';
 import { indexLibrary } from '../library/indexer';
 import { getLibrary } from '../library/library-repo';
-import type { EmbedOptions } from '../ml/features/pipeline';
+import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
 import { embedBothViews } from '../runs/both-views';
 import { loadEmbeddings } from '../ml/features/embedding-store';
-import type { LoadedHead } from '../runs/model-io';
+import { variantOf, type LoadedHead } from '../runs/model-io';
 import { headScores, headTags, type TagOptions } from '../runs/head-tags';
 import { tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
 
@@ -39,6 +39,8 @@ export interface TagRequest {
   embed?: Omit<EmbedOptions, 'views'>;
   /** Skip indexing (the caller just did it). */
   skipIndex?: boolean;
+  /** The original view only (no mirrored view, no test-time flip): half the backbone passes. */
+  fast?: boolean;
   /**
    * Decision mode, tag limit and saved thresholds (default: the model's balanced rule). A function is asked
    * for each chunk right before its tags are computed and stored, so a change of the run's settings while
@@ -202,10 +204,15 @@ async function tagChunk(
   const { head, req, libraryIds, chunk, failures } = w;
   let embedded;
   try {
-    embedded = await embedBothViews(db, chunk, head.metadata.backbone.id, ctx, { ...EMBED_DEFAULTS, ...req.embed });
+    const embedOpts = { ...EMBED_DEFAULTS, ...req.embed, variant: variantOf(head.metadata) };
+    embedded = req.fast
+      ? await embedImages(db, chunk, head.metadata.backbone.id, ctx, { ...embedOpts, views: ['original'] })
+      : await embedBothViews(db, chunk, head.metadata.backbone.id, ctx, embedOpts);
   } catch (err) {
     // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
-    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions }).catch(() => ({ stored: 0 }));
+    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions, fast: req.fast }).catch(() => ({
+      stored: 0,
+    }));
     if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
     throw err;
   }
@@ -216,7 +223,7 @@ async function tagChunk(
     head,
     req.runId,
     chunk.filter((c) => !bad.has(c.path)),
-    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions },
+    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions, fast: req.fast },
   );
   // Should not happen after a successful embed; never predict from zeros.
   for (const c of result.missing) failures.add({ path: c.path, reason: 'embedding missing from the cache' });
@@ -258,42 +265,12 @@ async function predictAndStore(
   head: LoadedHead,
   runId: number,
   items: readonly { hash: string; path: string }[],
-  opts: { strict: boolean; signal?: AbortSignal; tagOptions?: TagOptions | (() => TagOptions) },
+  opts: { strict: boolean; signal?: AbortSignal; tagOptions?: TagOptions | (() => TagOptions); fast?: boolean },
 ): Promise<{ stored: number; missing: { hash: string; path: string }[] }> {
-  const backbone = head.metadata.backbone.id;
-  let original = loadEmbeddings(
-    db,
-    items.map((c) => c.hash),
-    backbone,
-    'original',
-  );
-  let flipped = loadEmbeddings(
-    db,
-    items.map((c) => c.hash),
-    backbone,
-    'flipped',
-  );
-  const complete = items.map((_, i) => !original.missing[i] && !flipped.missing[i]);
-  const missing = items.filter((_, i) => !complete[i]);
-  let ok = items;
-  if (missing.length) {
-    ok = items.filter((_, i) => complete[i]);
-    original = loadEmbeddings(
-      db,
-      ok.map((c) => c.hash),
-      backbone,
-      'original',
-    );
-    flipped = loadEmbeddings(
-      db,
-      ok.map((c) => c.hash),
-      backbone,
-      'flipped',
-    );
-  }
+  const { ok, original, flipped, missing } = loadCached(db, head, items, !!opts.fast);
   const n = ok.length;
   if (n === 0) return { stored: 0, missing };
-  const scores = await headScores(head, original.vectors, n, { xFlip: flipped.vectors, signal: opts.strict ? opts.signal : undefined });
+  const scores = await headScores(head, original, n, { xFlip: flipped, signal: opts.strict ? opts.signal : undefined });
   // Read right before storing (no await in between): the settings that are current when the rows land.
   const options = typeof opts.tagOptions === 'function' ? opts.tagOptions() : opts.tagOptions;
   const { tags } = headTags(head, scores, n, options);
@@ -301,4 +278,34 @@ async function predictAndStore(
   const rows: StoredPrediction[] = ok.map((c, i) => ({ hash: c.hash, scores: scores.subarray(i * g, (i + 1) * g), tags: tags[i] }));
   writePredictions(db, runId, head.genres, rows);
   return { stored: n, missing };
+}
+
+/** The cached views of the items that have all it needs (both views, or the original alone when fast). */
+function loadCached(
+  db: Db,
+  head: LoadedHead,
+  items: readonly { hash: string; path: string }[],
+  fast: boolean,
+): { ok: readonly { hash: string; path: string }[]; original: Float32Array; flipped?: Float32Array; missing: { hash: string; path: string }[] } {
+  const backbone = head.metadata.backbone.id;
+  const variant = variantOf(head.metadata);
+  const load = (list: readonly { hash: string }[], view: 'original' | 'flipped') =>
+    loadEmbeddings(
+      db,
+      list.map((c) => c.hash),
+      backbone,
+      view,
+      variant,
+    );
+  let original = load(items, 'original');
+  let flipped = fast ? undefined : load(items, 'flipped');
+  const complete = items.map((_, i) => !original.missing[i] && !(flipped?.missing[i] ?? false));
+  const missing = items.filter((_, i) => !complete[i]);
+  let ok = items;
+  if (missing.length) {
+    ok = items.filter((_, i) => complete[i]);
+    original = load(ok, 'original');
+    flipped = fast ? undefined : load(ok, 'flipped');
+  }
+  return { ok, original: original.vectors, flipped: flipped?.vectors, missing };
 }

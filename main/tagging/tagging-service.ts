@@ -32,10 +32,10 @@ function emitChanged(bus: Deps['bus'], reason: ChangeReason, ids: readonly numbe
  * same run on the same libraries while such a job is queued, running or paused returns that job
  * (`alreadyRunning`) instead of queueing a copy that would find nothing left to tag.
  */
-function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force: boolean) {
+function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force: boolean, fast = false) {
   const { db, bus, jobs, paths, predictor } = deps;
   const changed = (reason: ChangeReason, ids: readonly number[]) => emitChanged(bus, reason, ids);
-  const key = tagJobKey(runId, libraryIds, force);
+  const key = tagJobKey(runId, libraryIds, force) + (fast ? ':fast' : '');
   const existing = jobs.findActive(key);
   if (existing) return { job: existing.snapshot, queued: existing.snapshot.status === 'queued', alreadyRunning: true };
   // The run's saved settings, read for each chunk: a change while the job runs applies to the rest.
@@ -58,7 +58,7 @@ function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force:
     run: async (ctx) => {
       try {
         const tagDeps = { db, thumbnailsDir: paths.thumbnails, predictor, onIndexed: (id: number) => changed('indexed', [id]), onStored };
-        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions }, ctx);
+        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions, fast }, ctx);
       } finally {
         changed('predictions', libraryIds);
       }
@@ -91,14 +91,14 @@ function defaultExportFile(paths: Deps['paths'], runId: number, format: 'csv' | 
 export function createTaggingService(deps: Deps) {
   const { db, bus, paths, media, predictor } = deps;
   const changed = (reason: ChangeReason, ids: readonly number[]) => emitChanged(bus, reason, ids);
-  const startOn = (runId: number, libraryIds: number[], force: boolean) => startTaggingJob(deps, runId, libraryIds, force);
+  const startOn = (runId: number, libraryIds: number[], force: boolean, fast = false) => startTaggingJob(deps, runId, libraryIds, force, fast);
 
   return {
     /** Tags already opened libraries (the job of `start`, without its checks). */
     startOn,
 
     /** Tags folders with a run (default: the default model): folders and model are checked before the job starts. */
-    async start({ runId, folders, force }: CallArgs<'tag:start'>): Promise<CallOutput<'tag:start'>> {
+    async start({ runId, folders, force, fast }: CallArgs<'tag:start'>): Promise<CallOutput<'tag:start'>> {
       const { run, reason } = chooseRun(db, runId);
       // Every folder is checked before anything starts: a typo fails the call, not the job.
       const roots = folders.map((f) => resolveLibraryRoot(f));
@@ -109,7 +109,7 @@ export function createTaggingService(deps: Deps) {
       const libraryIds = [...new Set(roots.map((root) => openLibrary(db, root).id))];
       media.refreshRoots();
       // Synchronous from the check to the start: a double click's second request finds the first job.
-      const { job, queued, alreadyRunning } = startOn(run.id, libraryIds, Boolean(force));
+      const { job, queued, alreadyRunning } = startOn(run.id, libraryIds, Boolean(force), Boolean(fast));
       return { job, libraryIds, runId: run.id, reason, queued, alreadyRunning };
     },
 

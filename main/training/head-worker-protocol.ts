@@ -10,7 +10,7 @@ export interface HeadJob {
   config: TrainConfig;
   /** Saved here (a temp folder the caller renames into place). */
   modelDir: string;
-  backbone: { id: string; sha256: Record<string, string>; inputSize: number; preprocessing: unknown };
+  backbone: { id: string; sha256: Record<string, string>; inputSize: number; preprocessing: unknown; variant: 'float32' | 'int8' };
   /** Posters whose validation scores the evaluation view shows: rows of `val`, or of `train` when held out. */
   evaluate: 'val' | 'holdout';
 }

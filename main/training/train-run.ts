@@ -5,6 +5,7 @@ import type { EventBus } from '../core/event-bus';
 import type { JobContext } from '../jobs/types';
 import { embedBothViews, loadBothViews } from '../runs/both-views';
 import { getBackbone, specOf } from '../ml/backbones/registry';
+import type { BackboneVariant } from '../ml/backbones/types';
 import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
 import type { HeadOutcome } from './head-worker-protocol';
@@ -84,12 +85,12 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   try {
     const result = await trainInWorker(
       {
-        train: embeddingSet(db, o.backbone, trainPosters, data.genres),
-        val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres) : undefined,
+        train: embeddingSet(db, o.backbone, trainPosters, data.genres, o.config.backboneVariant),
+        val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres, o.config.backboneVariant) : undefined,
         genres: data.genres,
         config: o.config,
         modelDir: tmp,
-        backbone: { id: spec.id, sha256: spec.sha256, inputSize: spec.inputSize, preprocessing: spec.preprocessing },
+        backbone: { id: spec.id, sha256: spec.sha256, inputSize: spec.inputSize, preprocessing: spec.preprocessing, variant: o.config.backboneVariant },
         evaluate: valPosters.length ? 'val' : 'holdout',
       },
       ctx,
@@ -144,11 +145,12 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   }
 }
 
-function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[]): EmbeddingSet {
+function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[], variant: BackboneVariant): EmbeddingSet {
   const views = loadBothViews(
     db,
     posters.map((p) => p.hash),
     backbone,
+    variant,
   );
   if (views.missing) throw new Error(`${views.missing} embeddings are missing from the cache after embedding; please train again.`);
   return {
@@ -208,6 +210,7 @@ async function embedPosters(ctx: JobContext, o: TrainRunOptions): Promise<{ trai
     all.map((p) => ({ path: p.path, hash: p.hash })),
     o.backbone,
     embedCtx,
+    { variant: o.config.backboneVariant },
   );
   const failedPaths = new Set(embed.failed.map((f) => f.path));
   const notes = [...data.notes];

@@ -39,10 +39,12 @@ function chooseBackbone(asked: string | undefined): string {
 }
 
 /** The request's settings (validated at the gate) with the chosen head's defaults. */
-function configOf(req: TrainStart): TrainConfig {
+function configOf(req: TrainStart, backbone: string): TrainConfig {
   const { head, epochs, learningRate, seed, batchSize, patience } = req;
+  // int8 where the CPU runs it fast and its model passed its check (registry.chooseVariant); kept with the run.
+  const backboneVariant = availableBackbones().find((b) => b.id === backbone)?.variant ?? 'float32';
   // The fields the request does not carry take the schema's defaults (no second validation of the given ones).
-  return withHeadDefaults({ ...TrainSettings.parse({}), head, epochs, learningRate, seed, batchSize, patience });
+  return withHeadDefaults({ ...TrainSettings.parse({}), head, epochs, learningRate, seed, batchSize, patience, backboneVariant });
 }
 
 export function createTrainingService({ db, bus, jobs, paths }: Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths'>) {
@@ -86,7 +88,7 @@ export function createTrainingService({ db, bus, jobs, paths }: Pick<ServiceDeps
     start(req: TrainStart): TrainStarted {
       const backbone = chooseBackbone(req.backbone);
       const data = trainingData(db, req.libraryId, req.genres);
-      const config = configOf(req);
+      const config = configOf(req, backbone);
       // Train pressed again with the same settings: that training, not a second identical run.
       const key = trainingJobKey({ libraryId: req.libraryId, genres: data.genres, backbone, config });
       const same = jobs.findActive<{ runId: number }>(key);

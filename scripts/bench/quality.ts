@@ -1,5 +1,7 @@
 // `npm run bench -- quality [--dataset DIR] [--backbones inception_v3,mobilenet_v2] [--data-dir DIR]
-//                           [--only quality|timing] [--no-concat] [--epochs N] [--seed N]`
+//                           [--variants float32,int8] [--only quality|timing] [--no-concat] [--epochs N] [--seed N]`
+// Each backbone in each variant (float32 and int8 by default, where its int8 model is installed), with a
+// row for the original view alone (the "fast" mode, no test-time flip) next to the default.
 // Quality: train on train/, tune (early stopping, thresholds) on val/, report on predict/ with
 // predict_labels.csv, a test set never used for a choice. Per backbone (and their concatenation): the
 // default head, the tutorial's linear head at threshold 0.5, and the trivial baselines, on every metric.
@@ -32,6 +34,7 @@ import type { EmbeddingSet } from '../../main/ml/dataset';
 import { readLabelledFolder, type LabelledFolder } from '../../main/training/labelled-folder';
 import { finishJob } from './lib/jobs';
 import { trainConfig } from '../../main/ml/head';
+import type { BackboneVariant } from '../../main/ml/backbones/types';
 
 interface Args {
   dataset: string;
@@ -45,6 +48,7 @@ interface Args {
   old: boolean;
   epochs: number;
   seed: number;
+  variants: BackboneVariant[];
 }
 
 function parse(argv: string[]): Args {
@@ -65,6 +69,7 @@ function parse(argv: string[]): Args {
     // The train:start defaults (TrainRequest): 40 epochs at most, lr 1e-3, seed 1, early stopping.
     epochs: Number(get('epochs') ?? 40),
     seed: Number(get('seed') ?? 1),
+    variants: (get('variants') ?? 'float32,int8').split(',').filter((v): v is BackboneVariant => v === 'float32' || v === 'int8'),
   };
 }
 
@@ -103,14 +108,15 @@ function targetsOf(split: Split, genres: string[]): Uint8Array {
   return y;
 }
 
-function embeddingSet(b: Backend, split: Split, backbone: string, y: Uint8Array): EmbeddingSet {
-  const views = loadBothViews(b.db, split.hashes, backbone);
+function embeddingSet(b: Backend, split: Split, backbone: string, y: Uint8Array, variant: BackboneVariant): EmbeddingSet {
+  const views = loadBothViews(b.db, split.hashes, backbone, variant);
   if (views.missing || !views.xFlip) throw new Error(`embeddings of ${backbone} are missing (${views.missing} originals)`);
   return { x: views.x, xFlip: views.xFlip, y, n: split.hashes.length };
 }
 
 interface Sets {
   name: string;
+  backbone: string;
   train: EmbeddingSet;
   val: EmbeddingSet;
   test: EmbeddingSet;
@@ -166,6 +172,15 @@ async function compare(sets: Sets, genres: string[], args: Args): Promise<Row[]>
   for (const mode of ['precise', 'broad'] as const) {
     rows.push({ name: `${sets.name}: default head, ${mode}`, test: measured(defTest, sets.test, genres, thresholdsForMode(rule, mode), args.seed) });
   }
+  // "fast": the same model scoring the original view alone (no mirrored view embedded at predict time).
+  const fastTest = await predictScores(def.model, sets.test.x, sets.test.n);
+  const fastCv = await trainHead({ train: sets.train, val: sets.val, genres, config: trainConfig({ head: 'default', seed: args.seed, testTimeFlip: false }) });
+  rows.push({
+    name: `${sets.name}: default head, original view only ("fast")`,
+    cv: measured(fastCv.oofScores!, all, genres, thresholdsForMode(fastCv.decision!, 'balanced'), args.seed),
+    test: measured(fastTest, sets.test, genres, th, args.seed),
+  });
+  fastCv.model.dispose();
   def.model.dispose();
   if (args.mlp) {
     // The previous default: MLP, early stopping and per-genre F1 thresholds on val/.
@@ -228,7 +243,8 @@ function trivialRows(sets: Sets, genres: string[], seed: number): Row[] {
 }
 
 /** The same posters with only the last tap's means: the single-depth embedding the app used before. */
-function lastTapOnly(sets: Sets, backbone: string): Sets | undefined {
+function lastTapOnly(sets: Sets): Sets | undefined {
+  const backbone = sets.backbone;
   const spec = findBackbone(backbone);
   const last = spec?.taps?.at(-1);
   if (!spec || !last || spec.taps!.length < 2) return undefined;
@@ -238,13 +254,13 @@ function lastTapOnly(sets: Sets, backbone: string): Sets | undefined {
     x: selectColumns(e.x, e.n, spec.embeddingSize, cols),
     xFlip: e.xFlip && selectColumns(e.xFlip, e.n, spec.embeddingSize, cols),
   });
-  return { name: `${backbone} final pool only (old features)`, train: cut(sets.train), val: cut(sets.val), test: cut(sets.test) };
+  return { name: `${sets.name} final pool only (old features)`, backbone, train: cut(sets.train), val: cut(sets.val), test: cut(sets.test) };
 }
 
-async function embedAll(b: Backend, splits: Split[], backbone: string): Promise<number> {
+async function embedAll(b: Backend, splits: Split[], backbone: string, variant: BackboneVariant): Promise<number> {
   const items = splits.flatMap((s) => s.folder.items.map((item, i) => ({ path: item.path, hash: s.hashes[i] })));
   const t0 = performance.now();
-  const summary = await embedBothViews(b.db, items, backbone, quietCtx(backbone));
+  const summary = await embedBothViews(b.db, items, backbone, quietCtx(`${backbone} ${variant}`), { variant });
   if (summary.failed.length) throw new Error(`${summary.failed.length} posters could not be embedded: ${summary.failed[0].reason}`);
   const ms = performance.now() - t0;
   console.error(`  ${backbone}: ${summary.embedded} embedded, ${summary.cached} cached, ${secs(ms)}`);
@@ -255,21 +271,33 @@ async function quality(b: Backend, args: Args, data: { train: Split; val: Split;
   const { genres } = data;
   const y = { train: targetsOf(data.train, genres), val: targetsOf(data.val, genres), test: targetsOf(data.test, genres) };
   const bySet = new Map<string, Sets>();
-  for (const backbone of args.backbones) {
-    await embedAll(b, [data.train, data.val, data.test], backbone);
-    bySet.set(backbone, {
-      name: backbone,
-      train: embeddingSet(b, data.train, backbone, y.train),
-      val: embeddingSet(b, data.val, backbone, y.val),
-      test: embeddingSet(b, data.test, backbone, y.test),
-    });
-  }
+  const int8Ready = new Set(
+    availableBackbones()
+      .filter((a) => a.int8)
+      .map((a) => a.id),
+  );
+  for (const backbone of args.backbones)
+    for (const variant of args.variants) {
+      if (variant === 'int8' && !int8Ready.has(backbone)) {
+        console.error(`  ${backbone}: no checked int8 model installed; int8 rows skipped`);
+        continue;
+      }
+      await embedAll(b, [data.train, data.val, data.test], backbone, variant);
+      const name = `${backbone} ${variant}`;
+      bySet.set(name, {
+        name,
+        backbone,
+        train: embeddingSet(b, data.train, backbone, y.train, variant),
+        val: embeddingSet(b, data.val, backbone, y.val, variant),
+        test: embeddingSet(b, data.test, backbone, y.test, variant),
+      });
+    }
   if (args.only === 'timing') return bySet;
 
   const rows: Row[] = [];
   const sets = [...bySet.values()];
   for (const s of [...sets]) {
-    const old = args.old ? lastTapOnly(s, s.name) : undefined;
+    const old = args.old && s.name.endsWith('float32') ? lastTapOnly(s) : undefined;
     for (const variant of old ? [s, old] : [s]) rows.push(...(await compare(variant, genres, args)));
   }
   rows.push(...trivialRows(sets[0], genres, args.seed));

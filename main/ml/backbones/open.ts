@@ -1,7 +1,18 @@
 import path from 'node:path';
 import { openOnnxBackbone } from './engines/onnx';
 import { openTfjsBackbone } from './engines/tfjs';
-import { ONNX_FILE, allBackboneEntries, backboneDir, getBackbone, modelsDir, onnxFileOf, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
+import {
+  ONNX_FILE,
+  allBackboneEntries,
+  backboneDir,
+  getBackbone,
+  modelsDir,
+  onnxFileOf,
+  onnxStatus,
+  specOf,
+  verifyFiles,
+  type BackboneEntry,
+} from './registry';
 import type { Backbone, BackboneVariant } from './types';
 
 export type EngineChoice = 'auto' | 'onnxruntime' | 'tfjs';

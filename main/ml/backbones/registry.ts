@@ -231,8 +231,7 @@ export function onnxStatus(dir: string, variant: BackboneVariant = 'float32'): {
   if (!check.ok) return { usable: false, reason: `ONNX conversion failed its check: ${check.reason ?? 'unknown reason'}` };
   if (!fs.existsSync(file)) return { usable: false, reason: `${fileName} is missing` };
   if (check.onnxSha256 && sha256File(file) !== check.onnxSha256) return { usable: false, reason: `${fileName} changed since it was checked` };
-  if (variant === 'int8')
-    return { usable: true, reason: `int8 model agrees with the float reference (cosine ${check.cosine?.toFixed(4) ?? '?'})` };
+  if (variant === 'int8') return { usable: true, reason: `int8 model agrees with the float reference (cosine ${check.cosine?.toFixed(4) ?? '?'})` };
   return { usable: true, reason: `converted model matched the reference (max diff ${check.maxAbsDiff?.toExponential(1) ?? '?'})` };
 }
 

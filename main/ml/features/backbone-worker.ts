@@ -1,13 +1,15 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../core/spawn-worker';
 import { CancelledError } from '../../core/errors';
-import type { BackboneSpec, EngineName } from '../backbones/types';
+import type { BackboneSpec, BackboneVariant, EngineName } from '../backbones/types';
 
 /** Given to the worker at start. */
 export interface EmbedWorkerData {
   backboneId: string;
   engine?: EngineName | 'auto';
   threads?: number;
+  /** Default float32. */
+  variant?: BackboneVariant;
   /** Absolute path of a module exporting `openBackbone(id, {engine})` in place of main/ml/backbones/open (tests). */
   backboneModule?: string;
 }

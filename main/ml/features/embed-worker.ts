@@ -1,9 +1,9 @@
 // Worker thread entry (scripts/workers.mjs: embed): loads one backbone and embeds the batches it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Backbone, EngineName } from '../backbones/types';
+import type { Backbone, BackboneVariant, EngineName } from '../backbones/types';
 import type { EmbedWorkerData, FromEmbedWorker, ToEmbedWorker } from './backbone-worker';
 
-type OpenBackbone = (id: string, opts: { engine?: EngineName | 'auto'; threads?: number }) => Promise<Backbone>;
+type OpenBackbone = (id: string, opts: { engine?: EngineName | 'auto'; threads?: number; variant?: BackboneVariant }) => Promise<Backbone>;
 
 const port = parentPort!;
 const data = workerData as EmbedWorkerData;
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     const mod = (data.backboneModule ? require(data.backboneModule) : require('../backbones/open')) as { openBackbone: OpenBackbone };
-    backbone = await mod.openBackbone(data.backboneId, { engine: data.engine, threads: data.threads });
+    backbone = await mod.openBackbone(data.backboneId, { engine: data.engine, threads: data.threads, ...(data.variant ? { variant: data.variant } : {}) });
   } catch (err) {
     send({ type: 'error', message: message(err) });
     return;

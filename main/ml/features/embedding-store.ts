@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database';
 import { embeddingCacheKey, findBackbone } from '../backbones/registry';
 import { decodeHalfInto, encodeHalf } from './float16';
+import type { BackboneVariant } from '../backbones/types';
 
 /** The two views the cache knows: the poster as it is, and mirrored left-right. */
 export type View = 'original' | 'flipped';
@@ -24,9 +25,10 @@ export interface EmbeddingFailure {
  * its taps too (embeddingCacheKey), so vectors of older taps are never mixed in. Unknown ids (tests'
  * fake backbones) are keyed by the id itself, as float32.
  */
-export function cacheLayout(backboneId: string): { key: string; precision: 'f32' | 'f16' } {
+export function cacheLayout(backboneId: string, variant: BackboneVariant = 'float32'): { key: string; precision: 'f32' | 'f16' } {
   const entry = findBackbone(backboneId);
-  return entry ? { key: embeddingCacheKey(entry), precision: entry.cachePrecision ?? 'f32' } : { key: backboneId, precision: 'f32' };
+  if (entry) return { key: embeddingCacheKey(entry, variant), precision: entry.cachePrecision ?? 'f32' };
+  return { key: variant === 'int8' ? `${backboneId}#int8` : backboneId, precision: 'f32' };
 }
 
 /** Prepared statements of the embedding cache for one backbone. */
@@ -42,8 +44,9 @@ export class EmbeddingStore {
   constructor(
     private readonly db: Db,
     readonly backboneId: string,
+    variant: BackboneVariant = 'float32',
   ) {
-    ({ key: this.key, precision: this.precision } = cacheLayout(backboneId));
+    ({ key: this.key, precision: this.precision } = cacheLayout(backboneId, variant));
     this.countViews = db.prepare<[string, string], { view: number }>('SELECT view FROM embeddings WHERE hash = ? AND backbone = ?');
     this.insert = db.prepare('INSERT OR REPLACE INTO embeddings (hash, backbone, view, dim, vector) VALUES (?, ?, ?, ?, ?)');
     this.clearFailure = db.prepare('DELETE FROM embedding_failures WHERE path = ? AND backbone = ?');
@@ -83,9 +86,15 @@ export interface LoadedEmbeddings {
 }
 
 /** Reads cached embeddings (float32 or float16 rows alike) in the order of `hashes`. */
-export function loadEmbeddings(db: Db, hashes: readonly string[], backboneId: string, view: View | 0 | 1 = 'original'): LoadedEmbeddings {
+export function loadEmbeddings(
+  db: Db,
+  hashes: readonly string[],
+  backboneId: string,
+  view: View | 0 | 1 = 'original',
+  variant: BackboneVariant = 'float32',
+): LoadedEmbeddings {
   const code = typeof view === 'number' ? view : VIEW_CODE[view];
-  const { key } = cacheLayout(backboneId);
+  const { key } = cacheLayout(backboneId, variant);
   const dimRow = db.prepare<[string], { dim: number }>('SELECT dim FROM embeddings WHERE backbone = ? LIMIT 1').get(key);
   const dim = dimRow?.dim ?? 0;
   const vectors = new Float32Array(hashes.length * dim);

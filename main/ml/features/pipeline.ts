@@ -4,7 +4,7 @@ import { hashBuffer } from '../../core/content-hash';
 import type { Db } from '../../db/database';
 import { CancelledError } from '../../core/errors';
 import type { JobContext } from '../../jobs/types';
-import type { BackboneSpec, EngineName } from '../backbones/types';
+import type { BackboneSpec, BackboneVariant, EngineName } from '../backbones/types';
 import type { BackboneWorker } from './backbone-worker';
 import { decodeViews, ImageDecodeError } from './decode';
 import { acquireWorker, hasIdleWorker, releaseWorker } from './worker-pool';
@@ -21,6 +21,8 @@ export interface EmbedOptions {
   views?: View[];
   /** Images per inference call (a flipped view counts as an image). Default: defaultBatchSize(spec). */
   batchSize?: number;
+  /** Default float32; the cache keeps each variant's vectors apart. */
+  variant?: BackboneVariant;
   /** Default 'auto': ONNX Runtime when the converted model is usable, else TF.js (main/ml/backbones/open.ts). */
   engine?: EngineName | 'auto';
   /** ONNX Runtime intra-op threads (default: the engine's choice). */
@@ -75,7 +77,7 @@ export async function embedImages(db: Db, items: readonly EmbedItem[], backboneI
   if (views.length === 0) throw new Error('embedImages: no views requested');
   let batchSize = Math.max(1, opts.batchSize ?? 16); // the default is refined once the backbone's input size is known
   const concurrency = Math.max(1, opts.decodeConcurrency ?? 3);
-  const store = new EmbeddingStore(db, backboneId);
+  const store = new EmbeddingStore(db, backboneId, opts.variant);
   const total = items.length;
 
   let embedded = 0;
@@ -88,7 +90,13 @@ export async function embedImages(db: Db, items: readonly EmbedItem[], backboneI
   const report = (message?: string) => ctx.progress({ phase, done: embedded + cached, failed: failed.length, total, message });
 
   // The worker starts at the first file that needs embedding: an all-cached run never loads a model.
-  const workerData = { backboneId, engine: opts.engine, threads: opts.threads, backboneModule: opts.backboneModule };
+  const workerData = {
+    backboneId,
+    engine: opts.engine,
+    threads: opts.threads,
+    backboneModule: opts.backboneModule,
+    ...(opts.variant ? { variant: opts.variant } : {}),
+  };
   let worker: BackboneWorker | undefined;
   let starting: Promise<BackboneWorker> | undefined;
   let loadSeconds = 0;

@@ -84,7 +84,13 @@ export function quantizeQdq(g: OnnxGraphBuilder, acts: ReadonlyMap<string, Quant
           const bqName = g.intInit(`${n.inputs[2]}__int32`, b.dims, 'int32', bq);
           const bsName = g.floatInit(`${n.inputs[2]}__scales`, [bs.length], bs);
           const bzName = g.intInit(`${n.inputs[2]}__zps`, [bs.length], 'int32', new Int32Array(bs.length));
-          out.push({ op: 'DequantizeLinear', inputs: [bqName, bsName, bzName], outputs: [`${n.inputs[2]}__dq`], attrs: { axis: attr.int(0) }, name: `dqb_${uid++}` });
+          out.push({
+            op: 'DequantizeLinear',
+            inputs: [bqName, bsName, bzName],
+            outputs: [`${n.inputs[2]}__dq`],
+            attrs: { axis: attr.int(0) },
+            name: `dqb_${uid++}`,
+          });
           inputs[2] = `${n.inputs[2]}__dq`;
         }
         convs++;

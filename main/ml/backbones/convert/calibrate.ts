@@ -115,7 +115,8 @@ function textBars(img: Uint8Array, size: number, rand: () => number, col: number
     let x = Math.floor(rand() * size * 0.3);
     while (x < size * 0.9) {
       const w = Math.max(1, Math.floor(h * (0.3 + rand() * 0.7)));
-      for (let y = y0; y < Math.min(size, y0 + h); y++) for (let xx = x; xx < Math.min(size, x + w); xx++) for (let c = 0; c < 3; c++) img[(y * size + xx) * 3 + c] = col[c];
+      for (let y = y0; y < Math.min(size, y0 + h); y++)
+        for (let xx = x; xx < Math.min(size, x + w); xx++) for (let c = 0; c < 3; c++) img[(y * size + xx) * 3 + c] = col[c];
       x += w + Math.max(1, Math.floor(h * 0.3));
     }
   }

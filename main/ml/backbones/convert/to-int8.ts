@@ -18,7 +18,8 @@ export const CALIBRATION_IMAGES = 64;
  * (count × inputSize² × 3 RGB bytes; default: CALIBRATION_IMAGES generated posters).
  */
 export async function convertToInt8(entry: BackboneEntry, dir: string, calibration?: { pixels: Uint8Array; count: number }): Promise<Uint8Array> {
-  if (entry.format === 'tflite') return tfliteToOnnx(readTflite(fs.readFileSync(path.join(dir, entry.modelFile))), entry.embeddingNode, entry.taps, { int8: true });
+  if (entry.format === 'tflite')
+    return tfliteToOnnx(readTflite(fs.readFileSync(path.join(dir, entry.modelFile))), entry.embeddingNode, entry.taps, { int8: true });
   const files = readGraphModelFiles(dir, entry.modelFile);
   const build = () => {
     const g = tfgraphToOnnxGraph(files, entry.inputNode, entry.embeddingNode, 3, entry.taps);
