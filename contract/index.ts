@@ -65,6 +65,8 @@ export const AppInfo = z.object({
   nodeVersion: z.string(),
   electronVersion: z.string().optional(),
   canPickFolders: z.boolean(),
+  /** Whether this CPU runs int8 backbones fast (main/ml/backbones/cpu-features.ts), with the flags that say so. */
+  int8: z.object({ fast: z.boolean(), flags: z.array(z.string()), reason: z.string() }),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

@@ -205,6 +205,9 @@ export const BackboneOption = z.object({
   source: z.string(),
   isDefault: z.boolean(),
   note: z.string(),
+  /** The weights new runs use (float32 or int8) and why: CPU flags, int8 model present and checked. */
+  variant: z.enum(['float32', 'int8']),
+  variantReason: z.string(),
 });
 
 export const Prediction = z.object({

@@ -3,6 +3,7 @@ import type { Handlers } from '../gate';
 import { appVersion } from '../../core/project-root';
 import { UnsupportedError } from '../../core/errors';
 import { PRODUCT_NAME } from '../../core/data-dir';
+import { int8Support } from '../../ml/backbones/cpu-features';
 
 /** Needs the data folder, the shell (absent in browser mode) and the TF.js loader. */
 export function appHandlers(b: Pick<Backend, 'paths' | 'shell' | 'tf'>): Pick<Handlers, 'app:info' | 'dialog:pickFolder'> {
@@ -20,6 +21,7 @@ export function appHandlers(b: Pick<Backend, 'paths' | 'shell' | 'tf'>): Pick<Ha
         nodeVersion: process.versions.node,
         electronVersion: b.shell?.electronVersion,
         canPickFolders: Boolean(b.shell),
+        int8: int8Support(),
       };
     },
     'dialog:pickFolder': async ({ title }) => {

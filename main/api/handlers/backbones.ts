@@ -11,8 +11,8 @@ import { importBackboneFolder } from '../../ml/backbones/user-backbones';
 type BackboneCalls = 'backbones:download' | 'backbones:import';
 
 const SPEED_NOTE: Record<string, string> = {
-  inception_v3: ', most accurate, ~20 posters/s',
-  mobilenet_v2: ', fastest, ~150 posters/s',
+  inception_v3: ', most accurate',
+  mobilenet_v2: ', fastest',
 };
 
 /** How the UI lists a backbone: availability, engine, size and a speed hint. */
@@ -28,7 +28,9 @@ export function backboneOption(a: BackboneAvailability) {
     licence: a.spec.licence,
     source: a.spec.source,
     isDefault: a.id === DEFAULT_BACKBONE,
-    note: `${a.spec.inputSize}px, ${a.spec.embeddingSize}-d${SPEED_NOTE[a.id] ?? ''}${a.installed && !a.onnx ? ' (slower TF.js engine)' : ''}`,
+    note: `${a.spec.inputSize}px, ${a.spec.embeddingSize}-d${SPEED_NOTE[a.id] ?? ''}${a.installed && !a.onnx ? ' (slower TF.js engine)' : a.variant === 'int8' ? ', int8' : ''}`,
+    variant: a.variant,
+    variantReason: a.variantReason,
   };
 }
 

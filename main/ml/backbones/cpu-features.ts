@@ -17,7 +17,7 @@ export interface Int8Support {
 const X86_FAST = ['amx_int8', 'avx512_vnni', 'avx_vnni', 'avx512bw', 'avx2'];
 const ARM_FAST = ['asimddp', 'i8mm'];
 
-export function int8Support(cpuinfo: string | undefined = readCpuinfo(), platform: string = process.platform, arch: string = process.arch): Int8Support {
+export function int8Support(cpuinfo: string | null = readCpuinfo(), platform: string = process.platform, arch: string = process.arch): Int8Support {
   if (cpuinfo) {
     const line = cpuinfo.split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
     const flags = new Set((line?.split(':')[1] ?? '').trim().split(/\s+/));
@@ -32,11 +32,11 @@ export function int8Support(cpuinfo: string | undefined = readCpuinfo(), platfor
   return { fast: false, flags: [], reason: `the CPU's int8 instructions cannot be read on ${platform}/${arch}, so float32 is used` };
 }
 
-function readCpuinfo(): string | undefined {
-  if (process.platform !== 'linux') return undefined;
+function readCpuinfo(): string | null {
+  if (process.platform !== 'linux') return null;
   try {
     return fs.readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
-    return undefined;
+    return null;
   }
 }

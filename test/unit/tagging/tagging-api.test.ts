@@ -39,7 +39,7 @@ after(() => b?.close());
 
 const predictionCount = () => b.db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(runId) as number;
 
-async function tag(input: { runId?: number; folders: string[]; force?: boolean }) {
+async function tag(input: { runId?: number; folders: string[]; force?: boolean; fast?: boolean }) {
   const started = await b.call('tag:start', input);
   const final = await waitForJob(b, started.job.id);
   return { started, final, summary: final.result as TagSummary };
@@ -244,4 +244,27 @@ test('with no trained run, tag:start says so', { skip }, async () => {
   } finally {
     await fresh.close();
   }
+});
+
+test('fast tagging embeds the original view only, with the variant the run was trained with', { skip }, async () => {
+  const fastFolder = path.join(tempDir(), 'fast');
+  await makeFolder(fastFolder, 6, 7100);
+  const run = await b.call('runs:get', { id: runId });
+  const avail = (await b.call('train:options', {})).backbones.find((x: { id: string }) => x.id === 'mobilenet_v2')!;
+  assert.equal(run.config.backboneVariant, avail.variant, 'a run records the variant chosen at its start');
+  const { final, summary } = await tag({ folders: [fastFolder], fast: true });
+  assert.equal(final.status, 'done', final.error);
+  assert.equal(summary.tagged, 6, JSON.stringify(summary));
+  const views = b.db
+    .prepare(
+      `SELECT e.backbone, e.view FROM embeddings e JOIN images i ON i.hash = e.hash JOIN libraries l ON l.id = i.library_id
+       WHERE l.root = ? ORDER BY e.view`,
+    )
+    .all(fastFolder) as { backbone: string; view: number }[];
+  assert.equal(views.length, 6, 'one embedding per poster');
+  assert.ok(views.every((v) => v.view === 0));
+  assert.ok(
+    views.every((v) => v.backbone.endsWith('#int8') === (avail.variant === 'int8')),
+    "cached under the run's variant",
+  );
 });

@@ -137,3 +137,28 @@ test('the graph converter reports unknown nodes and unsupported ops', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a quantized TFLite model converts to an int8 QDQ graph on its own activation grids, close to the float conversion', async () => {
+  const model = readTflite(tinyTflite());
+  const float = tfliteToOnnx(model, 'features');
+  const int8 = tfliteToOnnx(model, 'features', undefined, { int8: true });
+  const text = Buffer.from(int8).toString('latin1');
+  assert.match(text, /QuantizeLinear/);
+  assert.match(text, /DequantizeLinear/);
+  const r = rng(9);
+  const n = 4;
+  // Inputs on the model's own uint8 grid (scale 1/128, zero point 128), as real pixels are.
+  const x = Float32Array.from({ length: n * 9 * 9 * 3 }, () => (Math.floor(r() * 256) - 128) / 128);
+  const want = await runOnnx(float, x, [n, 9, 9, 3]);
+  const got = await runOnnx(int8, x, [n, 9, 9, 3]);
+  assert.deepEqual(got.dims, [n, 8]);
+  let dot = 0;
+  let a = 0;
+  let b = 0;
+  got.data.forEach((v, i) => {
+    dot += v * want.data[i];
+    a += v * v;
+    b += want.data[i] ** 2;
+  });
+  assert.ok(dot / Math.sqrt(a * b) > 0.99, `cosine ${dot / Math.sqrt(a * b)}`);
+});

@@ -34,7 +34,19 @@ test('fetch installs from the tarball, converts, checks, and is idempotent', asy
     assert.equal(report.outcomes[0].status, 'installed');
     assert.equal(report.outcomes[0].onnx.ok, true);
     const bdir = path.join(dir, entry.id);
-    assert.deepEqual(fs.readdirSync(bdir).sort(), ['golden.json', 'group1-shard1of1', 'model.json', 'model.onnx', 'onnx-check.json']);
+    assert.deepEqual(fs.readdirSync(bdir).sort(), [
+      'golden.json',
+      'group1-shard1of1',
+      'model-int8.onnx',
+      'model.json',
+      'model.onnx',
+      'onnx-check.json',
+      'onnx-int8-check.json',
+    ]);
+    const int8 = readOnnxCheck(bdir, 'int8')!;
+    assert.equal(int8.ok, true, int8.reason);
+    assert.ok(int8.cosine! >= 0.98, `int8 cosine ${int8.cosine}`);
+    assert.equal(availableBackbones(dir, [entry])[0].int8, true);
     const golden = JSON.parse(fs.readFileSync(path.join(bdir, 'golden.json'), 'utf8'));
     assert.equal(golden.embedding.length, entry.embeddingSize);
     assert.ok(readOnnxCheck(bdir)!.maxAbsDiff! < 1e-5);
@@ -45,6 +57,20 @@ test('fetch installs from the tarball, converts, checks, and is idempotent', asy
     const again = await fetchModels({ modelsDir: dir, entries: [entry], pack });
     assert.equal(again.outcomes[0].status, 'up-to-date');
     assert.equal(pack.calls, 1, 'no second download');
+
+    // An install made before int8 existed: the int8 graph is added beside it, nothing downloaded again.
+    fs.rmSync(path.join(bdir, 'model-int8.onnx'));
+    fs.rmSync(path.join(bdir, 'onnx-int8-check.json'));
+    const golden0 = fs.readFileSync(path.join(bdir, 'golden.json'));
+    const upgraded = await fetchModels({ modelsDir: dir, entries: [entry], pack });
+    assert.equal(upgraded.outcomes[0].status, 'installed');
+    assert.equal(pack.calls, 1, 'no download for the int8 graph');
+    assert.equal(availableBackbones(dir, [entry])[0].int8, true);
+    assert.deepEqual(fs.readFileSync(path.join(bdir, 'golden.json')), golden0, 'the float install is left as it was');
+    assert.deepEqual(
+      fs.readdirSync(bdir).filter((f) => f.includes('.tmp')),
+      [],
+    );
 
     // A damaged install is redone.
     fs.writeFileSync(path.join(bdir, 'model.onnx'), 'garbage');

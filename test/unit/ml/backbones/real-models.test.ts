@@ -9,6 +9,7 @@ import path from 'node:path';
 import { compareEmbeddings, goldenPixels, type Golden } from '../../../../main/ml/backbones/convert/golden';
 import { openBackbone } from '../../../../main/ml/backbones/open';
 import { BACKBONES, GOLDEN_FILE, availableBackbones, backboneDir, modelsDir } from '../../../../main/ml/backbones/registry';
+import { INT8_MIN_COSINE, cosineSimilarity } from '../../../../main/ml/backbones/convert/fetch-models';
 
 const dir = modelsDir();
 const status = new Map(availableBackbones(dir).map((a) => [a.id, a]));
@@ -46,5 +47,30 @@ for (const entry of BACKBONES) {
     assert.ok(cmp.ok, `engines disagree on the batch: ${cmp.maxAbsDiff}`);
     const second = results[0].subarray(entry.embeddingSize);
     assert.ok(compareEmbeddings(second, golden.embedding).maxAbsDiff > 1e-2, 'the inverted image has its own embedding');
+  });
+
+  const skipInt8 = skip || (a.int8 ? false : `${entry.id} has no checked int8 model (${a.int8Reason}); run: node --import tsx scripts/fetch-models.ts`);
+  test(`${entry.id}: the int8 graph agrees with the golden embedding and keeps batch rows apart`, { skip: skipInt8, timeout: 60_000 }, async () => {
+    const golden = JSON.parse(fs.readFileSync(path.join(backboneDir(entry.id, dir), GOLDEN_FILE), 'utf8')) as Golden;
+    const px = goldenPixels(entry.inputSize);
+    const batch = new Uint8Array(px.length * 2);
+    batch.set(px, 0);
+    batch.set(
+      px.map((v) => 255 - v),
+      px.length,
+    );
+    const b = await openBackbone(entry.id, { variant: 'int8', threads: 2 });
+    try {
+      assert.equal(b.variant, 'int8');
+      assert.match(b.engineReason, /int8/);
+      const out = await b.embed(batch, 2);
+      const first = cosineSimilarity(out.subarray(0, entry.embeddingSize), golden.embedding);
+      assert.ok(first >= INT8_MIN_COSINE, `cosine to the float golden ${first} < ${INT8_MIN_COSINE}`);
+      const second = cosineSimilarity(out.subarray(entry.embeddingSize), golden.embedding);
+      assert.ok(second < first, 'the inverted image has its own embedding');
+    } finally {
+      await b.dispose();
+    }
+    await assert.rejects(openBackbone(entry.id, { variant: 'int8', engine: 'tfjs' }), /int8 variant runs on ONNX Runtime only/);
   });
 }

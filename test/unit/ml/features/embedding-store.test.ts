@@ -95,3 +95,16 @@ test('the float16 cache migration keeps other backbones, drops the old single-de
     db.close();
   }
 });
+
+test('int8 and float32 vectors of the same content are kept apart: neither is ever read as the other', () => {
+  const s = sandbox();
+  try {
+    new EmbeddingStore(s.db, 'b1', 'int8').write([{ hash: 'h1', view: 'original', vector: new Float32Array([1, 2, 3]) }], [], []);
+    assert.deepEqual(new EmbeddingStore(s.db, 'b1').missingViews('h1', ['original']), ['original'], 'float32 misses what int8 has');
+    assert.deepEqual(new EmbeddingStore(s.db, 'b1', 'int8').missingViews('h1', ['original']), []);
+    assert.equal(loadEmbeddings(s.db, ['h1'], 'b1', 'original').missingCount, 1);
+    assert.deepEqual(loadEmbeddings(s.db, ['h1'], 'b1', 'original', 'int8').vectors, new Float32Array([1, 2, 3]));
+  } finally {
+    s.cleanup();
+  }
+});
