@@ -2,7 +2,8 @@
 // For each backbone: the whole pipeline (read, hash, decode, resize, embed in a worker, store) on the
 // dataset's train+val (128×128) and full-size predict posters, against the bare engines on pre-decoded
 // pixels in the same run. Options: --bare-images N (256), --tfjs-images N (32), --batch N, --threads N,
-// --decode-concurrency N, --synthetic N (also embed N generated 300×450 posters, for memory at scale).
+// --decode-concurrency N, --synthetic N (also embed N generated 300×450 posters, for memory at scale),
+// --variants float32,int8 (each backbone's weights; default both where the int8 model is installed).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +14,8 @@ import { projectRoot } from '../../main/core/project-root';
 import { openDatabase } from '../../main/db/database';
 import { standaloneJobContext } from '../../main/jobs/types';
 import { openBackbone } from '../../main/ml/backbones/open';
-import { BACKBONES } from '../../main/ml/backbones/registry';
+import { BACKBONES, availableBackbones } from '../../main/ml/backbones/registry';
+import type { BackboneVariant } from '../../main/ml/backbones/types';
 import { decodeViews } from '../../main/ml/features/decode';
 import { defaultBatchSize, embedImages, type EmbedItem, type EmbedOptions } from '../../main/ml/features/pipeline';
 import { rssSampler } from './lib/rss';
@@ -27,6 +29,7 @@ interface Args {
   tfjsImages: number;
   synthetic: number;
   pipeline: EmbedOptions;
+  variants: BackboneVariant[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     tfjsImages: num('tfjs-images') ?? 32,
     synthetic: num('synthetic') ?? 0,
     pipeline: { batchSize: num('batch'), threads: num('threads'), decodeConcurrency: num('decode-concurrency') },
+    variants: (get('variants') ?? 'float32,int8').split(',').filter((v): v is BackboneVariant => v === 'float32' || v === 'int8'),
   };
 }
 
@@ -73,6 +77,7 @@ async function pipelineStage(backbone: string, stage: string, files: string[], d
   const peak = stop();
   db.close();
   const extra = r.failed.length ? `${r.failed.length} failed (${r.failed[0].reason})` : '';
+  backbone = label(backbone, opts.variant ?? 'float32');
   const load = r.loadSeconds > 0 ? `load ${r.loadSeconds.toFixed(2)} s, then ${(r.embedded / (r.seconds - r.loadSeconds)).toFixed(1)}/s` : '';
   return {
     backbone,
@@ -85,8 +90,15 @@ async function pipelineStage(backbone: string, stage: string, files: string[], d
 }
 
 /** The engine alone: pixels decoded beforehand, batches fed back to back on this thread. */
-async function bareStage(backbone: string, engine: 'onnxruntime' | 'tfjs', files: string[], batchSize: number | undefined, threads?: number): Promise<Row> {
-  const b = await openBackbone(backbone, { engine, threads });
+async function bareStage(
+  backbone: string,
+  engine: 'onnxruntime' | 'tfjs',
+  files: string[],
+  batchSize: number | undefined,
+  threads?: number,
+  variant: BackboneVariant = 'float32',
+): Promise<Row> {
+  const b = await openBackbone(backbone, { engine, threads, variant });
   const batch = batchSize ?? defaultBatchSize(b.spec);
   try {
     const size = b.spec.inputSize;
@@ -103,7 +115,7 @@ async function bareStage(backbone: string, engine: 'onnxruntime' | 'tfjs', files
     }
     const seconds = (performance.now() - t) / 1000;
     return {
-      backbone,
+      backbone: label(backbone, variant),
       stage: `bare ${engine === 'onnxruntime' ? 'ONNX Runtime' : 'TF.js'} (pre-decoded)`,
       images: files.length,
       seconds,
@@ -216,8 +228,23 @@ export async function main(argv: string[]): Promise<void> {
   console.log('targets: pipeline ≥ 80% of bare ONNX Runtime; train+val cold < 40 s (mobilenet_v2), < 4 min (inception_v3); all cached < 2 s; RSS < 1 GB');
 }
 
-/** All stages of one backbone, in this process. */
+/** A row's backbone column: the id, marked when int8. */
+function label(id: string, variant: BackboneVariant): string {
+  return variant === 'int8' ? `${id} int8` : id;
+}
+
+/** All stages of one backbone in each variant, in this process. */
 async function runBackbone(args: Args, id: string): Promise<Row[]> {
+  const int8 = availableBackbones().find((a) => a.id === id)?.int8 ?? false;
+  const rows: Row[] = [];
+  for (const variant of args.variants) {
+    if (variant === 'int8' && !int8) console.log(`  ${id}: no checked int8 model; int8 skipped`);
+    else rows.push(...(await runVariant(args, id, variant)));
+  }
+  return rows;
+}
+
+async function runVariant(args: Args, id: string, variant: BackboneVariant): Promise<Row[]> {
   const trainVal = args.dataset ? [...images(path.join(args.dataset, 'train')), ...images(path.join(args.dataset, 'val'))] : [];
   const predict = args.dataset ? images(path.join(args.dataset, 'predict')) : [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-features-'));
@@ -230,7 +257,7 @@ async function runBackbone(args: Args, id: string): Promise<Row[]> {
   };
   try {
     // keepWorkerMs 0: every cold stage really starts cold.
-    const opts: EmbedOptions = { ...args.pipeline, engine: 'onnxruntime', keepWorkerMs: 0 };
+    const opts: EmbedOptions = { ...args.pipeline, engine: 'onnxruntime', keepWorkerMs: 0, variant };
     // Pipeline first, so its peak RSS is not inflated by the bare engines' sessions.
     if (trainVal.length) {
       const dbFile = path.join(tmp, 'trainval.sqlite');
@@ -244,8 +271,8 @@ async function runBackbone(args: Args, id: string): Promise<Row[]> {
     }
     const sample = (trainVal.length ? trainVal : predict).slice(0, args.bareImages);
     if (sample.length) {
-      log(await bareStage(id, 'onnxruntime', sample, args.pipeline.batchSize, args.pipeline.threads));
-      if (args.tfjsImages > 0) {
+      log(await bareStage(id, 'onnxruntime', sample, args.pipeline.batchSize, args.pipeline.threads, variant));
+      if (args.tfjsImages > 0 && variant === 'float32') {
         const sub = sample.slice(0, args.tfjsImages);
         log(await bareStage(id, 'tfjs', sub, Math.min(8, sub.length)));
         log(
