@@ -27,7 +27,14 @@ test('the app opens through the bridge and shows app.info', async () => {
   assert.equal(await page.getByTestId('info-data-dir').textContent(), info.dataDir);
   assert.match((await page.getByTestId('info-tf-backend').textContent()) ?? '', new RegExp(`^${info.tfBackend}`));
   assert.match((await page.getByTestId('info-shell').textContent()) ?? '', /Browser mode/);
+  // int8: whether this CPU runs it fast and why, and the weights each backbone's new runs use.
+  const int8 = (await ctx.backend.gate.invoke('app:info', {})) as { int8: { reason: string } };
+  assert.ok(((await page.getByTestId('info-int8').textContent()) ?? '').includes(int8.int8.reason));
+  const variants = await page.getByTestId('about-variant').allTextContents();
+  assert.ok(variants.length > 0 && variants.every((t) => /float32|int8|–/.test(t)), `variants shown: ${variants.join(' | ')}`);
   await screenshot(page, 'about');
+  await page.locator('[data-testid=theme-switch] [data-theme-choice=dark]').click();
+  await screenshot(page, 'about-dark');
   assert.deepEqual(errors, []);
   await page.close();
 });
