@@ -1,4 +1,5 @@
-// `npm run bench -- tagging [--n 10000] [--backbone mobilenet_v2] [--chunk 1000] [--epochs 10]`
+// `npm run bench -- tagging [--n 10000] [--backbone mobilenet_v2] [--chunk 1000] [--epochs 10] [--fast] [--variant float32|int8]`
+// (--fast: original view only; --variant: the backbone weights, default the app's choice for this CPU)
 // Batch tagging from cold: N generated 300×450 posters in a plain folder (made once, cached under the OS
 // temp dir), a tiny model trained on a generated tutorial set in a fresh data folder, then tag:start
 // through the API gate as the app does: wall time (indexing + tagging), posters/s, peak RSS of the process
@@ -53,12 +54,12 @@ async function trainingSet(): Promise<string> {
   return root;
 }
 
-async function tagOnce(b: Backend, runId: number, folder: string) {
+async function tagOnce(b: Backend, runId: number, folder: string, fast: boolean) {
   const stop = rssSampler();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let firstStored: number | null = null;
-  const started = (await b.gate.invoke('tag:start', { runId, folders: [folder] })) as { job: JobSnapshot };
+  const started = (await b.gate.invoke('tag:start', { runId, folders: [folder], fast })) as { job: JobSnapshot };
   const final = await finishJob(b, started.job.id, (s) => {
     if (firstStored === null && s.done > 0) firstStored = performance.now();
   });
@@ -76,6 +77,8 @@ export async function main(argv: string[]): Promise<void> {
   const backbone = arg(argv, 'backbone', 'mobilenet_v2');
   const epochs = Number(arg(argv, 'epochs', '10'));
   if (argv.includes('--chunk')) process.env.POSTER_TAGGER_TAG_CHUNK = arg(argv, 'chunk', '1000');
+  if (argv.includes('--variant')) process.env.POSTER_TAGGER_BACKBONE_VARIANT = arg(argv, 'variant', 'float32');
+  const fast = argv.includes('--fast');
   const folder = await posterFolder(n);
   const training = await trainingSet();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-bench-tag-data-'));
@@ -87,15 +90,16 @@ export async function main(argv: string[]): Promise<void> {
     const train = (await b.gate.invoke('train:start', { libraryId: open.library.id, backbone, epochs, patience: 0 })) as { runId: number; job: JobSnapshot };
     const trained = await finishJob(b, train.job.id);
     if (trained.status !== 'done') throw new Error(`training ended ${trained.status}: ${trained.error}`);
-    console.log(`trained run #${train.runId} (${backbone}, ${epochs} epochs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const variant = ((await b.gate.invoke('runs:get', { id: train.runId })) as { config: { backboneVariant: string } }).config.backboneVariant;
+    console.log(`trained run #${train.runId} (${backbone} ${variant}, ${epochs} epochs) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // Training's backbone worker would otherwise sit idle in memory during the measurement. An idle worker
     // does not hold the process open, so a timer keeps it alive while the worker closes.
     const keepAlive = setInterval(() => undefined, 1000);
     await closeIdleWorkers();
     clearInterval(keepAlive);
-    const cold = await tagOnce(b, train.runId, folder);
-    const warm = await tagOnce(b, train.runId, folder);
+    const cold = await tagOnce(b, train.runId, folder, fast);
+    const warm = await tagOnce(b, train.runId, folder, fast);
     const rows: (string | number)[][] = [
       ['run', 'posters', 'tagged', 'failed', 'wall s', 'first tags s', 'posters/s', 'CPU s', 'peak RSS MB'],
       [
@@ -114,9 +118,11 @@ export async function main(argv: string[]): Promise<void> {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const r of rows) console.log(r.map((v, c) => String(v).padEnd(widths[c])).join('  '));
     console.log(
-      `indexing runs alongside tagging; each poster is embedded twice (original + flipped view); chunk ${process.env.POSTER_TAGGER_TAG_CHUNK ?? 1000}`,
+      `${backbone} ${variant}; indexing runs alongside tagging; ${fast ? 'fast: each poster embedded once (original view)' : 'each poster is embedded twice (original + flipped view)'}; chunk ${process.env.POSTER_TAGGER_TAG_CHUNK ?? 1000}`,
     );
-    console.log(`CPU per poster: ${((cold.cpuSeconds * 1000) / n).toFixed(1)} ms (index + hash + thumbnail + decode + 2 inferences + predict + store)`);
+    console.log(
+      `CPU per poster: ${((cold.cpuSeconds * 1000) / n).toFixed(1)} ms (index + hash + thumbnail + decode + ${fast ? '1 inference' : '2 inferences'} + predict + store)`,
+    );
     console.log(
       `load average during the run: ${os
         .loadavg()
