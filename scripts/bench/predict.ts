@@ -4,8 +4,9 @@
 // new process with a fresh data folder (cold embedding cache, start-up and model load included), per
 // backbone and variant, with both views (the default) and --fast (original only), next to the PyTorch
 // anchor (torchvision pipeline, random weights) on the same posters in the same run when Debian's
-// python3-torch is installed. Models are trained once on val/ (750 posters; their quality does not
-// matter here) in --data-dir and exported; each timed run imports one into a fresh folder first (not timed).
+// python3-torch is installed. Models are trained once on the dataset (train/ + val/, default settings; with
+// --data-dir of the quality bench its embeddings are cached) and exported; each timed run imports one
+// into a fresh folder first (not timed).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,7 +108,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(`| ${backbone} | int8 | skipped: ${avail.get(backbone)?.int8Reason ?? 'not installed'} | | |`);
         continue;
       }
-      const model = await exportedModel(dataDir, path.join(dataset, 'val'), backbone, variant);
+      const model = await exportedModel(dataDir, dataset, backbone, variant);
       for (const fast of [false, true]) {
         const secs = median(Array.from({ length: rounds }, () => coldPredict(model, posters, fast)));
         const what = `ours, ${variant}, ${fast ? '--fast (original view)' : 'both views (default)'}`;
