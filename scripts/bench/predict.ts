@@ -34,6 +34,10 @@ async function exportedModel(dataDir: string, folder: string, backbone: string, 
   process.env.POSTER_TAGGER_BACKBONE_VARIANT = variant;
   const b = createBackend({ dataDir });
   try {
+    // A library opened inside the dataset (its val/, say) would make opening the dataset refused: forget it.
+    const libs = (await b.gate.invoke('library:list', {})) as { id: number; root: string }[];
+    const real = fs.realpathSync(folder);
+    for (const l of libs) if (l.root.startsWith(real + path.sep)) await b.gate.invoke('library:remove', { id: l.id });
     const { library, job } = (await b.gate.invoke('library:open', { path: folder })) as { library: { id: number }; job: JobSnapshot };
     await finishJob(b, job.id);
     const started = (await b.gate.invoke('train:start', { libraryId: library.id, backbone })) as { runId: number; job: JobSnapshot };
