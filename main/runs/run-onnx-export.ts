@@ -9,26 +9,26 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { Db } from '../db/database';
 import { hashBuffer } from '../core/content-hash';
 import { InvalidError, NotFoundError } from '../core/errors';
-import { ONNX_FILE, backboneDir, findBackbone, modelsDir, onnxStatus, type BackboneEntry } from '../ml/backbones/registry';
+import { backboneDir, findBackbone, modelsDir, onnxFileOf, onnxStatus, type BackboneEntry } from '../ml/backbones/registry';
+import type { BackboneVariant } from '../ml/backbones/types';
 import { cacheLayout } from '../ml/features/embedding-store';
 import { buildStandaloneModel, STANDALONE_INPUT, STANDALONE_OUTPUT, type DenseLayer } from '../ml/onnx/standalone-model';
 import { writeFileAtomic } from '../tagging/atomic-file';
 import { displayThresholds, type TagOptions } from './head-tags';
-import { headColumns, type LoadedHead } from './model-io';
+import { headColumns, variantOf, type LoadedHead } from './model-io';
 import type { Predictor } from './predictor';
 import { getRun, type Run } from './runs-repo';
 import { exportTarget, type ExportResult } from './run-transfer';
 import packageJson from '../../package.json';
 
 /** Which build of the backbone graph goes into the file; the one the run's embeddings came from. */
-export type BackboneVariant = 'float32';
+export type { BackboneVariant };
 
 /** The backbone's ONNX file of a variant, refused when it is missing or failed its check against the reference. */
 export function backboneOnnxFile(entry: BackboneEntry, variant: BackboneVariant = 'float32', dir = entry.dir ?? backboneDir(entry.id, modelsDir())): string {
-  const status = onnxStatus(dir);
-  if (!status.usable) throw new InvalidError(`The backbone ${entry.id} has no usable ONNX graph to export (${status.reason}).`);
-  if (variant !== 'float32') throw new InvalidError(`The ${variant} build of ${entry.id} cannot be exported.`);
-  return path.join(dir, ONNX_FILE);
+  const status = onnxStatus(dir, variant);
+  if (!status.usable) throw new InvalidError(`The backbone ${entry.id} has no usable ${variant} ONNX graph to export (${status.reason}).`);
+  return path.join(dir, onnxFileOf(variant));
 }
 
 /** The head's dense layers as plain arrays (a TF.js Sequential of Dense layers: input side first). */
@@ -125,7 +125,9 @@ export async function exportRunOnnx(
   const head = await predictor.head(runId);
   const entry = findBackbone(head.metadata.backbone.id);
   if (!entry) throw new InvalidError(`This model needs the backbone "${head.metadata.backbone.id}", which this version of Poster Tagger does not know.`);
-  const backbone = await fs.promises.readFile(backboneOnnxFile(entry, opts.variant));
+  // The build the run's embeddings came from, unless asked otherwise (its head was fitted on those).
+  const variant = opts.variant ?? variantOf(head.metadata);
+  const backbone = await fs.promises.readFile(backboneOnnxFile(entry, variant));
   const precision = cacheLayout(entry.id).precision;
   const bytes = buildStandaloneModel({
     backbone,
@@ -139,7 +141,7 @@ export async function exportRunOnnx(
     metadata: exportMetadata(run, head, entry, predictor.tagOptions(runId), {
       backboneSha256: hashBuffer(backbone),
       precision,
-      variant: opts.variant ?? 'float32',
+      variant,
     }),
     producerVersion: packageJson.version,
     docString: `Poster Tagger run #${run.id}: movie genres from a poster. See metadata_props "preprocessing" and "decision_rule".`,
