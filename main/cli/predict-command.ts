@@ -23,7 +23,7 @@ Options:
                      run's saved limit
   --threshold X      One threshold (0-1) for every genre instead of the run's tuned ones
   --fast             Only the poster as it is, not also its mirror image: half the backbone passes,
-                     slightly less accurate (README "Quality": what the mirrored view adds)
+                     no measurable loss on our test posters (README "Quality")
   --data-dir DIR     Data folder (default: the app's, or POSTER_TAGGER_DATA_DIR)
 `;
 
