@@ -12,7 +12,7 @@ import { Predictor } from './runs/predictor';
 import { retainEmbeddingWorkers } from './ml/features/worker-pool';
 import { markInterruptedRuns } from './runs/runs-repo';
 import path from 'node:path';
-import { setUserBackbonesDir } from './ml/backbones/user-backbones';
+import { BackboneCatalog } from './ml/backbones/catalog';
 
 /** What only the desktop shell can do; absent in browser mode and the CLI. */
 export interface ShellAdapter {
@@ -39,6 +39,7 @@ export interface Backend {
   media?: MediaResolver;
   /** The use cases; handlers and CLI commands call these. */
   services: Services;
+  catalog: BackboneCatalog;
   tf(): Promise<TfRuntime>;
   close(): Promise<void>;
 }
@@ -46,8 +47,8 @@ export interface Backend {
 /** The whole back end as a plain Node object: Electron main, the bridge and the CLI each create one. */
 export function createBackend(opts: BackendOptions): Backend {
   const paths = ensureDataDir(opts.dataDir);
-  // Downloaded and imported backbones live in the data folder; the registry lists them from here.
-  setUserBackbonesDir(paths.backbones);
+  // Downloaded and imported backbones live in the data folder, next to the bundled ones.
+  const catalog = new BackboneCatalog({ userDir: paths.backbones });
   const db = openDatabase(paths.database);
   // Runs a previous session left running or queued can never finish: say so instead of showing them live.
   markInterruptedRuns(db);
@@ -55,8 +56,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const jobs = new JobManager(bus);
   const releaseWorkers = retainEmbeddingWorkers();
   const media = createMediaResolver(db, paths.thumbnails);
-  const predictor = new Predictor(db, path.join(paths.cache, 'uploads'));
-  const services = createServices({ db, bus, jobs, paths, media, predictor });
+  const predictor = new Predictor(db, path.join(paths.cache, 'uploads'), catalog);
+  const services = createServices({ db, bus, jobs, paths, media, predictor, catalog });
   const backend = {
     paths,
     db,
@@ -65,6 +66,7 @@ export function createBackend(opts: BackendOptions): Backend {
     shell: opts.shell,
     media,
     services,
+    catalog,
     tf: () => loadTf(),
     async close() {
       await jobs.shutdown();

@@ -5,6 +5,7 @@ import type { DataPaths } from './core/data-dir';
 import type { EventBus } from './core/event-bus';
 import type { JobManager } from './jobs/job-manager';
 import type { MediaResolver } from './library/media';
+import type { BackboneCatalog } from './ml/backbones/catalog';
 import { createLibraryService } from './library/library-service';
 import type { Predictor } from './runs/predictor';
 import { createRunsService } from './runs/runs-service';
@@ -19,6 +20,8 @@ export interface ServiceDeps {
   paths: DataPaths;
   media: MediaResolver;
   predictor: Predictor;
+  /** The backbones this back end can use (bundled, downloaded, imported). */
+  catalog: BackboneCatalog;
 }
 
 export function createServices(deps: ServiceDeps) {

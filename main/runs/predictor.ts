@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Db } from '../db/database';
 import { hashBuffer, hashFile } from '../core/content-hash';
 import { standaloneJobContext, type JobContext } from '../jobs/types';
-import { availableBackbones, findBackbone } from '../ml/backbones/registry';
+import type { BackboneCatalog } from '../ml/backbones/catalog';
 import { loadHead, variantOf, type LoadedHead } from './model-io';
 import { headTags, type TagOptions } from './head-tags';
 import { scoreBothViews } from './both-views';
@@ -22,11 +22,11 @@ export interface FilePrediction {
 }
 
 /** Refuses a model whose backbone is not installed here, or is a different build of it (sha256 differs). */
-export function checkBackboneFor(head: LoadedHead): void {
+export function checkBackboneFor(head: Pick<LoadedHead, 'metadata'>, catalog: BackboneCatalog): void {
   const id = head.metadata.backbone.id;
-  const entry = findBackbone(id);
+  const entry = catalog.find(id);
   if (!entry) throw new InvalidError(`This model needs the backbone "${id}", which this version of Poster Tagger does not know.`);
-  const avail = availableBackbones().find((b) => b.id === id);
+  const avail = catalog.available().find((b) => b.id === id);
   if (!avail?.installed)
     throw new InvalidError(
       `This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`,
@@ -48,6 +48,8 @@ export class Predictor {
   constructor(
     private readonly db: Db,
     private readonly uploadsDir: string,
+    /** The backbones of this back end: a model is only loaded when its backbone is installed. */
+    readonly catalog: BackboneCatalog,
   ) {}
 
   head(runId: number): Promise<LoadedHead> {
@@ -75,7 +77,7 @@ export class Predictor {
     if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath))
       throw new InvalidError(`Run #${runId} has no saved model (it is ${run.status}).`);
     const head = await loadHead(run.modelPath);
-    checkBackboneFor(head);
+    checkBackboneFor(head, this.catalog);
     return head;
   }
 
@@ -105,7 +107,14 @@ export class Predictor {
       }),
     );
     const readable = hashed.filter((h): h is { path: string; hash: string } => 'hash' in h && Boolean(h.hash));
-    const { scored: ok, scores, failed: unreadable } = await scoreBothViews(this.db, head, readable, opts.ctx ?? standaloneJobContext(), { fast: opts.fast });
+    const {
+      scored: ok,
+      scores,
+      failed: unreadable,
+    } = await scoreBothViews(this.db, head, readable, opts.ctx ?? standaloneJobContext(), {
+      fast: opts.fast,
+      embed: { backbonesDir: this.catalog.userDir },
+    });
     const failed = new Map(unreadable.map((f) => [f.path, f.reason]));
     const { tags, suggestions } = headTags(
       head,

@@ -9,7 +9,7 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { Db } from '../db/database';
 import { hashBuffer } from '../core/content-hash';
 import { InvalidError, NotFoundError } from '../core/errors';
-import { backboneDir, findBackbone, modelsDir, onnxFileOf, onnxStatus, type BackboneEntry } from '../ml/backbones/registry';
+import { backboneDir, modelsDir, onnxFileOf, onnxStatus, type BackboneEntry } from '../ml/backbones/registry';
 import type { BackboneVariant } from '../ml/backbones/types';
 import { cacheLayout } from '../ml/features/embedding-store';
 import { buildStandaloneModel, STANDALONE_INPUT, STANDALONE_OUTPUT, type DenseLayer } from '../ml/onnx/standalone-model';
@@ -111,7 +111,7 @@ export function exportMetadata(
 /** Writes run `runId` as a standalone .onnx file; an existing file is only replaced with `overwrite`. */
 export async function exportRunOnnx(
   db: Db,
-  predictor: Pick<Predictor, 'head' | 'tagOptions'>,
+  predictor: Pick<Predictor, 'head' | 'tagOptions' | 'catalog'>,
   runId: number,
   file: string,
   opts: { overwrite?: boolean; variant?: BackboneVariant } = {},
@@ -123,7 +123,7 @@ export async function exportRunOnnx(
   const target = exportTarget(file, 'model.onnx');
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
   const head = await predictor.head(runId);
-  const entry = findBackbone(head.metadata.backbone.id);
+  const entry = predictor.catalog.find(head.metadata.backbone.id);
   if (!entry) throw new InvalidError(`This model needs the backbone "${head.metadata.backbone.id}", which this version of Poster Tagger does not know.`);
   // The build the run's embeddings came from, unless asked otherwise (its head was fitted on those).
   const variant = opts.variant ?? variantOf(head.metadata);

@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../db/database';
 import { EvalReport } from '../../contract/schemas/training';
-import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata, type LoadedHead } from './model-io';
+import { exportHead, importHead, ModelFileError, readHeadExport, readHeadMetadata, type HeadMetadata } from './model-io';
 import { createRun, deleteRun, findImportedRun, getRun, IMPORTED_PREFIX, listRuns, setRunStatus, type Run } from './runs-repo';
 import { checkBackboneFor } from './predictor';
+import type { BackboneCatalog } from '../ml/backbones/catalog';
 import { storedTrainConfig } from '../ml/head';
 import { runModelDir, type RunOutcome } from '../training/train-run';
 import { evaluationFromMetadata, evaluationOf } from './run-evaluation';
@@ -82,7 +83,7 @@ function outcomeOf(metadata: HeadMetadata, file: string): Partial<RunOutcome> {
 }
 
 /** Checks `file` completely, then stores it as a new done run under `modelsDir`. */
-export async function importRun(db: Db, modelsDir: string, file: string): Promise<Run> {
+export async function importRun(db: Db, modelsDir: string, file: string, catalog: BackboneCatalog): Promise<Run> {
   const source = path.resolve(file);
   const stat = fs.statSync(source, { throwIfNoEntry: false });
   if (stat?.isDirectory()) throw new InvalidError(`${source} is a folder, not a model file: give the path of an exported model file (such as model.ptmodel).`);
@@ -96,7 +97,7 @@ export async function importRun(db: Db, modelsDir: string, file: string): Promis
   }
   const same = sameModel(db, sha256, metadata);
   if (same) throw new ConflictError(`This model is already run #${same.id}.`);
-  checkBackboneFor({ metadata } as LoadedHead); // only the metadata is looked at
+  checkBackboneFor({ metadata }, catalog);
   const outcome = outcomeOf(metadata, source);
   // The file's settings, read with the same schema as a stored run's (what no longer validates takes its default).
   const config = storedTrainConfig(metadata.config);

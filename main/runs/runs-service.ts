@@ -209,7 +209,7 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
     },
 
     async import(file: string): Promise<RunSummary> {
-      const run = await importRun(db, paths.models, file);
+      const run = await importRun(db, paths.models, file, predictor.catalog);
       bus.emit('run:update', { runId: run.id, status: 'done' });
       return summary(run);
     },

@@ -58,7 +58,8 @@ function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force:
     run: async (ctx) => {
       try {
         const tagDeps = { db, thumbnailsDir: paths.thumbnails, predictor, onIndexed: (id: number) => changed('indexed', [id]), onStored };
-        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions, fast }, ctx);
+        const embed = { backbonesDir: predictor.catalog.userDir };
+        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions, fast, embed }, ctx);
       } finally {
         changed('predictions', libraryIds);
       }

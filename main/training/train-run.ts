@@ -4,7 +4,8 @@ import type { Db } from '../db/database';
 import type { EventBus } from '../core/event-bus';
 import type { JobContext } from '../jobs/types';
 import { embedBothViews, loadBothViews } from '../runs/both-views';
-import { getBackbone, specOf } from '../ml/backbones/registry';
+import { specOf } from '../ml/backbones/registry';
+import type { BackboneCatalog } from '../ml/backbones/catalog';
 import type { BackboneVariant } from '../ml/backbones/types';
 import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
@@ -22,6 +23,8 @@ export interface TrainRunOptions {
   /** Validated settings with the head's defaults (main/ml/head.ts). */
   config: TrainConfig;
   modelsDir: string;
+  /** The backbones the back end knows (bundled, downloaded, imported). */
+  catalog: BackboneCatalog;
   db: Db;
   bus: EventBus;
 }
@@ -81,7 +84,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   const dir = runModelDir(o.modelsDir, runId);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  const spec = specOf(getBackbone(o.backbone));
+  const spec = specOf(o.catalog.get(o.backbone));
   try {
     const result = await trainInWorker(
       {
@@ -210,7 +213,7 @@ async function embedPosters(ctx: JobContext, o: TrainRunOptions): Promise<{ trai
     all.map((p) => ({ path: p.path, hash: p.hash })),
     o.backbone,
     embedCtx,
-    { variant: o.config.backboneVariant },
+    { variant: o.config.backboneVariant, backbonesDir: o.catalog.userDir },
   );
   const failedPaths = new Set(embed.failed.map((f) => f.path));
   const notes = [...data.notes];

@@ -8,7 +8,7 @@ import type * as T from '../../contract/schemas/training';
 import { TrainSettings } from '../../contract/schemas/training';
 import type { JobSnapshot } from '../../contract';
 import type { ServiceDeps } from '../services';
-import { availableBackbones, DEFAULT_BACKBONE, type BackboneAvailability } from '../ml/backbones/registry';
+import { DEFAULT_BACKBONE, type BackboneAvailability } from '../ml/backbones/registry';
 import { withHeadDefaults, type TrainConfig } from '../ml/head';
 import { createRun, setRunStatus } from '../runs/runs-repo';
 import { trainingData, TUTORIAL_GENRES, type TrainingData } from './training-data';
@@ -28,8 +28,7 @@ export interface TrainStarted {
 }
 
 /** The backbone asked for, else the default one if installed, else any installed one. */
-function chooseBackbone(asked: string | undefined): string {
-  const backbones = availableBackbones();
+function chooseBackbone(backbones: readonly BackboneAvailability[], asked: string | undefined): string {
   const backbone = asked ?? (backbones.find((x) => x.id === DEFAULT_BACKBONE && x.installed) ?? backbones.find((x) => x.installed))?.id;
   const chosen = backbones.find((x) => x.id === backbone);
   if (!backbone || !chosen)
@@ -39,15 +38,15 @@ function chooseBackbone(asked: string | undefined): string {
 }
 
 /** The request's settings (validated at the gate) with the chosen head's defaults. */
-function configOf(req: TrainStart, backbone: string): TrainConfig {
+function configOf(req: TrainStart, backbone: BackboneAvailability | undefined): TrainConfig {
   const { head, epochs, learningRate, seed, batchSize, patience } = req;
   // int8 where the CPU runs it fast and its model passed its check (registry.chooseVariant); kept with the run.
-  const backboneVariant = availableBackbones().find((b) => b.id === backbone)?.variant ?? 'float32';
+  const backboneVariant = backbone?.variant ?? 'float32';
   // The fields the request does not carry take the schema's defaults (no second validation of the given ones).
   return withHeadDefaults({ ...TrainSettings.parse({}), head, epochs, learningRate, seed, batchSize, patience, backboneVariant });
 }
 
-export function createTrainingService({ db, bus, jobs, paths }: Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths'>) {
+export function createTrainingService({ db, bus, jobs, paths, catalog }: Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'catalog'>) {
   /** The training job: its failure or cancellation is written to the run before the job ends. */
   function startJob(runId: number, key: string, data: TrainingData, backbone: string, config: TrainConfig) {
     return jobs.start({
@@ -58,7 +57,7 @@ export function createTrainingService({ db, bus, jobs, paths }: Pick<ServiceDeps
       lane: 'train',
       run: async (ctx) => {
         try {
-          return await runTraining(ctx, { runId, data, backbone, config, modelsDir: paths.models, db, bus });
+          return await runTraining(ctx, { runId, data, backbone, config, modelsDir: paths.models, catalog, db, bus });
         } catch (err) {
           const cancelled = ctx.signal.aborted || err instanceof CancelledError;
           setRunStatus(db, runId, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'Cancelled by the user' : (err as Error).message });
@@ -79,16 +78,20 @@ export function createTrainingService({ db, bus, jobs, paths }: Pick<ServiceDeps
     } {
       const defaults = TrainSettings.parse({});
       return {
-        backbones: availableBackbones(),
+        backbones: catalog.available(),
         tutorialGenres: TUTORIAL_GENRES,
         defaults: { head: defaults.head, epochs: defaults.epochs, learningRate: defaults.learningRate, seed: defaults.seed },
       };
     },
 
     start(req: TrainStart): TrainStarted {
-      const backbone = chooseBackbone(req.backbone);
+      const backbones = catalog.available();
+      const backbone = chooseBackbone(backbones, req.backbone);
       const data = trainingData(db, req.libraryId, req.genres);
-      const config = configOf(req, backbone);
+      const config = configOf(
+        req,
+        backbones.find((b) => b.id === backbone),
+      );
       // Train pressed again with the same settings: that training, not a second identical run.
       const key = trainingJobKey({ libraryId: req.libraryId, genres: data.genres, backbone, config });
       const same = jobs.findActive<{ runId: number }>(key);

@@ -4,7 +4,8 @@ import type { DataPaths } from '../../core/data-dir';
 import type { JobManager } from '../../jobs/job-manager';
 import type { Handlers } from '../gate';
 import { ConflictError, InvalidError, NotFoundError } from '../../core/errors';
-import { availableBackbones, BACKBONES, DEFAULT_BACKBONE, type BackboneAvailability } from '../../ml/backbones/registry';
+import { BACKBONES, DEFAULT_BACKBONE, type BackboneAvailability } from '../../ml/backbones/registry';
+import type { BackboneCatalog } from '../../ml/backbones/catalog';
 import { downloadBackbone, findDownloadable } from '../../ml/backbones/downloadable';
 import { importBackboneFolder } from '../../ml/backbones/user-backbones';
 
@@ -34,7 +35,7 @@ export function backboneOption(a: BackboneAvailability) {
   };
 }
 
-export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, 'backbones'> }): Pick<Handlers, BackboneCalls> {
+export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, 'backbones'>; catalog: BackboneCatalog }): Pick<Handlers, BackboneCalls> {
   return {
     'backbones:download': ({ id }) => {
       const d = findDownloadable(id);
@@ -81,7 +82,7 @@ export function backboneHandlers(b: { jobs: JobManager; paths: Pick<DataPaths, '
       } catch (err) {
         throw new InvalidError((err as Error).message);
       }
-      const a = availableBackbones().find((x) => x.id === entryId);
+      const a = b.catalog.available().find((x) => x.id === entryId);
       if (!a) throw new InvalidError(`The backbone "${entryId}" was imported but cannot be listed (is the data folder's backbones dir writable?).`);
       return backboneOption(a);
     },

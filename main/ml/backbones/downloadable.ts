@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CancelledError } from '../../core/errors';
 import type { BackboneEntry } from './registry';
 import type { Preprocessing } from './types';
-import { expectedGroupBytes, finishInstall, makeTempInstallDir, parseModelJson, readManifest, userBackbonesDir } from './user-backbones';
+import { expectedGroupBytes, finishInstall, makeTempInstallDir, parseModelJson, readManifest } from './user-backbones';
 
 export interface DownloadableBackbone {
   id: string;
@@ -60,7 +60,7 @@ export function fileUrl(d: DownloadableBackbone, file: string, base = downloadBa
 }
 
 /** Registry entries for downloadable backbones not yet installed in `dir` (listed as unavailable). */
-export function pendingDownloadEntries(dir: string | undefined = userBackbonesDir()): BackboneEntry[] {
+export function pendingDownloadEntries(dir: string | undefined): BackboneEntry[] {
   if (!dir) return [];
   return DOWNLOADABLE.filter((d) => !readManifest(path.join(dir, d.id))).map((d) => ({
     id: d.id,
@@ -90,8 +90,8 @@ export interface DownloadProgress {
 }
 
 export interface DownloadOptions {
-  /** Default: userBackbonesDir(). */
-  backbonesDir?: string;
+  /** The data folder's backbones dir (BackboneCatalog.userDir). */
+  backbonesDir: string;
   /** Default: downloadBaseUrl(). */
   baseUrl?: string;
   signal?: AbortSignal;
@@ -119,11 +119,10 @@ async function get(url: string, signal?: AbortSignal): Promise<Response> {
  * Downloads a downloadable backbone into the backbones dir (or returns the installed one). Cancelling
  * (signal) or any failure removes the temp folder, so nothing half-written is ever in place.
  */
-export async function downloadBackbone(id: string, opts: DownloadOptions = {}): Promise<BackboneEntry> {
+export async function downloadBackbone(id: string, opts: DownloadOptions): Promise<BackboneEntry> {
   const d = findDownloadable(id);
   if (!d) throw new Error(`"${id}" is not a downloadable backbone (known: ${DOWNLOADABLE.map((x) => x.id).join(', ')})`);
-  const backbonesDir = opts.backbonesDir ?? userBackbonesDir();
-  if (!backbonesDir) throw new Error('downloadBackbone: no backbones folder is set');
+  const { backbonesDir } = opts;
   const base = (opts.baseUrl ?? downloadBaseUrl()).replace(/\/+$/, '');
   const tmp = makeTempInstallDir(backbonesDir, id);
   try {

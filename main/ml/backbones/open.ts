@@ -1,18 +1,7 @@
 import path from 'node:path';
 import { openOnnxBackbone } from './engines/onnx';
 import { openTfjsBackbone } from './engines/tfjs';
-import {
-  ONNX_FILE,
-  allBackboneEntries,
-  backboneDir,
-  getBackbone,
-  modelsDir,
-  onnxFileOf,
-  onnxStatus,
-  specOf,
-  verifyFiles,
-  type BackboneEntry,
-} from './registry';
+import { ONNX_FILE, backboneDir, getBackbone, modelsDir, onnxFileOf, onnxStatus, specOf, verifyFiles, type BackboneEntry } from './registry';
 import type { Backbone, BackboneVariant } from './types';
 
 export type EngineChoice = 'auto' | 'onnxruntime' | 'tfjs';
@@ -23,7 +12,7 @@ export interface OpenBackboneOptions {
   modelsDir?: string;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
-  /** For tests: a registry other than the built-in one. */
+  /** Where to look the id up: a catalogue's entries (BackboneCatalog.entries()); default the bundled ones. */
   entries?: readonly BackboneEntry[];
   /** Default float32. int8 runs only the checked int8 ONNX graph: never silently another variant. */
   variant?: BackboneVariant;
@@ -39,7 +28,7 @@ export interface OpenedBackbone extends Backbone {
  * its check against the reference path, else TF.js; the reason is on the result.
  */
 export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): Promise<OpenedBackbone> {
-  const entry = getBackbone(id, opts.entries ?? allBackboneEntries());
+  const entry = getBackbone(id, opts.entries);
   const dir = entry.dir ?? backboneDir(entry.id, opts.modelsDir ?? modelsDir());
   const problem = verifyFiles(entry, dir);
   if (problem && entry.dir)

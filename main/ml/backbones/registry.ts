@@ -4,8 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BackboneSpec, BackboneVariant, FeatureTap } from './types';
 import { int8Support } from './cpu-features';
-import { pendingDownloadEntries } from './downloadable';
-import { installedUserBackbones } from './user-backbones';
 
 /** A backbone as shipped: the spec plus where its files come from and how to run them. */
 export interface BackboneEntry extends BackboneSpec {
@@ -98,19 +96,12 @@ export function backboneIds(): string[] {
   return BACKBONES.map((b) => b.id);
 }
 
-/** The bundled backbones plus those installed in (or downloadable into) the data folder's backbones dir. */
-export function allBackboneEntries(): BackboneEntry[] {
-  const user = installedUserBackbones();
-  const pending = pendingDownloadEntries();
-  const bundled = new Set(BACKBONES.map((b) => b.id));
-  return [...BACKBONES, ...user.filter((u) => !bundled.has(u.id)), ...pending.filter((p) => !bundled.has(p.id))];
-}
-
-export function findBackbone(id: string, entries: readonly BackboneEntry[] = allBackboneEntries()): BackboneEntry | undefined {
+/** Looks a backbone up among `entries`: the bundled ones unless a catalogue (catalog.ts) gives its own list. */
+export function findBackbone(id: string, entries: readonly BackboneEntry[] = BACKBONES): BackboneEntry | undefined {
   return entries.find((b) => b.id === id);
 }
 
-export function getBackbone(id: string, entries: readonly BackboneEntry[] = allBackboneEntries()): BackboneEntry {
+export function getBackbone(id: string, entries: readonly BackboneEntry[] = BACKBONES): BackboneEntry {
   const b = findBackbone(id, entries);
   if (!b) throw new Error(`Unknown backbone "${id}" (known: ${entries.map((e) => e.id).join(', ')})`);
   return b;
@@ -255,7 +246,7 @@ export interface BackboneAvailability {
 }
 
 /** Which backbones are installed and verified under `dir`. */
-export function availableBackbones(dir: string = modelsDir(), entries: readonly BackboneEntry[] = allBackboneEntries()): BackboneAvailability[] {
+export function availableBackbones(dir: string = modelsDir(), entries: readonly BackboneEntry[] = BACKBONES): BackboneAvailability[] {
   return entries.map((e) => {
     const bdir = e.dir ?? backboneDir(e.id, dir);
     const problem = verifyFiles(e, bdir);

@@ -1,8 +1,7 @@
 /**
  * Backbones installed in the data folder's `backbones/` dir (downloaded or imported TF.js graph
  * models), each in `<dir>/<id>/` with a manifest.json recording the spec and every file's sha256.
- * The registry lists them next to the bundled ones; this module has no runtime import of the
- * registry so the two do not form a cycle.
+ * The catalogue (catalog.ts) lists them next to the bundled ones.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -14,23 +13,6 @@ import type { BackboneEntry } from './registry';
 import type { Preprocessing } from './types';
 
 export const MANIFEST_FILE = 'manifest.json';
-const ENV_DIR = 'POSTER_TAGGER_BACKBONES_DIR';
-
-let userDir: string | undefined;
-
-/**
- * Sets where installed backbones live (the back end calls this with paths.backbones). Also put in
- * the environment so embedding worker threads started later see the same folder.
- */
-export function setUserBackbonesDir(dir: string | undefined): void {
-  userDir = dir ? path.resolve(dir) : undefined;
-  if (userDir) process.env[ENV_DIR] = userDir;
-  else delete process.env[ENV_DIR];
-}
-
-export function userBackbonesDir(): string | undefined {
-  return userDir ?? (process.env[ENV_DIR] ? path.resolve(process.env[ENV_DIR]) : undefined);
-}
 
 const PreprocessingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('raw') }),
@@ -89,7 +71,7 @@ export function readManifest(dir: string): BackboneManifest | undefined {
 }
 
 /** Installed backbones under `dir` (folders with a readable manifest; temp folders start with "."). */
-export function installedUserBackbones(dir: string | undefined = userBackbonesDir()): BackboneEntry[] {
+export function installedUserBackbones(dir: string | undefined): BackboneEntry[] {
   if (!dir || !fs.existsSync(dir)) return [];
   const out: BackboneEntry[] = [];
   for (const name of fs.readdirSync(dir).sort()) {
@@ -261,14 +243,13 @@ export interface ImportBackboneOptions {
   embeddingNode?: string;
   /** Default: 0..255 scaled to 0..1, as TF Hub image models expect. */
   preprocessing?: Preprocessing;
-  /** Default: userBackbonesDir(). */
-  backbonesDir?: string;
+  /** The data folder's backbones dir (BackboneCatalog.userDir). */
+  backbonesDir: string;
 }
 
 /** Copies a TF.js graph model (model.json + shards) from `dir` into the backbones dir, checked and with a manifest. */
 export async function importBackboneFolder(dir: string, opts: ImportBackboneOptions): Promise<BackboneEntry> {
-  const backbonesDir = opts.backbonesDir ?? userBackbonesDir();
-  if (!backbonesDir) throw new Error('importBackboneFolder: no backbones folder is set');
+  const { backbonesDir } = opts;
   const src = path.resolve(dir);
   const jsonFile = path.join(src, 'model.json');
   if (!fs.existsSync(jsonFile)) throw new Error(`${src} has no model.json (a TF.js graph model folder is expected)`);

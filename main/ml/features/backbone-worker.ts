@@ -10,6 +10,8 @@ export interface EmbedWorkerData {
   threads?: number;
   /** Default float32. */
   variant?: BackboneVariant;
+  /** The data folder's backbones dir, so a downloaded or imported backbone opens in the worker too. */
+  backbonesDir?: string;
   /** Absolute path of a module exporting `openBackbone(id, {engine})` in place of main/ml/backbones/open (tests). */
   backboneModule?: string;
 }

@@ -2,8 +2,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backbone, BackboneVariant, EngineName } from '../backbones/types';
 import type { EmbedWorkerData, FromEmbedWorker, ToEmbedWorker } from './backbone-worker';
+import { BackboneCatalog } from '../backbones/catalog';
+import type { BackboneEntry } from '../backbones/registry';
 
-type OpenBackbone = (id: string, opts: { engine?: EngineName | 'auto'; threads?: number; variant?: BackboneVariant }) => Promise<Backbone>;
+type OpenBackbone = (
+  id: string,
+  opts: { engine?: EngineName | 'auto'; threads?: number; variant?: BackboneVariant; entries?: BackboneEntry[] },
+) => Promise<Backbone>;
 
 const port = parentPort!;
 const data = workerData as EmbedWorkerData;
@@ -21,7 +26,13 @@ async function main(): Promise<void> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily or optionally (CommonJS at run time)
     const mod = (data.backboneModule ? require(data.backboneModule) : require('../backbones/open')) as { openBackbone: OpenBackbone };
-    backbone = await mod.openBackbone(data.backboneId, { engine: data.engine, threads: data.threads, ...(data.variant ? { variant: data.variant } : {}) });
+    const entries = new BackboneCatalog({ userDir: data.backbonesDir }).entries();
+    backbone = await mod.openBackbone(data.backboneId, {
+      engine: data.engine,
+      threads: data.threads,
+      entries,
+      ...(data.variant ? { variant: data.variant } : {}),
+    });
   } catch (err) {
     send({ type: 'error', message: message(err) });
     return;

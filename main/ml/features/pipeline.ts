@@ -23,6 +23,8 @@ export interface EmbedOptions {
   batchSize?: number;
   /** Default float32; the cache keeps each variant's vectors apart. */
   variant?: BackboneVariant;
+  /** The data folder's backbones dir (BackboneCatalog.userDir): where downloaded and imported backbones are. */
+  backbonesDir?: string;
   /** Default 'auto': ONNX Runtime when the converted model is usable, else TF.js (main/ml/backbones/open.ts). */
   engine?: EngineName | 'auto';
   /** ONNX Runtime intra-op threads (default: the engine's choice). */
@@ -96,6 +98,7 @@ export async function embedImages(db: Db, items: readonly EmbedItem[], backboneI
     threads: opts.threads,
     backboneModule: opts.backboneModule,
     ...(opts.variant ? { variant: opts.variant } : {}),
+    ...(opts.backbonesDir ? { backbonesDir: opts.backbonesDir } : {}),
   };
   let worker: BackboneWorker | undefined;
   let starting: Promise<BackboneWorker> | undefined;

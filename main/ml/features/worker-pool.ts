@@ -8,7 +8,14 @@ import { BackboneWorker, waitForEmbeddingThreads, type EmbedWorkerData } from '.
 const idle = new Map<string, { worker: BackboneWorker; timer: NodeJS.Timeout }>();
 
 function keyOf(data: EmbedWorkerData): string {
-  return JSON.stringify([data.backboneId, data.variant ?? 'float32', data.engine ?? 'auto', data.threads ?? null, data.backboneModule ?? null]);
+  return JSON.stringify([
+    data.backboneId,
+    data.variant ?? 'float32',
+    data.engine ?? 'auto',
+    data.threads ?? null,
+    data.backboneModule ?? null,
+    data.backbonesDir ?? null,
+  ]);
 }
 
 /** Whether acquireWorker would hand back a loaded worker (no thread start, no model load). */

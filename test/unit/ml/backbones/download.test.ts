@@ -5,8 +5,8 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { downloadBackbone, type DownloadProgress } from '../../../../main/ml/backbones/downloadable';
-import { importBackboneFolder, readManifest, setUserBackbonesDir } from '../../../../main/ml/backbones/user-backbones';
-import { availableBackbones } from '../../../../main/ml/backbones/registry';
+import { importBackboneFolder, readManifest } from '../../../../main/ml/backbones/user-backbones';
+import { BackboneCatalog } from '../../../../main/ml/backbones/catalog';
 import { openBackbone } from '../../../../main/ml/backbones/open';
 import { sha256, writeTinyGraphModel } from './fixtures';
 import { tempDir } from '../../../helpers/temp';
@@ -56,7 +56,6 @@ describe('downloadable and imported backbones', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hub`;
   });
   after(async () => {
-    setUserBackbonesDir(undefined);
     state.hanging.forEach((r) => r.destroy());
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
@@ -65,11 +64,13 @@ describe('downloadable and imported backbones', () => {
 
   it('downloads with progress, records sha256s, lists, opens and embeds', async () => {
     const dir = path.join(work, 'b1');
-    setUserBackbonesDir(dir);
-    assert.equal(availableBackbones().find((a) => a.id === ID)?.problem, 'not downloaded yet');
+    const catalog = new BackboneCatalog({ userDir: dir });
+    assert.equal(catalog.available().find((a) => a.id === ID)?.problem, 'not downloaded yet');
+    // Another back end's catalogue (another data folder) does not see it.
+    assert.equal(new BackboneCatalog().find(ID), undefined);
     state.mode = 'ok';
     const seen: DownloadProgress[] = [];
-    const entry = await downloadBackbone(ID, { baseUrl: base, onProgress: (p) => seen.push(p) });
+    const entry = await downloadBackbone(ID, { baseUrl: base, backbonesDir: dir, onProgress: (p) => seen.push(p) });
     const shardBytes = fs.statSync(path.join(modelDir, SHARD)).size;
     assert.ok(seen.length >= 2);
     assert.deepEqual(seen.at(-1), { file: SHARD, bytesDone: shardBytes, bytesTotal: shardBytes });
@@ -82,9 +83,9 @@ describe('downloadable and imported backbones', () => {
     assert.equal(m.inputNode, 'image');
     assert.equal(m.embeddingNode, 'head'); // the model's output, 2 channels
     assert.equal(entry.embeddingSize, 2);
-    assert.equal(availableBackbones().find((a) => a.id === ID)?.installed, true);
+    assert.equal(catalog.available().find((a) => a.id === ID)?.installed, true);
 
-    const bb = await openBackbone(ID);
+    const bb = await openBackbone(ID, { entries: catalog.entries() });
     assert.equal(bb.engine, 'tfjs');
     const pixels = new Uint8Array(2 * 224 * 224 * 3).map((_, i) => (i * 7) % 256);
     const emb = await bb.embed(pixels, 2);
@@ -97,8 +98,8 @@ describe('downloadable and imported backbones', () => {
     const bytes = fs.readFileSync(shard);
     bytes[10] ^= 0xff;
     fs.writeFileSync(shard, bytes);
-    await assert.rejects(openBackbone(ID), /group1-shard1of1 has sha256 .* expected/);
-    assert.equal(availableBackbones().find((a) => a.id === ID)?.installed, false);
+    await assert.rejects(openBackbone(ID, { entries: catalog.entries() }), /group1-shard1of1 has sha256 .* expected/);
+    assert.equal(catalog.available().find((a) => a.id === ID)?.installed, false);
   });
 
   it('reports unknown ids, truncated shards, bad JSON and an unreachable server clearly, leaving nothing behind', async () => {
@@ -151,14 +152,14 @@ describe('downloadable and imported backbones', () => {
 
   it('imports a graph model folder after checking it runs', async () => {
     const dir = path.join(work, 'b4');
-    setUserBackbonesDir(dir);
+    const catalog = new BackboneCatalog({ userDir: dir });
     const src = path.join(work, 'My Tiny Net');
     writeTinyGraphModel(src);
-    const entry = await importBackboneFolder(src, { inputSize: 16, embeddingNode: 'features', preprocessing: { kind: 'raw' } });
+    const entry = await importBackboneFolder(src, { inputSize: 16, embeddingNode: 'features', preprocessing: { kind: 'raw' }, backbonesDir: dir });
     assert.equal(entry.id, 'my_tiny_net');
     assert.equal(entry.embeddingSize, 8);
     assert.equal(readManifest(path.join(dir, 'my_tiny_net'))?.kind, 'imported');
-    const bb = await openBackbone('my_tiny_net', { engine: 'auto' });
+    const bb = await openBackbone('my_tiny_net', { engine: 'auto', entries: catalog.entries() });
     const emb = await bb.embed(new Uint8Array(16 * 16 * 3).fill(90), 1);
     assert.equal(emb.length, 8);
     await bb.dispose();
@@ -167,9 +168,9 @@ describe('downloadable and imported backbones', () => {
     const bad = path.join(work, 'bad');
     writeTinyGraphModel(bad);
     fs.truncateSync(path.join(bad, SHARD), 50);
-    await assert.rejects(importBackboneFolder(bad, { inputSize: 16 }), /truncated/);
+    await assert.rejects(importBackboneFolder(bad, { inputSize: 16, backbonesDir: dir }), /truncated/);
     writeTinyGraphModel(bad);
-    await assert.rejects(importBackboneFolder(bad, { inputSize: 16, embeddingNode: 'nope' }), /Cannot import the backbone .*does not run/);
+    await assert.rejects(importBackboneFolder(bad, { inputSize: 16, embeddingNode: 'nope', backbonesDir: dir }), /Cannot import the backbone .*does not run/);
     assert.deepEqual(entriesIn(dir), ['my_tiny_net']);
   });
 
