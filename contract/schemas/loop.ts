@@ -27,6 +27,8 @@ export const QueuedPoster = z.object({
 
 export const LabelNextQueue = z.object({
   runId: z.number(),
+  /** The model's backbone (a retrain from the queue uses it: its embeddings are cached). */
+  backbone: z.string(),
   /** Why this model: "marked as default by you", … */
   reason: z.string(),
   genres: z.array(z.string()),

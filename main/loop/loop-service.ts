@@ -76,7 +76,7 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
   const n = cands.items.length;
   const genres = head.genres;
   const g = genres.length;
-  const base = { runId: choice.run.id, reason: choice.reason, genres, unlabelled: todo.length, notEmbedded: cands.missing };
+  const base = { runId: choice.run.id, backbone, reason: choice.reason, genres, unlabelled: todo.length, notEmbedded: cands.missing };
   if (n === 0) return { ...base, items: [] };
   const views = loadBothViews(
     db,
