@@ -1,4 +1,4 @@
-// `npm run bench -- loop [--dataset DIR] [--data-dir DIR] [--backbone inception_v3] [--seed N] [--plot FILE] [--only sim|timing]`
+// `npm run bench -- loop [--dataset DIR] [--data-dir DIR] [--backbone inception_v3] [--seeds 1,2,3] [--plot FILE] [--only sim|timing]`
 // The learning loop on cached embeddings (the data dir must already hold train/ and val/ embeddings of the
 // backbone, e.g. a copy of a quality bench's data dir; it is opened read-write, so use a copy).
 // Simulation: labels of train/ are hidden and revealed when a poster is "labelled". Start from 300 random
@@ -24,7 +24,7 @@ interface Args {
   dataset: string;
   dataDir: string;
   backbone: string;
-  seed: number;
+  seeds: number[];
   plot: string;
   only?: string;
 }
@@ -38,7 +38,7 @@ function parse(argv: string[]): Args {
     dataset: path.resolve(get('dataset') ?? path.join(projectRoot(), '..', 'shared', 'movie_posters')),
     dataDir: path.resolve(get('data-dir') ?? path.join(projectRoot(), '.scratch', 'loop-bench-data')),
     backbone: get('backbone') ?? 'inception_v3',
-    seed: Number(get('seed') ?? 1),
+    seeds: (get('seeds') ?? '1,2,3').split(',').map(Number),
     plot: path.resolve(get('plot') ?? path.join(projectRoot(), '.scratch', 'loop-curves.png')),
     only: get('only'),
   };
@@ -139,10 +139,22 @@ async function simulation(ort: Ort, args: Args, db: Db): Promise<{ train: Pool; 
   const index = await buildSimilarityIndex(train.x, train.n, dim);
   const buildMs = performance.now() - t0;
   const curves = new Map<Strategy, { labels: number; mAP: number; seconds: number }[]>();
-  for (const s of ['label next', 'uncertainty only', 'random'] as Strategy[]) curves.set(s, await simulate(ort, train, val, index, dim, genres, s, args.seed));
+  const perSeed: string[] = [];
+  for (const s of ['label next', 'uncertainty only', 'random'] as Strategy[]) {
+    const runs: Awaited<ReturnType<typeof simulate>>[] = [];
+    for (const seed of args.seeds) runs.push(await simulate(ort, train, val, index, dim, genres, s, seed));
+    runs.forEach((c, k) => perSeed.push(`| ${s} | ${args.seeds[k]} | ${c.map((p) => p.mAP.toFixed(4)).join(' | ')} |`));
+    // The mean curve over seeds (each seed: its own 300 starting posters and its own random picks).
+    curves.set(
+      s,
+      runs[0].map((p, r) => ({ labels: p.labels, mAP: runs.reduce((a, c) => a + c[r].mAP, 0) / runs.length, seconds: median(runs.map((c) => c[r].seconds)) })),
+    );
+  }
   const random = curves.get('random')!;
   const target = random[random.length - 1].mAP;
-  console.log(`\n### Learning loop: active vs random labelling (${args.backbone}, ${genres.length} genres, scored on val/ = ${val.n} posters)\n`);
+  console.log(
+    `\n### Learning loop: active vs random labelling (${args.backbone}, ${genres.length} genres, scored on val/ = ${val.n} posters; mean of seeds ${args.seeds.join(', ')})\n`,
+  );
   console.log(`| labelled | ${[...curves.keys()].join(' | ')} |`);
   console.log(`|---:|${[...curves.keys()].map(() => '---:').join('|')}|`);
   for (let r = 0; r < random.length; r++) console.log(`| ${random[r].labels} | ${[...curves.values()].map((c) => c[r].mAP.toFixed(4)).join(' | ')} |`);
@@ -152,6 +164,9 @@ async function simulation(ort: Ort, args: Args, db: Db): Promise<{ train: Pool; 
       `\n${name}: reaches random's final mAP ${target.toFixed(4)} at ${hit ? `${hit.labels} labels (${((hit.labels / random[random.length - 1].labels) * 100).toFixed(0)}% of random's)` : 'no point of the curve'}; median retrain + score ${median(c.map((p) => p.seconds)).toFixed(1)} s`,
     );
   }
+  console.log(
+    `\nEach seed:\n\n| strategy | seed | ${random.map((p) => p.labels).join(' | ')} |\n|---|---:|${random.map(() => '---:').join('|')}|\n${perSeed.join('\n')}`,
+  );
   console.log(`\nSimilarity index over ${train.n} train posters (${dim} → 256 dims): built in ${ms(buildMs)}.`);
   await plot(args.plot, curves, args.backbone);
   console.log(`Plot: ${args.plot}`);
@@ -166,7 +181,7 @@ export async function main(argv: string[]): Promise<void> {
   const ort = require('onnxruntime-node') as Ort;
   try {
     const { train, dim, genres } = await simulation(ort, args, db);
-    if (args.only !== 'sim') await timing(ort, train, dim, genres, args.seed);
+    if (args.only !== 'sim') await timing(ort, train, dim, genres, args.seeds[0]);
   } finally {
     db.close();
   }

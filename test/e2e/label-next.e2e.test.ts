@@ -130,3 +130,40 @@ test('label 5 posters from the queue with the keyboard (undo steps back), retrai
   await page.waitForFunction((id) => document.body.textContent?.includes(`ranked by run #${id}`), newRun.id);
   assert.deepEqual(errors, []);
 });
+
+test('which genres are confused: true × tagged on the held-out posters, each cell opens its posters', { skip }, async () => {
+  for (const theme of ['light', 'dark'] as const) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: theme });
+    const page = await context.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(`${ctx.bridge.loginUrl}#/runs/${firstRun}/evaluation`);
+    const matrix = page.getByTestId('confusion');
+    await matrix.waitFor();
+    // 5 genres: 5 rows of 5 + "missed" cells.
+    assert.equal(await page.getByTestId('confusion-cell').count(), 30);
+    const cell = page.locator('[data-testid=confusion-cell]:not([disabled])').first();
+    const count = Number(await cell.textContent());
+    await cell.click();
+    await page.getByTestId('confusion-posters').waitFor();
+    assert.equal(await page.locator('[data-testid=confusion-posters] figure').count(), Math.min(60, count));
+    await matrix.scrollIntoViewIfNeeded();
+    await screenshot(page, `confusion-${theme}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test('More like this in the detail panel: the nearest posters by their cached embeddings', { skip }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = watchPageErrors(page);
+  await page.addInitScript((id) => localStorage.setItem('poster-tagger:library', String(id)), libraryId);
+  await page.goto(`${ctx.bridge.loginUrl}#/library`);
+  await page.getByTestId('poster-card').first().click();
+  await page.getByTestId('more-like-this').click();
+  const similar = page.getByTestId('similar-posters');
+  await similar.waitFor();
+  assert.equal(await similar.locator('figure').count(), 12);
+  await screenshot(page, 'more-like-this');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
