@@ -8,7 +8,7 @@
  *   posters already in the queue, and a poster nearly identical to one already queued (cosine ≥
  *   `duplicateCosine`) is left out, so a run of near-duplicates cannot fill the queue.
  */
-import type { SimilarityIndex } from './similarity';
+import { dot, type SimilarityIndex } from './similarity';
 
 export interface LabelNextInput {
   /** n × g probabilities of the current model. */
@@ -17,8 +17,12 @@ export interface LabelNextInput {
   g: number;
   /** The model's per-genre thresholds (its decision rule's). */
   thresholds: readonly number[];
-  /** Cosine index over the same n posters (similarity.ts). */
+  /**
+   * Cosine index (similarity.ts) over the posters `indexRows` (all n when omitted): only the most uncertain
+   * few hundred can make the queue, so an index of those (uncertaintyPool) is enough.
+   */
   index: SimilarityIndex;
+  indexRows?: readonly number[];
   limit: number;
   /** Cosine at which a poster counts as a near-duplicate of a queued one. */
   duplicateCosine?: number;
@@ -82,15 +86,22 @@ export function rarityWeights(positives: readonly number[]): number[] {
 
 export const DEFAULT_DUPLICATE_COSINE = 0.9;
 
+/** The rows that can make a queue of `limit`: the most uncertain 10 × limit (at least 200), most uncertain first. */
+export function uncertaintyPool(u: Float32Array, limit: number): number[] {
+  return Array.from({ length: u.length }, (_, i) => i)
+    .sort((a, b) => u[b] - u[a] || a - b)
+    .slice(0, Math.max(limit * 10, 200));
+}
+
 export function rankLabelNext(input: LabelNextInput): QueuedPoster[] {
   const { scores, n, g, thresholds, index, limit } = input;
   const dupCos = input.duplicateCosine ?? DEFAULT_DUPLICATE_COSINE;
   const diversity = input.diversity ?? 1;
   const { u, genre } = thresholdUncertainty(scores, n, g, thresholds, input.genreWeights);
-  // Only the most uncertain few hundred can make the queue: the greedy pass is limit × pool dot products.
-  const pool = Array.from({ length: n }, (_, i) => i)
-    .sort((a, b) => u[b] - u[a] || a - b)
-    .slice(0, Math.max(limit * 10, 200));
+  // The greedy pass is limit × pool dot products; `at` maps a poster to its row of the index.
+  const at = new Map((input.indexRows ?? Array.from({ length: n }, (_, i) => i)).map((row, k) => [row, k]));
+  const pool = uncertaintyPool(u, limit).filter((row) => at.has(row));
+  const offset = pool.map((row) => at.get(row)! * index.d);
   const maxSim = new Float32Array(pool.length);
   const taken = new Uint8Array(pool.length);
   const { vectors: v, d } = index;
@@ -110,12 +121,10 @@ export function rankLabelNext(input: LabelNextInput): QueuedPoster[] {
     taken[best] = 1;
     const row = pool[best];
     queue.push({ row, uncertainty: u[row], nearestGenre: genre[row], similarToQueue: maxSim[best] });
-    const q = v.subarray(row * d, (row + 1) * d);
+    const q = offset[best];
     for (let p = 0; p < pool.length; p++) {
       if (taken[p]) continue;
-      const o = pool[p] * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) s += q[k] * v[o + k];
+      const s = dot(v, q, offset[p], d);
       if (s > maxSim[p]) maxSim[p] = s;
     }
   }

@@ -17,7 +17,7 @@ import { runTagOptions } from '../runs/run-tagging-repo';
 import { listRuns } from '../runs/runs-repo';
 import { NotFoundError } from '../core/errors';
 import { buildSimilarityIndex, nearest, similarPairs } from './similarity';
-import { rankLabelNext, rarityWeights } from './label-next';
+import { rankLabelNext, rarityWeights, thresholdUncertainty, uncertaintyPool } from './label-next';
 
 interface Poster {
   imageId: number;
@@ -58,6 +58,13 @@ function embedded<P extends { hash: string }>(db: Db, list: readonly P[], backbo
   return { items: keep.map((i) => list[i]), x, dim: e.dim, missing: list.length - keep.length };
 }
 
+/** The rows `rows` of an n × dim matrix, copied. */
+function rowsOf(x: Float32Array, dim: number, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((i, r) => out.set(x.subarray(i * dim, (i + 1) * dim), r * dim));
+  return out;
+}
+
 /** The backbone whose embeddings similarity uses: the tagging model's, else the most recent run's. */
 function similarityBackbone(db: Db): string | null {
   return defaultRun(db)?.run.backbone ?? listRuns(db)[0]?.backbone ?? null;
@@ -85,18 +92,14 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
   );
   const scores = await headScores(head, views.x, n, { xFlip: views.xFlip });
   const opts = runTagOptions(db, choice.run.id);
-  const index = await buildSimilarityIndex(cands.x, n, cands.dim);
   // Rare genres of the labelled posters weigh more (label-next.ts).
   const labelled = all.filter((p) => p.labelled).map((p) => p.imageId);
-  const queue = rankLabelNext({
-    scores,
-    n,
-    g,
-    thresholds: headThresholds(head, opts),
-    index,
-    limit: req.limit,
-    genreWeights: rarityWeights(genreCounts(db, labelled, genres)),
-  });
+  const thresholds = headThresholds(head, opts);
+  const genreWeights = rarityWeights(genreCounts(db, labelled, genres));
+  // Only the most uncertain can make the queue: the cosine index is built for those alone.
+  const pool = uncertaintyPool(thresholdUncertainty(scores, n, g, thresholds, genreWeights).u, req.limit);
+  const index = await buildSimilarityIndex(rowsOf(cands.x, cands.dim, pool), pool.length, cands.dim);
+  const queue = rankLabelNext({ scores, n, g, thresholds, index, indexRows: pool, limit: req.limit, genreWeights });
   const rows = queue.map((q) => q.row);
   const picked = new Float32Array(rows.length * g);
   rows.forEach((r, k) => picked.set(scores.subarray(r * g, (r + 1) * g), k * g));

@@ -74,23 +74,32 @@ export function subIndex(index: SimilarityIndex, rows: readonly number[]): Simil
 
 /** Cosine of rows a and b. */
 export function cosine(index: SimilarityIndex, a: number, b: number): number {
-  const { vectors: v, d } = index;
-  let s = 0;
-  for (let k = 0; k < d; k++) s += v[a * d + k] * v[b * d + k];
-  return s;
+  return dot(index.vectors, a * index.d, b * index.d, index.d);
+}
+
+/** Dot product of rows a and b of a d-wide matrix, unrolled by 4 (the hot loop of every query). */
+export function dot(v: Float32Array, a: number, b: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < d; k += 4) {
+    s0 += v[a + k] * v[b + k];
+    s1 += v[a + k + 1] * v[b + k + 1];
+    s2 += v[a + k + 2] * v[b + k + 2];
+    s3 += v[a + k + 3] * v[b + k + 3];
+  }
+  for (; k < d; k++) s0 += v[a + k] * v[b + k];
+  return s0 + s1 + s2 + s3;
 }
 
 /** Cosine of row `row` with every row. */
 export function similarities(index: SimilarityIndex, row: number): Float32Array {
   const { vectors: v, n, d } = index;
   const out = new Float32Array(n);
-  const q = v.subarray(row * d, (row + 1) * d);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const o = i * d;
-    for (let k = 0; k < d; k++) s += q[k] * v[o + k];
-    out[i] = s;
-  }
+  const q = row * d;
+  for (let i = 0; i < n; i++) out[i] = dot(v, q, i * d, d);
   return out;
 }
 
@@ -114,11 +123,8 @@ export function similarPairs(index: SimilarityIndex, threshold: number, limit = 
   const { vectors: v, n, d } = index;
   const pairs: { a: number; b: number; cosine: number }[] = [];
   for (let a = 0; a < n; a++) {
-    const oa = a * d;
     for (let b = a + 1; b < n; b++) {
-      const ob = b * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) s += v[oa + k] * v[ob + k];
+      const s = dot(v, a * d, b * d, d);
       if (s >= threshold) pairs.push({ a, b, cosine: s });
     }
   }
