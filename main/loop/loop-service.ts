@@ -10,6 +10,8 @@ import type { ServiceDeps } from '../services';
 import type { Db } from '../db/database';
 import type { Predictor } from '../runs/predictor';
 import { loadBothViews } from '../runs/both-views';
+import { variantOf } from '../runs/model-io';
+import type { BackboneVariant } from '../ml/backbones/types';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { chooseRun, defaultRun } from '../runs/run-choice';
 import { headScores, headTags, headThresholds } from '../runs/head-tags';
@@ -45,12 +47,13 @@ function posters(db: Db, libraryIds?: readonly number[]): Poster[] {
 }
 
 /** Keeps the posters with a cached original embedding; their vectors in the same order. */
-function embedded<P extends { hash: string }>(db: Db, list: readonly P[], backbone: string) {
+function embedded<P extends { hash: string }>(db: Db, list: readonly P[], backbone: string, variant: BackboneVariant) {
   const e = loadEmbeddings(
     db,
     list.map((p) => p.hash),
     backbone,
     'original',
+    variant,
   );
   const keep = list.map((_, i) => i).filter((i) => !e.missing[i]);
   const x = new Float32Array(keep.length * e.dim);
@@ -66,8 +69,9 @@ function rowsOf(x: Float32Array, dim: number, rows: readonly number[]): Float32A
 }
 
 /** The backbone whose embeddings similarity uses: the tagging model's, else the most recent run's. */
-function similarityBackbone(db: Db): string | null {
-  return defaultRun(db)?.run.backbone ?? listRuns(db)[0]?.backbone ?? null;
+function similarityBackbone(db: Db): { backbone: string; variant: BackboneVariant } | null {
+  const run = defaultRun(db)?.run ?? listRuns(db)[0];
+  return run ? { backbone: run.backbone, variant: run.config.backboneVariant ?? 'float32' } : null;
 }
 
 const describe = ({ imageId, libraryId, libraryName, posterId }: Poster) => ({ imageId, libraryId, libraryName, posterId });
@@ -77,9 +81,10 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
   const choice = chooseRun(db, req.runId);
   const head = await predictor.head(choice.run.id);
   const backbone = head.metadata.backbone.id;
+  const variant = variantOf(head.metadata);
   const all = posters(db, req.libraryIds);
   const todo = all.filter((p) => !p.labelled);
-  const cands = embedded(db, todo, backbone);
+  const cands = embedded(db, todo, backbone, variant);
   const n = cands.items.length;
   const genres = head.genres;
   const g = genres.length;
@@ -89,6 +94,7 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
     db,
     cands.items.map((p) => p.hash),
     backbone,
+    variant,
   );
   const scores = await headScores(head, views.x, n, { xFlip: views.xFlip });
   const opts = runTagOptions(db, choice.run.id);
@@ -125,9 +131,10 @@ export function createLoopService({ db, predictor }: Pick<ServiceDeps, 'db' | 'p
     next: (req: z.output<typeof Lp.LabelNextRequest>) => labelNextQueue(db, predictor, req),
 
     async similar(req: z.output<typeof Lp.SimilarRequest>): Promise<z.infer<typeof Lp.SimilarResult>> {
-      const backbone = similarityBackbone(db);
-      if (!backbone) return { backbone: null, items: [], note: 'Train or tag with a model first: similarity uses its cached embeddings.' };
-      const all = embedded(db, posters(db), backbone);
+      const source = similarityBackbone(db);
+      const backbone = source?.backbone ?? null;
+      if (!source) return { backbone: null, items: [], note: 'Train or tag with a model first: similarity uses its cached embeddings.' };
+      const all = embedded(db, posters(db), source.backbone, source.variant);
       const row = all.items.findIndex((p) => p.imageId === req.imageId);
       if (row < 0) {
         if (!db.prepare('SELECT 1 FROM images WHERE id = ?').get(req.imageId)) throw new NotFoundError(`No poster with id ${req.imageId}`);
@@ -142,11 +149,12 @@ export function createLoopService({ db, predictor }: Pick<ServiceDeps, 'db' | 'p
     },
 
     async duplicates(req: z.output<typeof Lp.DuplicatesRequest>): Promise<z.infer<typeof Lp.DuplicatesResult>> {
-      const backbone = similarityBackbone(db);
-      if (!backbone) return { backbone: null, pairs: [], compared: 0, notEmbedded: 0 };
+      const source = similarityBackbone(db);
+      const backbone = source?.backbone ?? null;
+      if (!source) return { backbone: null, pairs: [], compared: 0, notEmbedded: 0 };
       // Centred and scaled over these libraries' posters: a reference of other, unlike posters (another
       // library) makes everything here look alike.
-      const all = embedded(db, posters(db, req.libraryIds), backbone);
+      const all = embedded(db, posters(db, req.libraryIds), source.backbone, source.variant);
       const index = await buildSimilarityIndex(all.x, all.items.length, all.dim);
       const pairs = similarPairs(index, req.threshold, req.limit)
         .map((p) => ({ a: all.items[p.a], b: all.items[p.b], cosine: p.cosine }))
