@@ -10,6 +10,7 @@ import * as G from './schemas/tagging';
 import * as X from './schemas/xmp';
 import { UserPath } from './schemas/user-path';
 import * as D from './schemas/dataset';
+import * as Lp from './schemas/loop';
 
 const Empty = z.object({}).strict();
 
@@ -273,6 +274,17 @@ export const calls = {
     'Hide a predicted tag of one poster (undo: show it again).',
   ),
   'posters:queryPredicted': call(G.PredictedQuery, G.PredictedPage, 'A page of posters with their predictions, filtered by predicted genre and confidence.'),
+  'loop:next': call(
+    Lp.LabelNextRequest,
+    Lp.LabelNextQueue,
+    'Unlabelled posters ranked by how much labelling them helps the model (uncertain near its thresholds, near-duplicates left out), with its suggested genres.',
+  ),
+  'loop:similar': call(Lp.SimilarRequest, Lp.SimilarResult, 'Posters most like this one across libraries (cosine on cached embeddings).'),
+  'loop:duplicates': call(
+    Lp.DuplicatesRequest,
+    Lp.DuplicatesResult,
+    'Near-duplicate posters (re-encodes, resizes, crops) above a similarity threshold; pairs across train and val are marked.',
+  ),
 } as const;
 
 export const events = {

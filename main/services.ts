@@ -11,6 +11,7 @@ import type { Predictor } from './runs/predictor';
 import { createRunsService } from './runs/runs-service';
 import { createTrainingService } from './training/training-service';
 import { createTaggingService } from './tagging/tagging-service';
+import { createLoopService } from './loop/loop-service';
 
 /** Everything a service may take from; a service's factory names the subset it needs. */
 export interface ServiceDeps {
@@ -32,6 +33,7 @@ export function createServices(deps: ServiceDeps) {
     tagging: createTaggingService(deps),
     runs: createRunsService(deps),
     training: createTrainingService(deps),
+    loop: createLoopService(deps),
   };
 }
 

@@ -87,6 +87,8 @@ export const TrainSettings = z.object({
 export const TrainRequest = TrainSettings.pick({ head: true, epochs: true, learningRate: true, seed: true, batchSize: true, patience: true })
   .extend({
     libraryId: z.number().int().positive(),
+    /** More libraries to train on together with libraryId (their labelled posters are pooled). */
+    alsoLibraryIds: z.array(z.number().int().positive()).max(50).optional(),
     genres: GenreChoice.default({ mode: 'all' }),
     backbone: z.string().min(1).max(100).optional(),
   })

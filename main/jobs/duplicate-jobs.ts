@@ -11,6 +11,8 @@ export function tagJobKey(runId: number, libraryIds: readonly number[], force: b
 
 export interface TrainingSettings {
   libraryId: number;
+  /** Libraries trained on together with libraryId (none: undefined or empty). */
+  alsoLibraryIds?: readonly number[];
   genres: readonly string[];
   backbone: string;
   /** The resolved training config (head, epochs, learning rate, seed, batch size, patience, …). */
@@ -20,7 +22,8 @@ export interface TrainingSettings {
 /** One training: same library, genres (as a set), backbone and resolved config (head included) is the same run. */
 export function trainingJobKey(s: TrainingSettings): string {
   const genres = [...new Set(s.genres)].sort();
-  return `train:${stableJson({ libraryId: s.libraryId, genres, backbone: s.backbone, config: s.config })}`;
+  const also = s.alsoLibraryIds?.length ? [...new Set(s.alsoLibraryIds)].sort((a, b) => a - b) : undefined;
+  return `train:${stableJson({ libraryId: s.libraryId, also, genres, backbone: s.backbone, config: s.config })}`;
 }
 
 /** JSON with object keys sorted at every level, so equal settings give equal text. */

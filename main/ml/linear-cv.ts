@@ -84,10 +84,10 @@ export function stratifiedFolds(y: ArrayLike<number>, n: number, g: number, fold
   return out;
 }
 
-type Ort = typeof import('onnxruntime-node');
+export type Ort = typeof import('onnxruntime-node');
 
 /** One ONNX Runtime session computing A·B (dynamic sizes): the only heavy operation here. */
-async function matMulSession(ort: Ort): Promise<InferenceSession> {
+export async function matMulSession(ort: Ort): Promise<InferenceSession> {
   const g = new OnnxGraphBuilder('matmul');
   g.input('a', ['m', 'k']);
   g.input('b', ['k', 'n']);
@@ -101,7 +101,7 @@ async function matMulSession(ort: Ort): Promise<InferenceSession> {
   });
 }
 
-async function matMul(ort: Ort, s: InferenceSession, a: Float32Array, m: number, k: number, b: Float32Array, n: number): Promise<Float32Array> {
+export async function matMul(ort: Ort, s: InferenceSession, a: Float32Array, m: number, k: number, b: Float32Array, n: number): Promise<Float32Array> {
   const out = await s.run({ a: new ort.Tensor('float32', a, [m, k]), b: new ort.Tensor('float32', b, [k, n]) });
   return (out.y as OrtTensor).data as Float32Array;
 }

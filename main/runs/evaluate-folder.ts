@@ -53,7 +53,7 @@ export interface EvaluateFolderOptions {
 function trainingTargets(db: Db, libraryId: number | null, genres: string[]): { y: Uint8Array; n: number } | undefined {
   if (libraryId === null) return undefined;
   try {
-    const data = trainingData(db, libraryId, { mode: 'pick', names: genres });
+    const data = trainingData(db, libraryId, { mode: 'pick', names: genres }, { dryRun: true });
     return { y: targets(data.train, genres), n: data.train.length };
   } catch {
     return undefined; // library removed or relabelled since: fall back to the evaluated set

@@ -15,6 +15,7 @@ import type { TrainConfig } from '../ml/head';
 import { addRunEpoch, setRunStatus } from '../runs/runs-repo';
 import type { EmbeddingSet } from '../ml/dataset';
 import { targets, type LabelledPoster, type TrainingData } from './training-data';
+import { writeTrainingSet } from './training-set';
 
 export interface TrainRunOptions {
   runId: number;
@@ -120,6 +121,7 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
 
     ctx.progress({ phase: 'Saving the model', done: 0, failed: 0, total: 1 });
     writeEvaluation(tmp, data.genres, result, result.crossValidation ? [...trainPosters, ...valPosters] : trainPosters, valPosters);
+    writeTrainingSet(tmp, data.libraryIds, data.genres, [...trainPosters, ...valPosters]);
     await ctx.checkpoint();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);

@@ -87,13 +87,14 @@ export function createTrainingService({ db, bus, jobs, paths, catalog }: Pick<Se
     start(req: TrainStart): TrainStarted {
       const backbones = catalog.available();
       const backbone = chooseBackbone(backbones, req.backbone);
-      const data = trainingData(db, req.libraryId, req.genres);
+      const libraryIds = [...new Set([req.libraryId, ...(req.alsoLibraryIds ?? [])])];
+      const data = trainingData(db, libraryIds, req.genres);
       const config = configOf(
         req,
         backbones.find((b) => b.id === backbone),
       );
       // Train pressed again with the same settings: that training, not a second identical run.
-      const key = trainingJobKey({ libraryId: req.libraryId, genres: data.genres, backbone, config });
+      const key = trainingJobKey({ libraryId: req.libraryId, alsoLibraryIds: libraryIds.slice(1), genres: data.genres, backbone, config });
       const same = jobs.findActive<{ runId: number }>(key);
       if (same) return { runId: same.meta.runId, job: same.snapshot, queued: same.snapshot.status === 'queued', alreadyRunning: true };
       const run = createRun(db, {

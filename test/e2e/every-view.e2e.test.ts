@@ -79,6 +79,12 @@ const visits: ViewVisit[] = [
       await p.getByTestId('chart-genre-histogram-bars').locator('canvas').waitFor();
     },
   },
+  {
+    name: 'label',
+    hash: '#/label',
+    // The queue of the library shown, or why there is none.
+    ready: (p) => p.locator('[data-testid=label-poster], [data-testid=label-empty], .label-view .error').first().waitFor(),
+  },
   { name: 'train', hash: '#/train', ready: (p) => p.getByTestId('train-start').waitFor() },
   { name: 'runs', hash: '#/runs', ready: (p) => p.getByTestId('run-row').first().waitFor() },
   { name: 'run-overview', hash: `#/runs/{run}`, ready: (p) => p.getByTestId('run-detail').waitFor() },

@@ -7,6 +7,7 @@ import { libraryHandlers } from './library';
 import { trainingHandlers } from './training';
 import { taggingHandlers } from './tagging';
 import { fileHandlers } from './files';
+import { loopHandlers } from './loop';
 
 /** Every call of the contract, implemented; the type makes a missing handler a compile error. */
 export function createHandlers(b: Backend): Handlers {
@@ -18,5 +19,6 @@ export function createHandlers(b: Backend): Handlers {
     ...backboneHandlers(b),
     ...taggingHandlers(b.services),
     ...fileHandlers(b.paths),
+    ...loopHandlers(b.services),
   };
 }

@@ -8,6 +8,7 @@ import { runTaggingMigration } from './006_run_tagging';
 import { runsAutoincrementMigration } from './007_runs_autoincrement';
 import { runImportHashMigration } from './008_run_import_hash';
 import { galleryIndexMigration } from './009_gallery_index';
+import { holdoutSplitsMigration } from './010_holdout_splits';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   runsAutoincrementMigration,
   runImportHashMigration,
   galleryIndexMigration,
+  holdoutSplitsMigration,
 ];

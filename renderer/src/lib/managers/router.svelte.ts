@@ -1,9 +1,9 @@
-export type View = 'library' | 'train' | 'runs' | 'tag' | 'try' | 'about';
+export type View = 'library' | 'label' | 'train' | 'runs' | 'tag' | 'try' | 'about';
 export type RunTab = 'overview' | 'evaluation' | 'export';
 
 export type Route = { view: Exclude<View, 'runs'> } | { view: 'runs'; runId?: undefined } | { view: 'runs'; runId: number; tab: RunTab };
 
-const VIEWS: View[] = ['library', 'train', 'runs', 'tag', 'try', 'about'];
+const VIEWS: View[] = ['library', 'label', 'train', 'runs', 'tag', 'try', 'about'];
 const TABS: RunTab[] = ['overview', 'evaluation', 'export'];
 
 /** `#/runs/4/evaluation` ⇄ a route. Unknown hashes open the library. */
