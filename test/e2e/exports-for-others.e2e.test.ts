@@ -62,7 +62,8 @@ test('Run → Export as ONNX: the note says what is inside; the file is written,
     await page.getByTestId('run-export-save').click();
     await page.getByTestId('run-export-onnx-note').waitFor();
     await page.getByText(`Saved run #${runId}'s model as ONNX to ${file}`).waitFor({ timeout: 60_000 });
-    assert.ok(fs.statSync(file).size > 5_000_000);
+    // The backbone is inside: MobileNetV2 is ~9 MB as float32, ~2.6 MB as int8 (the run's variant where the CPU has VNNI).
+    assert.ok(fs.statSync(file).size > 2_000_000);
     await page.getByTestId('run-export-save').click();
     await page.getByTestId('run-export-confirm').waitFor();
     await screenshot(page, `run-export-onnx-${dark ? 'dark' : 'light'}`);
