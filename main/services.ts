@@ -10,6 +10,7 @@ import { createLibraryService } from './library/library-service';
 import type { Predictor } from './runs/predictor';
 import { createRunsService } from './runs/runs-service';
 import { createTrainingService } from './training/training-service';
+import { createBackbonesService } from './training/backbones-service';
 import { createTaggingService } from './tagging/tagging-service';
 import { createLoopService } from './loop/loop-service';
 
@@ -26,13 +27,12 @@ export interface ServiceDeps {
 }
 
 export function createServices(deps: ServiceDeps) {
-  void deps;
   return {
-    // One line per area, e.g. library: createLibraryService(deps),
     library: createLibraryService(deps),
     tagging: createTaggingService(deps),
     runs: createRunsService(deps),
     training: createTrainingService(deps),
+    backbones: createBackbonesService(deps),
     loop: createLoopService(deps),
   };
 }

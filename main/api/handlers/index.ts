@@ -16,7 +16,7 @@ export function createHandlers(b: Backend): Handlers {
     ...jobHandlers(b.jobs),
     ...libraryHandlers({ library: b.services.library }),
     ...trainingHandlers(b.services),
-    ...backboneHandlers(b),
+    ...backboneHandlers(b.services),
     ...taggingHandlers(b.services),
     ...fileHandlers(b.paths),
     ...loopHandlers(b.services),
