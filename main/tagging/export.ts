@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import type { z } from 'zod';
 import type { Db } from '../db/database';
+import type { ExportResult as ExportResultSchema } from '../../contract/schemas/tagging';
 import { formatGenreList } from '../library/genre-list';
 import { writeFileAtomic } from './atomic-file';
 import { predictionsForImages, runGenres } from './predictions-repo';
@@ -34,33 +36,8 @@ export interface ExportedPoster {
   probabilities: number[];
 }
 
-export interface ExportResult {
-  /** Files written (for XMP: the first 100 sidecars; see `filesWritten`). */
-  files: string[];
-  filesWritten: number;
-  /** Posters exported. */
-  count: number;
-  /** Sidecars (or files) left alone, with why. */
-  skipped: { file: string; reason: string }[];
-  /**
-   * Set when the target already exists and replacing it was not confirmed: nothing was written. Asking
-   * is part of the flow (the UI shows "Replace <file>?"), so it is an answer, not an error.
-   */
-  exists?: string;
-  /**
-   * XMP, with `exists`: our own sidecars whose content this export would change (how many, the first few)
-   * and how many sidecars it would newly write. The UI asks "Replace N XMP sidecars … (e.g. …)?".
-   */
-  replace?: { count: number; files: string[]; newFiles: number };
-  /** Files that already held exactly this export (ignoring its timestamp): left alone, not rewritten. */
-  unchanged?: number;
-  /** XMP with keepExisting: our existing sidecars left as they were, by the user's choice. */
-  kept?: number;
-  /** XMP, with `exists`: other programs' sidecars our keywords would be merged into (all else in them kept). */
-  merge?: { count: number; files: string[] };
-  /** XMP remove: sidecars Poster Tagger had created that held nothing else, deleted. */
-  deleted?: number;
-}
+/** What an export wrote, skipped or would replace (the contract's schema; the UI asks before replacing). */
+export type ExportResult = z.infer<typeof ExportResultSchema>;
 
 const round = (p: number) => Math.round(p * 1e5) / 1e5;
 

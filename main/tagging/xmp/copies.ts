@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-file';
-import { CancelledError, InvalidError, NotFoundError } from '../../core/errors';
+import { inLanes } from '../../core/in-lanes';
+
+import { InvalidError, NotFoundError } from '../../core/errors';
 import { keywordsFor, type KeywordOptions } from './keywords';
 import { jpegWithKeywords, isJpeg } from './jpeg-keywords';
 import type { SidecarResult } from './sidecars';
@@ -62,17 +64,6 @@ function targetFolder(folder: string, roots: readonly string[]): string {
   return dir;
 }
 
-async function inLanes<T>(list: readonly T[], work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < list.length) {
-      if (signal?.aborted) throw new CancelledError('Export cancelled');
-      await work(list[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, list.length) }, lane));
-}
-
 export async function writeKeywordCopies(runId: number, posters: readonly CopyPoster[], opts: CopyOptions): Promise<SidecarResult> {
   const roots = [...new Set(posters.map((p) => p.root))];
   const dir = targetFolder(opts.folder, roots);
@@ -94,6 +85,7 @@ export async function writeKeywordCopies(runId: number, posters: readonly CopyPo
   let unchanged = 0;
   let kept = 0;
   await inLanes(
+    4,
     posters,
     async (p) => {
       const file = targetOf(p);
@@ -124,6 +116,7 @@ export async function writeKeywordCopies(runId: number, posters: readonly CopyPo
     };
   }
   await inLanes(
+    4,
     plans,
     async ({ p, file }) => {
       const bytes = await bytesOf(p);

@@ -7,7 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic-file';
-import { CancelledError } from '../../core/errors';
+import { inLanes } from '../../core/in-lanes';
+import type { z } from 'zod';
+import type { ExportResult } from '../../../contract/schemas/tagging';
+
 import { keywordsFor, type KeywordOptions } from './keywords';
 import { createdByUs, mergeKeywords, removeKeywords, type MergeOutcome } from './merge';
 import { sidecarPath, sidecarPaths, type SidecarNaming } from './naming';
@@ -32,21 +35,8 @@ export interface SidecarOptions extends KeywordOptions {
 const LISTED = 100;
 const FEW = 5;
 
-export interface SidecarResult {
-  files: string[];
-  filesWritten: number;
-  count: number;
-  skipped: { file: string; reason: string }[];
-  exists?: string;
-  /** Our own sidecars whose keywords change, and how many are new. */
-  replace?: { count: number; files: string[]; newFiles: number };
-  /** Other programs' sidecars our keywords would be merged into (everything else in them is kept). */
-  merge?: { count: number; files: string[] };
-  unchanged?: number;
-  kept?: number;
-  /** remove: sidecars we had created and that held nothing else, deleted. */
-  deleted?: number;
-}
+/** A sidecar export's answer: the export result of the contract. */
+export type SidecarResult = z.infer<typeof ExportResult>;
 
 type Plan = { file: string; content: string | null; action: 'new' | 'replace' | 'merge' };
 
@@ -87,17 +77,6 @@ function sharedSidecars(posters: readonly SidecarPoster[], naming: SidecarNaming
   return new Map([...byFile].filter(([, images]) => images.length > 1));
 }
 
-async function inLanes<T>(list: readonly T[], work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < list.length) {
-      if (signal?.aborted) throw new CancelledError('Export cancelled');
-      await work(list[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, list.length) }, lane));
-}
-
 const STALE_TEMP = /^\.(.+\.xmp)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 const alive = (pid: number) => {
@@ -123,6 +102,7 @@ async function removeStaleTemps(dirs: Iterable<string>): Promise<void> {
 /** Carries out the plans (a few at a time: each write waits on its own fsync). */
 async function apply(plans: readonly Plan[], result: SidecarResult, signal?: AbortSignal): Promise<void> {
   await inLanes(
+    8,
     plans,
     async ({ file, content }) => {
       try {
@@ -155,6 +135,7 @@ async function run(
   let absent = 0;
   let kept = 0;
   await inLanes(
+    8,
     targets,
     async ({ file, edit }) => {
       const plan = await planOne(file, edit);
