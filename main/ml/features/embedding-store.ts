@@ -22,8 +22,9 @@ export interface EmbeddingFailure {
 
 /**
  * Where a backbone's vectors live in the cache and how they are stored: a backbone with taps is keyed by
- * its taps too (embeddingCacheKey), so vectors of older taps are never mixed in. Unknown ids (tests'
- * fake backbones) are keyed by the id itself, as float32.
+ * its taps too (embeddingCacheKey), so vectors of older taps are never mixed in. Only bundled backbones
+ * have taps or a cache precision, so the bundled list is enough here: downloaded and imported ones (and
+ * tests' fake backbones) are keyed by the id itself, as float32.
  */
 export function cacheLayout(backboneId: string, variant: BackboneVariant = 'float32'): { key: string; precision: 'f32' | 'f16' } {
   const entry = findBackbone(backboneId);
