@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { Db } from '../db/database';
 import { hashBuffer } from '../core/content-hash';
-import { InvalidError, NotFoundError } from '../core/errors';
+import { InvalidError } from '../core/errors';
 import { backboneDir, modelsDir, onnxFileOf, onnxStatus, type BackboneEntry } from '../ml/backbones/registry';
 import type { BackboneVariant } from '../ml/backbones/types';
 import { cacheLayout } from '../ml/features/embedding-store';
@@ -17,8 +17,8 @@ import { writeFileAtomic } from '../tagging/atomic-file';
 import { displayThresholds, type TagOptions } from './head-tags';
 import { headColumns, variantOf, type LoadedHead } from './model-io';
 import type { Predictor } from './predictor';
-import { getRun, type Run } from './runs-repo';
-import { exportTarget, type ExportResult } from './run-transfer';
+import type { Run } from './runs-repo';
+import { exportableRun, exportTarget, type ExportResult } from './run-transfer';
 import packageJson from '../../package.json';
 
 /** Which build of the backbone graph goes into the file; the one the run's embeddings came from. */
@@ -116,10 +116,7 @@ export async function exportRunOnnx(
   file: string,
   opts: { overwrite?: boolean; variant?: BackboneVariant } = {},
 ): Promise<ExportResult> {
-  const run = getRun(db, runId);
-  if (!run) throw new NotFoundError(`There is no run #${runId}.`);
-  if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath))
-    throw new InvalidError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
+  const run = exportableRun(db, runId);
   const target = exportTarget(file, 'model.onnx');
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
   const head = await predictor.head(runId);

@@ -43,12 +43,18 @@ export function exportTarget(file: string, example: string): string {
   return target;
 }
 
-/** Writes run `runId`'s model to `file` (one JSON file); an existing file is only replaced with `overwrite`. */
-export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
+/** Run `runId` with its saved model, or why it has none to export. */
+export function exportableRun(db: Db, runId: number): Run & { modelPath: string } {
   const run = getRun(db, runId);
   if (!run) throw new NotFoundError(`There is no run #${runId}.`);
   if (run.status !== 'done' || !run.modelPath || !fs.existsSync(run.modelPath))
     throw new InvalidError(`Run #${runId} has no saved model to export (it is ${run.status}).`);
+  return run as Run & { modelPath: string };
+}
+
+/** Writes run `runId`'s model to `file` (one JSON file); an existing file is only replaced with `overwrite`. */
+export function exportRun(db: Db, runId: number, file: string, opts: { overwrite?: boolean } = {}): ExportResult {
+  const run = exportableRun(db, runId);
   const target = exportTarget(file, 'model.ptmodel');
   // An existing file is an answer, not an error: the UI asks "Replace <file>?" and calls again with overwrite.
   if (fs.existsSync(target) && !opts.overwrite) return { file: target, bytes: 0, exists: target };
