@@ -6,7 +6,7 @@
  * about ±1/√256) and L2-normalised. 100,000 posters then fit in 100 MB and a query is one pass over them.
  * The projection is one matrix product through ONNX Runtime (linear-cv.ts's MatMul session).
  */
-import { matMul, matMulSession, type Ort } from '../ml/linear-cv';
+import { matMul, matMulSession, type Ort } from '../ml/ort-matmul';
 import { standardisation } from '../ml/head';
 import { seededRandom } from '../ml/random';
 

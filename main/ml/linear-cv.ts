@@ -13,13 +13,14 @@
  * model at once: every genre × (each fold's model + the final model) × every candidate strength, as
  * columns of one matrix. The product also scores the held-out rows, which gives out-of-fold predictions
  * for free. Nesterov momentum for strongly convex problems; step 1/L from K's largest eigenvalue.
+ * Past a few thousand posters K's n² cost dominates; gram.ts then swaps in a low-rank (Nyström) K.
  */
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { OnnxGraphBuilder } from './onnx/onnx-writer';
 import { CancelledError } from '../core/errors';
 import { deriveSeed, seededRandom, shuffleInPlace } from './random';
 import { averagePrecision } from './metrics';
 import { standardisation } from './head';
+import { gramOperator, type GramInput } from './gram';
+import { matMulSession, type Ort } from './ort-matmul';
 
 export interface LinearCvInput {
   /** N×dim raw embeddings (views already averaged). */
@@ -39,6 +40,8 @@ export interface LinearCvInput {
   /** After every `reportEvery` steps: where the optimiser is, with out-of-fold mAP per candidate. */
   onRound?: (r: LinearCvRound) => void | Promise<void>;
   reportEvery?: number;
+  /** When to replace the n×n Gram matrix by a low-rank one (see gram.ts). */
+  lowRank?: GramInput['lowRank'];
 }
 
 export interface LinearCvRound {
@@ -84,28 +87,6 @@ export function stratifiedFolds(y: ArrayLike<number>, n: number, g: number, fold
   return out;
 }
 
-export type Ort = typeof import('onnxruntime-node');
-
-/** One ONNX Runtime session computing A·B (dynamic sizes): the only heavy operation here. */
-export async function matMulSession(ort: Ort): Promise<InferenceSession> {
-  const g = new OnnxGraphBuilder('matmul');
-  g.input('a', ['m', 'k']);
-  g.input('b', ['k', 'n']);
-  g.node('MatMul', ['a', 'b'], 'y');
-  g.output('y', ['m', 'n']);
-  return ort.InferenceSession.create(g.toBytes(), {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 2,
-    interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
-}
-
-export async function matMul(ort: Ort, s: InferenceSession, a: Float32Array, m: number, k: number, b: Float32Array, n: number): Promise<Float32Array> {
-  const out = await s.run({ a: new ort.Tensor('float32', a, [m, k]), b: new ort.Tensor('float32', b, [k, n]) });
-  return (out.y as OrtTensor).data as Float32Array;
-}
-
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 // eslint-disable-next-line max-lines-per-function -- all folds, strengths and genres are fitted in one stacked Nesterov loop over shared buffers
@@ -123,15 +104,15 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
   const ort = require('onnxruntime-node') as Ort;
   const session = await matMulSession(ort);
   try {
-    // Standardise, then K = XsXsᵀ (the one N²·dim product).
+    // Standardise, then K = XsXsᵀ (the one N²·dim product, or its low-rank stand-in).
     const { mean, std } = standardisation(x, n, dim);
     const xsT = new Float32Array(dim * n);
-    // The row-major copy lives only for the product, so the N×N matrix does not sit beside it.
+    // The row-major copy lives only for the products, so it does not sit beside the optimiser's buffers.
     const K = await (async () => {
       const xs = new Float32Array(n * dim);
       for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) xs[i * dim + d] = xsT[d * n + i] = (x[i * dim + d] - mean[d]) / std[d];
       check();
-      return matMul(ort, session, xs, n, dim, xsT, n);
+      return gramOperator({ ort, session, xs, xsT, n, dim, lowRank: input.lowRank, seed });
     })();
     check();
 
@@ -148,7 +129,7 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
     let v = new Float32Array(n).fill(1 / Math.sqrt(n));
     let eig = 0;
     for (let it = 0; it < 12; it++) {
-      const kv = await matMul(ort, session, K, n, n, v, 1);
+      const kv = await K.apply(v, 1);
       let norm = 0;
       for (let i = 0; i < n; i++) norm += kv[i] * kv[i];
       norm = Math.sqrt(norm);
@@ -241,7 +222,7 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
             }
           }
       }
-      const KG = await matMul(ort, session, K, n, n, G, cols);
+      const KG = await K.apply(G, cols);
       alphaPrev.set(alpha);
       zkPrev.set(zk);
       for (let k = 0; k < alpha.length; k++) {
@@ -264,7 +245,7 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
     // Final model's weights in standardised space: w = Xsᵀα; then fold the standardisation in.
     const aFinal = new Float32Array(n * g);
     for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) aFinal[i * g + j] = alpha[i * cols + (best * fits + folds) * g + j];
-    const ws = await matMul(ort, session, xsT, dim, n, aFinal, g);
+    const ws = await K.weights(aFinal, g);
     const kernel = new Float32Array(dim * g);
     const bias = new Float32Array(g);
     for (let j = 0; j < g; j++) {

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { projectRoot } from '../../main/core/project-root';
 import { openDatabase, type Db } from '../../main/db/database';
-import type { Ort } from '../../main/ml/linear-cv';
+import type { Ort } from '../../main/ml/ort-matmul';
 import { fit, readPool, rows, scoresOf, type Pool } from './lib/loop-data';
 import { timing } from './lib/loop-timing';
 import { evaluate } from '../../main/ml/metrics';

@@ -3,7 +3,8 @@ import { hashFile } from '../../../main/core/content-hash';
 import type { Db } from '../../../main/db/database';
 import { loadBothViews } from '../../../main/runs/both-views';
 import { readLabelledFolder } from '../../../main/training/labelled-folder';
-import { trainLinearCv, matMul, matMulSession, type Ort } from '../../../main/ml/linear-cv';
+import { trainLinearCv } from '../../../main/ml/linear-cv';
+import { matMul, matMulSession, type Ort } from '../../../main/ml/ort-matmul';
 import { fitDecisionRule, thresholdsForMode } from '../../../main/ml/decision-rule';
 
 export interface Pool {

@@ -1,7 +1,7 @@
 // Timings of the learning loop at sizes beyond the data set: 100,000 and 10,000 posters made of the real
 // embeddings repeated with a little noise (only the sizes matter for time; see scripts/bench/loop.ts).
 import { performance } from 'node:perf_hooks';
-import type { Ort } from '../../../main/ml/linear-cv';
+import type { Ort } from '../../../main/ml/ort-matmul';
 import { trainLinearCv } from '../../../main/ml/linear-cv';
 import { seededRandom } from '../../../main/ml/random';
 import { buildSimilarityIndex, nearest, type SimilarityIndex } from '../../../main/loop/similarity';
