@@ -46,6 +46,9 @@ export const HeadKind = z.enum(['baseline', 'default', 'mlp']);
  * gate), the run's stored config (parsed with it when read back) and the head worker. The head-dependent
  * fields are filled in from the head's defaults (main/ml/head.ts, withHeadDefaults).
  */
+/** Which views of a poster are embedded: the original alone, or with its mirror image. */
+export const PosterViews = z.enum(['original', 'both']);
+
 export const TrainSettings = z.object({
   head: HeadKind.default('default'),
   /** Maximum epochs; early stopping may end sooner. */
@@ -69,6 +72,12 @@ export const TrainSettings = z.object({
   /** Average scores of original and flipped embeddings at evaluation when flipped ones are given. */
   testTimeFlip: z.boolean().default(true),
   /**
+   * The views of each poster a run embeds: the original alone, or also its mirror image (averaged when
+   * fitting and when tagging, twice the backbone passes). 'both' here is what runs saved before this
+   * setting did; train:start defaults to 'original' (README "Quality": the mirror adds nothing measurable).
+   */
+  views: PosterViews.default('both'),
+  /**
    * The backbone weights the run's embeddings came from (chosen at start from the CPU's int8 support);
    * predicting, tagging and exporting with the run use the same. Older runs: float32.
    */
@@ -91,6 +100,7 @@ export const TrainRequest = TrainSettings.pick({ head: true, epochs: true, learn
     alsoLibraryIds: z.array(z.number().int().positive()).max(50).optional(),
     genres: GenreChoice.default({ mode: 'all' }),
     backbone: z.string().min(1).max(100).optional(),
+    views: PosterViews.default('original'),
   })
   .strict();
 
@@ -161,6 +171,8 @@ export const RunSummary = z.object({
   tagging: RunTagging,
   /** The run the user marked as the default model for Tag and Try it. */
   preferred: z.boolean(),
+  /** The views its model looks at ('both': tagging can be made faster with the original alone). */
+  views: PosterViews,
 });
 
 export const Baselines = z.object({

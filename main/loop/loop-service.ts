@@ -9,7 +9,7 @@ import type * as Lp from '../../contract/schemas/loop';
 import type { ServiceDeps } from '../services';
 import type { Db } from '../db/database';
 import type { Predictor } from '../runs/predictor';
-import { loadBothViews } from '../runs/both-views';
+import { loadBothViews, originalOnly } from '../runs/both-views';
 import { variantOf } from '../runs/model-io';
 import type { BackboneVariant } from '../ml/backbones/types';
 import { loadEmbeddings } from '../ml/features/embedding-store';
@@ -95,6 +95,7 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
     cands.items.map((p) => p.hash),
     backbone,
     variant,
+    originalOnly(head),
   );
   const scores = await headScores(head, views.x, n, { xFlip: views.xFlip });
   const opts = runTagOptions(db, choice.run.id);

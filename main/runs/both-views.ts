@@ -8,7 +8,7 @@ import type { JobContext } from '../jobs/types';
 import { embedImages, type EmbedOptions, type EmbedSummary } from '../ml/features/pipeline';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { headScores } from './head-tags';
-import { variantOf, type LoadedHead } from './model-io';
+import { variantOf, viewsOf, type LoadedHead } from './model-io';
 import type { BackboneVariant } from '../ml/backbones/types';
 
 export interface PosterFile {
@@ -25,6 +25,11 @@ export function embedBothViews(
   opts: Omit<EmbedOptions, 'views'> = {},
 ): Promise<EmbedSummary> {
   return embedImages(db, posters, backbone, ctx, { ...opts, views: ['original', 'flipped'] });
+}
+
+/** Whether scoring with this head embeds the original view alone: its model's setting, or *fast*. */
+export function originalOnly(head: Pick<LoadedHead, 'metadata'>, fast?: boolean): boolean {
+  return Boolean(fast) || viewsOf(head.metadata) === 'original';
 }
 
 export interface BothViews {
@@ -63,8 +68,9 @@ export async function scoreBothViews<P extends PosterFile>(
 ): Promise<BothViewsScores<P>> {
   const backbone = head.metadata.backbone.id;
   const variant = variantOf(head.metadata);
-  // fast: the original view alone, half the backbone passes (README "Quality" says what the flip adds).
-  const summary = opts.fast
+  // The original view alone: half the backbone passes (README "Quality" says what the flip adds).
+  const fast = originalOnly(head, opts.fast);
+  const summary = fast
     ? await embedImages(db, posters, backbone, ctx, { ...opts.embed, variant, views: ['original'] })
     : await embedBothViews(db, posters, backbone, ctx, { ...opts.embed, variant });
   const failedPaths = new Set(summary.failed.map((f) => f.path));
@@ -74,8 +80,8 @@ export async function scoreBothViews<P extends PosterFile>(
     scored.map((p) => p.hash),
     backbone,
     variant,
-    opts.fast,
+    fast,
   );
-  const scores = await headScores(head, views.x, scored.length, { xFlip: opts.fast ? undefined : views.xFlip, signal: opts.signal });
+  const scores = await headScores(head, views.x, scored.length, { xFlip: fast ? undefined : views.xFlip, signal: opts.signal });
   return { scored, scores, failed: summary.failed };
 }

@@ -83,6 +83,11 @@ export type HeadMetadata = z.infer<typeof headMetadataSchema>;
 export function variantOf(m: Pick<HeadMetadata, 'backbone'>): BackboneVariant {
   return m.backbone.variant ?? 'float32';
 }
+/** The views a model's embeddings average (models saved before the setting: both). */
+export function viewsOf(m: Pick<HeadMetadata, 'config'>): 'original' | 'both' {
+  return m.config.views === 'original' ? 'original' : 'both';
+}
+
 /** What the caller provides; the rest (format, checksum, version, date) is filled in on save. */
 export type HeadInfo = Omit<HeadMetadata, 'formatVersion' | 'weightsSha256' | 'appVersion' | 'createdAt'> &
   Partial<Pick<HeadMetadata, 'appVersion' | 'createdAt'>>;

@@ -15,7 +15,7 @@ import { cacheLayout } from '../ml/features/embedding-store';
 import { buildStandaloneModel, STANDALONE_INPUT, STANDALONE_OUTPUT, type DenseLayer } from '../ml/onnx/standalone-model';
 import { writeFileAtomic } from '../tagging/atomic-file';
 import { displayThresholds, type TagOptions } from './head-tags';
-import { headColumns, variantOf, type LoadedHead } from './model-io';
+import { headColumns, variantOf, viewsOf, type LoadedHead } from './model-io';
 import type { Predictor } from './predictor';
 import type { Run } from './runs-repo';
 import { exportableRun, exportTarget, type ExportResult } from './run-transfer';
@@ -80,7 +80,10 @@ export function exportMetadata(
       input: `${STANDALONE_INPUT}: uint8 [batch, ${size}, ${size}, 3], RGB, NHWC`,
       resize: `stretch the whole image to ${size}x${size} ignoring its aspect ratio (no crop, no padding), bilinear; EXIF orientation applied, alpha dropped, sRGB`,
       values: `${values}, inside the model`,
-      views: 'the model averages the probabilities of the image and of its mirror image (flipped left-right), inside the model',
+      views:
+        viewsOf(head.metadata) === 'both'
+          ? 'the model averages the probabilities of the image and of its mirror image (flipped left-right), inside the model'
+          : 'the image as it is (the run was trained without its mirror image)',
       embedding: extra.precision === 'f16' ? 'rounded to float16 inside the model, as the app caches it' : 'float32',
       output: `${STANDALONE_OUTPUT}: float32 [batch, ${genres.length}], one sigmoid probability per genre, in the order of "genres"`,
     },
@@ -134,7 +137,7 @@ export async function exportRunOnnx(
     embeddingSize: entry.embeddingSize,
     columns: headColumns(head.metadata.embeddingSize, entry),
     layers: denseLayers(head.model),
-    mirror: true,
+    mirror: viewsOf(head.metadata) === 'both',
     metadata: exportMetadata(run, head, entry, predictor.tagOptions(runId), {
       backboneSha256: hashBuffer(backbone),
       precision,

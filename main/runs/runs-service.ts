@@ -122,6 +122,7 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
       hasModel: Boolean(run.modelPath && fs.existsSync(run.modelPath)),
       tagging: taggingView(run, tagging),
       preferred: tagging.preferred,
+      views: run.config.views,
     };
   }
 

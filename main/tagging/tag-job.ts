@@ -6,7 +6,7 @@ import type { JobContext, JobProgress } from '../jobs/types';
 import { indexLibrary } from '../library/indexer';
 import { getLibrary } from '../library/library-repo';
 import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
-import { embedBothViews } from '../runs/both-views';
+import { embedBothViews, originalOnly } from '../runs/both-views';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { variantOf, type LoadedHead } from '../runs/model-io';
 import { headScores, headTags, type TagOptions } from '../runs/head-tags';
@@ -194,7 +194,7 @@ function startIndexer(deps: TagDeps, libraryIds: readonly number[], ctx: JobCont
   return state;
 }
 
-/** Embeds one chunk (both views), predicts and stores it; returns how many were stored. */
+/** Embeds one chunk (the views its model uses), predicts and stores it; returns how many were stored. */
 async function tagChunk(
   deps: TagDeps,
   w: { head: LoadedHead; req: TagRequest; libraryIds: readonly number[]; chunk: { hash: string; path: string }[]; failures: FailureList },
@@ -202,15 +202,16 @@ async function tagChunk(
 ): Promise<number> {
   const { db } = deps;
   const { head, req, libraryIds, chunk, failures } = w;
+  const fast = originalOnly(head, req.fast);
   let embedded;
   try {
     const embedOpts = { ...EMBED_DEFAULTS, ...req.embed, variant: variantOf(head.metadata) };
-    embedded = req.fast
+    embedded = fast
       ? await embedImages(db, chunk, head.metadata.backbone.id, ctx, { ...embedOpts, views: ['original'] })
       : await embedBothViews(db, chunk, head.metadata.backbone.id, ctx, embedOpts);
   } catch (err) {
     // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
-    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions, fast: req.fast }).catch(() => ({
+    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions, fast }).catch(() => ({
       stored: 0,
     }));
     if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
@@ -223,7 +224,7 @@ async function tagChunk(
     head,
     req.runId,
     chunk.filter((c) => !bad.has(c.path)),
-    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions, fast: req.fast },
+    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions, fast },
   );
   // Should not happen after a successful embed; never predict from zeros.
   for (const c of result.missing) failures.add({ path: c.path, reason: 'embedding missing from the cache' });

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Db } from '../db/database';
 import type { EventBus } from '../core/event-bus';
 import type { JobContext } from '../jobs/types';
-import { embedBothViews, loadBothViews } from '../runs/both-views';
+import { loadBothViews } from '../runs/both-views';
+import { embedImages } from '../ml/features/pipeline';
 import { specOf } from '../ml/backbones/registry';
 import type { BackboneCatalog } from '../ml/backbones/catalog';
-import type { BackboneVariant } from '../ml/backbones/types';
 import type { TrainResult } from '../ml/train';
 import { trainInWorker } from './train-in-worker';
 import type { HeadOutcome } from './head-worker-protocol';
@@ -58,8 +58,8 @@ export function runModelDir(modelsDir: string, runId: number): string {
 }
 
 /**
- * The body of a training job: embed every poster once (cached by content hash, flipped views for
- * augmentation), train the head on the cached embeddings, tune thresholds, save the model and the
+ * The body of a training job: embed every poster once (cached by content hash; with `views: 'both'`
+ * also its mirror image, averaged in), train the head on the cached embeddings, tune thresholds, save the model and the
  * validation predictions. Status changes are written to the runs table as they happen, so a crash
  * leaves a 'running' row that the next start marks 'interrupted'; never a half-saved 'done'.
  */
@@ -89,8 +89,8 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   try {
     const result = await trainInWorker(
       {
-        train: embeddingSet(db, o.backbone, trainPosters, data.genres, o.config.backboneVariant),
-        val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres, o.config.backboneVariant) : undefined,
+        train: embeddingSet(db, o.backbone, trainPosters, data.genres, o.config),
+        val: valPosters.length ? embeddingSet(db, o.backbone, valPosters, data.genres, o.config) : undefined,
         genres: data.genres,
         config: o.config,
         modelDir: tmp,
@@ -150,12 +150,13 @@ export async function runTraining(ctx: JobContext, o: TrainRunOptions): Promise<
   }
 }
 
-function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[], variant: BackboneVariant): EmbeddingSet {
+function embeddingSet(db: Db, backbone: string, posters: readonly LabelledPoster[], genres: readonly string[], config: TrainConfig): EmbeddingSet {
   const views = loadBothViews(
     db,
     posters.map((p) => p.hash),
     backbone,
-    variant,
+    config.backboneVariant,
+    config.views === 'original',
   );
   if (views.missing) throw new Error(`${views.missing} embeddings are missing from the cache after embedding; please train again.`);
   return {
@@ -196,7 +197,7 @@ function writeEvaluation(
 }
 
 /**
- * Embeds every poster once in both views (cached by content); the ones the backbone cannot read are
+ * Embeds every poster once in the run's views (cached by content); the ones the backbone cannot read are
  * left out, with a note saying so.
  */
 async function embedPosters(ctx: JobContext, o: TrainRunOptions): Promise<{ trainPosters: LabelledPoster[]; valPosters: LabelledPoster[]; notes: string[] }> {
@@ -210,12 +211,12 @@ async function embedPosters(ctx: JobContext, o: TrainRunOptions): Promise<{ trai
     checkpoint: () => ctx.checkpoint(),
     ...(ctx.isPaused ? { isPaused: () => ctx.isPaused!() } : {}),
   };
-  const embed = await embedBothViews(
+  const embed = await embedImages(
     db,
     all.map((p) => ({ path: p.path, hash: p.hash })),
     o.backbone,
     embedCtx,
-    { variant: o.config.backboneVariant, backbonesDir: o.catalog.userDir },
+    { variant: o.config.backboneVariant, backbonesDir: o.catalog.userDir, views: o.config.views === 'both' ? ['original', 'flipped'] : ['original'] },
   );
   const failedPaths = new Set(embed.failed.map((f) => f.path));
   const notes = [...data.notes];

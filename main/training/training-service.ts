@@ -39,11 +39,11 @@ function chooseBackbone(backbones: readonly BackboneAvailability[], asked: strin
 
 /** The request's settings (validated at the gate) with the chosen head's defaults. */
 function configOf(req: TrainStart, backbone: BackboneAvailability | undefined): TrainConfig {
-  const { head, epochs, learningRate, seed, batchSize, patience } = req;
+  const { head, epochs, learningRate, seed, batchSize, patience, views } = req;
   // int8 where the CPU runs it fast and its model passed its check (registry.chooseVariant); kept with the run.
   const backboneVariant = backbone?.variant ?? 'float32';
   // The fields the request does not carry take the schema's defaults (no second validation of the given ones).
-  return withHeadDefaults({ ...TrainSettings.parse({}), head, epochs, learningRate, seed, batchSize, patience, backboneVariant });
+  return withHeadDefaults({ ...TrainSettings.parse({}), head, epochs, learningRate, seed, batchSize, patience, backboneVariant, views });
 }
 
 export function createTrainingService({ db, bus, jobs, paths, catalog }: Pick<ServiceDeps, 'db' | 'bus' | 'jobs' | 'paths' | 'catalog'>) {

@@ -1,5 +1,6 @@
-// `npm run bench -- tagging [--n 10000] [--backbone mobilenet_v2] [--chunk 1000] [--epochs 10] [--fast] [--variant float32|int8]`
-// (--fast: original view only; --variant: the backbone weights, default the app's choice for this CPU)
+// `npm run bench -- tagging [--n 10000] [--backbone mobilenet_v2] [--chunk 1000] [--epochs 10] [--mirror [--fast]] [--variant float32|int8]`
+// (--mirror: a run trained on both views, so tagging embeds each poster twice, unless --fast; the default run
+// looks at the original view alone; --variant: the backbone weights, default the app's choice for this CPU)
 // Batch tagging from cold: N generated 300×450 posters in a plain folder (made once, cached under the OS
 // temp dir), a tiny model trained on a generated tutorial set in a fresh data folder, then tag:start
 // through the API gate as the app does: wall time (indexing + tagging), posters/s, peak RSS of the process
@@ -78,7 +79,9 @@ export async function main(argv: string[]): Promise<void> {
   const epochs = Number(arg(argv, 'epochs', '10'));
   if (argv.includes('--chunk')) process.env.POSTER_TAGGER_TAG_CHUNK = arg(argv, 'chunk', '1000');
   if (argv.includes('--variant')) process.env.POSTER_TAGGER_BACKBONE_VARIANT = arg(argv, 'variant', 'float32');
-  const fast = argv.includes('--fast');
+  const mirror = argv.includes('--mirror');
+  const fast = mirror && argv.includes('--fast');
+  const twice = mirror && !fast;
   const folder = await posterFolder(n);
   const training = await trainingSet();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-bench-tag-data-'));
@@ -87,7 +90,10 @@ export async function main(argv: string[]): Promise<void> {
     const open = (await b.gate.invoke('library:open', { path: training })) as { library: { id: number }; job: JobSnapshot };
     await finishJob(b, open.job.id);
     const t0 = performance.now();
-    const train = (await b.gate.invoke('train:start', { libraryId: open.library.id, backbone, epochs, patience: 0 })) as { runId: number; job: JobSnapshot };
+    const train = (await b.gate.invoke('train:start', { libraryId: open.library.id, backbone, epochs, patience: 0, views: mirror ? 'both' : 'original' })) as {
+      runId: number;
+      job: JobSnapshot;
+    };
     const trained = await finishJob(b, train.job.id);
     if (trained.status !== 'done') throw new Error(`training ended ${trained.status}: ${trained.error}`);
     const variant = ((await b.gate.invoke('runs:get', { id: train.runId })) as { config: { backboneVariant: string } }).config.backboneVariant;
@@ -118,10 +124,10 @@ export async function main(argv: string[]): Promise<void> {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const r of rows) console.log(r.map((v, c) => String(v).padEnd(widths[c])).join('  '));
     console.log(
-      `${backbone} ${variant}; indexing runs alongside tagging; ${fast ? 'fast: each poster embedded once (original view)' : 'each poster is embedded twice (original + flipped view)'}; chunk ${process.env.POSTER_TAGGER_TAG_CHUNK ?? 1000}`,
+      `${backbone} ${variant}; indexing runs alongside tagging; ${twice ? 'each poster is embedded twice (original + flipped view)' : `each poster embedded once (original view${fast ? ', --fast' : ''})`}; chunk ${process.env.POSTER_TAGGER_TAG_CHUNK ?? 1000}`,
     );
     console.log(
-      `CPU per poster: ${((cold.cpuSeconds * 1000) / n).toFixed(1)} ms (index + hash + thumbnail + decode + ${fast ? '1 inference' : '2 inferences'} + predict + store)`,
+      `CPU per poster: ${((cold.cpuSeconds * 1000) / n).toFixed(1)} ms (index + hash + thumbnail + decode + ${twice ? '2 inferences' : '1 inference'} + predict + store)`,
     );
     console.log(
       `load average during the run: ${os

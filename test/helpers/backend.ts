@@ -37,7 +37,7 @@ export async function openIndexed(b: ReturnType<typeof testBackend>, folder: str
 export async function trainTinyModel(
   b: Backend,
   root: string,
-  opts: { train?: number; val?: number; dataSeed?: number; epochs?: number; seed?: number } = {},
+  opts: { train?: number; val?: number; dataSeed?: number; epochs?: number; seed?: number; views?: 'original' | 'both' } = {},
 ): Promise<{ runId: number; libraryId: number }> {
   await makeTutorialLibrary(root, { train: opts.train ?? 40, val: opts.val ?? 12, seed: opts.dataSeed ?? 5 });
   const { library, job } = (await b.gate.invoke('library:open', { path: root })) as { library: { id: number }; job: JobSnapshot };
@@ -49,6 +49,7 @@ export async function trainTinyModel(
     epochs: opts.epochs ?? 8,
     seed: opts.seed ?? 3,
     patience: 0,
+    ...(opts.views ? { views: opts.views } : {}),
   })) as { runId: number; job: JobSnapshot };
   const done = await waitForJob(b, started.job.id);
   if (done.status !== 'done') throw new Error(`Training ended ${done.status}: ${done.error}`);

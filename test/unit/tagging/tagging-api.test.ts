@@ -10,6 +10,7 @@ import type { TagSummary } from '../../../main/tagging/tag-job';
 
 let b: ReturnType<typeof testBackend>;
 let runId: number;
+let trainingRoot: string;
 let folder: string;
 const posters: { file: string; genres: string[] }[] = [];
 
@@ -30,7 +31,8 @@ before(async () => {
   if (skip) return;
   b = testBackend();
   const root = tempDir();
-  ({ runId } = await trainTinyModel(b, path.join(root, 'training'), { train: 60, val: 20, dataSeed: 3, epochs: 12, seed: 7 }));
+  trainingRoot = path.join(root, 'training');
+  ({ runId } = await trainTinyModel(b, trainingRoot, { train: 60, val: 20, dataSeed: 3, epochs: 12, seed: 7 }));
   folder = path.join(root, 'to tag');
   posters.push(...(await makeFolder(folder, 24, 500)));
   fs.writeFileSync(path.join(folder, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])); // cut-off JPEG
@@ -246,21 +248,53 @@ test('with no trained run, tag:start says so', { skip }, async () => {
   }
 });
 
-test('fast tagging embeds the original view only, with the variant the run was trained with', { skip }, async () => {
-  const fastFolder = path.join(tempDir(), 'fast');
-  await makeFolder(fastFolder, 6, 7100);
-  const run = await b.call('runs:get', { id: runId });
-  const avail = (await b.call('train:options', {})).backbones.find((x: { id: string }) => x.id === 'mobilenet_v2')!;
-  assert.equal(run.config.backboneVariant, avail.variant, 'a run records the variant chosen at its start');
-  const { final, summary } = await tag({ folders: [fastFolder], fast: true });
-  assert.equal(final.status, 'done', final.error);
-  assert.equal(summary.tagged, 6, JSON.stringify(summary));
-  const views = b.db
+/** The cached embeddings (backbone, view) of the posters under a folder. */
+const cachedViews = (root: string) =>
+  b.db
     .prepare(
       `SELECT e.backbone, e.view FROM embeddings e JOIN images i ON i.hash = e.hash JOIN libraries l ON l.id = i.library_id
        WHERE l.root = ? ORDER BY e.view`,
     )
-    .all(fastFolder) as { backbone: string; view: number }[];
+    .all(root) as { backbone: string; view: number }[];
+
+test('a run trained on the original view (the default) embeds it alone, in training and in tagging', { skip }, async () => {
+  const run = await b.call('runs:get', { id: runId });
+  assert.equal(run.views, 'original');
+  assert.equal(run.config.views, 'original');
+  assert.ok(
+    cachedViews(trainingRoot).every((v) => v.view === 0),
+    'training embedded no mirror image',
+  );
+  const oneFolder = path.join(tempDir(), 'one-view');
+  await makeFolder(oneFolder, 5, 7300);
+  const { final, summary } = await tag({ folders: [oneFolder] });
+  assert.equal(final.status, 'done', final.error);
+  assert.equal(summary.tagged, 5);
+  const views = cachedViews(oneFolder);
+  assert.equal(views.length, 5, 'one embedding per poster');
+  assert.ok(views.every((v) => v.view === 0));
+});
+
+test('fast tagging with a run trained on both views embeds the original view only, with the variant the run was trained with', { skip }, async () => {
+  const mirrored = await trainTinyModel(b, path.join(tempDir(), 'mirrored'), { train: 30, val: 10, dataSeed: 4, epochs: 4, seed: 7, views: 'both' });
+  const run = await b.call('runs:get', { id: mirrored.runId });
+  assert.equal(run.views, 'both');
+  const avail = (await b.call('train:options', {})).backbones.find((x: { id: string }) => x.id === 'mobilenet_v2')!;
+  assert.equal(run.config.backboneVariant, avail.variant, 'a run records the variant chosen at its start');
+  const both = path.join(tempDir(), 'both');
+  await makeFolder(both, 4, 7200);
+  assert.equal((await tag({ runId: mirrored.runId, folders: [both] })).final.status, 'done');
+  assert.deepEqual(
+    cachedViews(both).map((v) => v.view),
+    [0, 0, 0, 0, 1, 1, 1, 1],
+    'without fast: the poster and its mirror image',
+  );
+  const fastFolder = path.join(tempDir(), 'fast');
+  await makeFolder(fastFolder, 6, 7100);
+  const { final, summary } = await tag({ runId: mirrored.runId, folders: [fastFolder], fast: true });
+  assert.equal(final.status, 'done', final.error);
+  assert.equal(summary.tagged, 6, JSON.stringify(summary));
+  const views = cachedViews(fastFolder);
   assert.equal(views.length, 6, 'one embedding per poster');
   assert.ok(views.every((v) => v.view === 0));
   assert.ok(

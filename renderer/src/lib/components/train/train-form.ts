@@ -13,6 +13,8 @@ export interface TrainForm {
   learningRate: number;
   seed: number;
   earlyStopping: boolean;
+  /** Embed each poster's mirror image too (views: 'both'). */
+  mirror: boolean;
 }
 
 export const DEFAULT_FORM: TrainForm = {
@@ -24,6 +26,7 @@ export const DEFAULT_FORM: TrainForm = {
   learningRate: 0.001,
   seed: 1,
   earlyStopping: true,
+  mirror: false,
 };
 
 const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
@@ -41,5 +44,6 @@ export function sanitizeForm(raw: unknown): TrainForm {
     learningRate: isNum(v.learningRate, 0.00001, 1) ? (v.learningRate as number) : DEFAULT_FORM.learningRate,
     seed: isNum(v.seed, 0, 0xffffffff) && Number.isInteger(v.seed) ? (v.seed as number) : DEFAULT_FORM.seed,
     earlyStopping: typeof v.earlyStopping === 'boolean' ? v.earlyStopping : true,
+    mirror: v.mirror === true,
   };
 }
