@@ -34,19 +34,25 @@ export function runGenres(db: Db, runId: number): string[] {
  * so a killed process loses at most the batch in flight and never leaves half a poster.
  */
 export function writePredictions(db: Db, runId: number, genres: readonly string[], rows: readonly StoredPrediction[]): void {
-  const upsert = db.prepare(`INSERT INTO predictions (run_id, hash, genre_count, probabilities, tags) VALUES (?, ?, ?, ?, ?)
+  const content = db.prepare('INSERT OR IGNORE INTO contents (hash) VALUES (?)');
+  const upsert = db.prepare(`INSERT INTO predictions (run_id, hash, content_id, genre_count, probabilities, tags)
+    VALUES (@run, @hash, (SELECT id FROM contents WHERE hash = @hash), @count, @blob, @tags)
     ON CONFLICT (run_id, hash) DO UPDATE SET genre_count = excluded.genre_count, probabilities = excluded.probabilities,
       tags = excluded.tags, created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-    RETURNING id`);
-  const score = db.prepare(`INSERT INTO prediction_scores (prediction_id, run_id, genre, probability, tagged) VALUES (?, ?, ?, ?, ?)
+    RETURNING id, content_id AS contentId`);
+  const score = db.prepare(`INSERT INTO prediction_scores (prediction_id, run_id, content_id, genre, probability, tagged) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (prediction_id, genre) DO UPDATE SET probability = excluded.probability, tagged = excluded.tagged`);
   db.transaction(() => {
     for (const r of rows) {
       if (r.scores.length !== genres.length) throw new Error(`Prediction for ${r.hash} has ${r.scores.length} scores for ${genres.length} genres`);
       const blob = Buffer.from(r.scores.buffer, r.scores.byteOffset, r.scores.byteLength);
-      const id = (upsert.get(runId, r.hash, genres.length, blob, JSON.stringify(r.tags)) as { id: number }).id;
+      content.run(r.hash);
+      const { id, contentId } = upsert.get({ run: runId, hash: r.hash, count: genres.length, blob, tags: JSON.stringify(r.tags) }) as {
+        id: number;
+        contentId: number;
+      };
       const tagged = new Set(r.tags);
-      for (let j = 0; j < genres.length; j++) score.run(id, runId, j, r.scores[j], tagged.has(genres[j]) ? 1 : 0);
+      for (let j = 0; j < genres.length; j++) score.run(id, runId, contentId, j, r.scores[j], tagged.has(genres[j]) ? 1 : 0);
     }
   })();
 }
@@ -116,7 +122,7 @@ export function predictionsForImages(db: Db, runId: number, imageIds: readonly n
     const marks = ids.map(() => '?').join(',');
     const rows = db
       .prepare(
-        `SELECT i.id, p.probabilities, p.tags FROM images i CROSS JOIN predictions p ON p.hash = i.hash AND p.run_id = ?
+        `SELECT i.id, p.probabilities, p.tags FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id AND p.run_id = ?
       WHERE i.id IN (${marks})`,
       )
       .all(runId, ...ids) as { id: number; probabilities: Buffer; tags: string }[];
@@ -172,24 +178,31 @@ export interface PredictionFilter {
 /**
  * SQL conditions on `images i` for gallery queries (main/library/gallery-queries.ts `queryPosters`).
  * With a genre and no confidence bounds: posters tagged with it. With bounds: that genre's probability
- * in [min, max]. Either way a genre the user rejected for a poster never matches it. The genre subquery
- * is not correlated, so SQLite runs it once through the (run_id, genre, probability) index.
+ * in [min, max]. Either way a genre the user rejected for a poster never matches it. Every subquery is
+ * uncorrelated and reads one index of integers (migration 011): SQLite gathers the run's matching content
+ * ids once, then tests each poster of the images_gallery walk against them.
  */
 export function predictionFilterSql(db: Db, f: PredictionFilter): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = { pfRun: f.runId };
-  if (f.predicted !== undefined) {
-    where.push(`${f.predicted ? '' : 'NOT '}EXISTS (SELECT 1 FROM predictions pp WHERE pp.run_id = @pfRun AND pp.hash = i.hash)`);
-  }
+  const tagged = 'SELECT pp.content_id FROM predictions pp WHERE pp.run_id = @pfRun';
+  // A poster without content (unreadable file) is "not tagged yet"; NOT IN alone would drop it (NULL).
+  if (f.predicted === true) where.push(`i.content_id IN (${tagged})`);
+  if (f.predicted === false) where.push(`(i.content_id IS NULL OR i.content_id NOT IN (${tagged}))`);
   if (f.genre === undefined) {
     if (f.minConfidence !== undefined || f.maxConfidence !== undefined) throw new InvalidError('A confidence range needs a genre to apply to');
     return { where, params };
   }
   const g = resolveRunGenre(runGenres(db, f.runId), f.genre);
-  Object.assign(params, { pfGenre: g.index, pfGenreName: g.name, pfMin: f.minConfidence ?? 0, pfMax: f.maxConfidence ?? 1 });
-  const tagged = f.minConfidence === undefined && f.maxConfidence === undefined ? ' AND s.tagged = 1' : '';
-  where.push(`i.hash IN (SELECT p.hash FROM prediction_scores s JOIN predictions p ON p.id = s.prediction_id
-      WHERE s.run_id = @pfRun AND s.genre = @pfGenre AND s.probability >= @pfMin AND s.probability <= @pfMax${tagged})`);
+  Object.assign(params, { pfGenre: g.index, pfGenreName: g.name });
+  if (f.minConfidence === undefined && f.maxConfidence === undefined) {
+    where.push('i.content_id IN (SELECT s.content_id FROM prediction_scores s WHERE s.run_id = @pfRun AND s.genre = @pfGenre AND s.tagged = 1)');
+  } else {
+    // `tagged IN (0, 1)`: the index has tagged before probability, so the range is read as two short ones.
+    Object.assign(params, { pfMin: f.minConfidence ?? 0, pfMax: f.maxConfidence ?? 1 });
+    where.push(`i.content_id IN (SELECT s.content_id FROM prediction_scores s WHERE s.run_id = @pfRun AND s.genre = @pfGenre
+      AND s.tagged IN (0, 1) AND s.probability >= @pfMin AND s.probability <= @pfMax)`);
+  }
   where.push('NOT EXISTS (SELECT 1 FROM prediction_rejections r WHERE r.image_id = i.id AND r.genre = @pfGenreName)');
   return { where, params };
 }

@@ -9,6 +9,7 @@ import { runsAutoincrementMigration } from './007_runs_autoincrement';
 import { runImportHashMigration } from './008_run_import_hash';
 import { galleryIndexMigration } from './009_gallery_index';
 import { holdoutSplitsMigration } from './010_holdout_splits';
+import { contentIdsMigration } from './011_content_ids';
 
 export interface Migration {
   version: number;
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   runImportHashMigration,
   galleryIndexMigration,
   holdoutSplitsMigration,
+  contentIdsMigration,
 ];

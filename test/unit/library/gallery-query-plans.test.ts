@@ -100,6 +100,29 @@ function plan(db: Db, c: Captured): string[] {
 function problems(c: Captured, lines: string[]): string[] {
   const bad = lines.filter((l) => /^SCAN /.test(l) && l !== 'SCAN CONSTANT ROW');
   if (/ORDER BY i\.rel_path/.test(c.sql)) bad.push(...lines.filter((l) => /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY)/.test(l)));
+  if (/\bprediction_scores\b|\bpredictions pp\b/.test(c.sql)) bad.push(...predictionFilterProblems(c.sql, lines));
+  return bad;
+}
+
+/**
+ * A model's prediction filter walks images_gallery (every poster of the library) and tests each against
+ * the run's matches, so what costs per poster or per match must be an integer test: the matches gathered
+ * once from one covering index of content ids (migration 011), never looked up per poster, never joined
+ * to `predictions` to learn a hash, never sorted or de-duplicated in a temporary tree, and "predicted
+ * Horror" reads only the tagged entries of the genre.
+ */
+function predictionFilterProblems(sql: string, lines: string[]): string[] {
+  const bad: string[] = [];
+  if (/\bhash\b/.test(sql)) bad.push('compares content hashes (64-character strings) instead of content ids');
+  bad.push(...lines.filter((l) => /TEMP B-TREE|AUTOMATIC/.test(l)));
+  lines.forEach((l, k) => {
+    if (/CORRELATED/.test(l) && /\b(pp|p|s) USING/.test(lines[k + 1] ?? '')) bad.push(`${l} → ${lines[k + 1]}: a lookup per poster`);
+  });
+  bad.push(
+    ...lines.filter((l) => /^SEARCH (p|pp|s) USING (INTEGER PRIMARY KEY|INDEX|PRIMARY KEY)/.test(l)).map((l) => `${l}: not answered by its index alone`),
+  );
+  if (/s\.tagged = 1/.test(sql))
+    bad.push(...lines.filter((l) => /prediction_scores_filter/.test(l) && !/tagged=\?/.test(l)).map((l) => `${l}: reads untagged scores too`));
   return bad;
 }
 
