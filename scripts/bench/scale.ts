@@ -158,7 +158,14 @@ export async function main(argv: string[]): Promise<void> {
     await backend.gate.invoke('posters:query', { libraryId, offset: 0, limit: PAGE });
     summary.push(['open the gallery: start the back end → first page', `${(performance.now() - t).toFixed(0)} ms`, '< 1 s']);
 
+    const loadBefore = os.loadavg()[0];
     const rows = await timeCases(backend, cases(libraryId, runId), reps);
+    // The machine is shared: the load while the filters ran says how far to trust their times.
+    summary.push([
+      'machine load average (1 min) before / after the filters',
+      `${loadBefore.toFixed(1)} / ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+      '',
+    ]);
     const p95s = rows.slice(1).map((r) => Number(r[4]));
     const firsts = rows.slice(1).map((r) => Number(r[2]));
     summary.push(['slowest filter p95 (table below)', `${Math.max(...p95s).toFixed(1)} ms`, '< 150 ms']);
