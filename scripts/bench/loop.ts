@@ -148,7 +148,7 @@ function summarise(runs: Curve[]): Summary[] {
 }
 
 /** The mean curves, each with its band from the lowest to the highest seed, as an SVG drawn to PNG by sharp (librsvg). */
-async function plot(file: string, curves: Map<Strategy, Summary[]>, backbone: string, seeds: number): Promise<void> {
+export async function plot(file: string, curves: Map<Strategy, Summary[]>, backbone: string, seeds: number): Promise<void> {
   const W = 720;
   const H = 440;
   const m = { l: 70, r: 20, t: 40, b: 60 };
@@ -180,10 +180,10 @@ async function plot(file: string, curves: Map<Strategy, Summary[]>, backbone: st
       `<rect x="${m.l + 12}" y="${m.t + 8 + legend * 20}" width="14" height="4" fill="${COLOURS[name]}"/><text x="${m.l + 32}" y="${m.t + 14 + legend++ * 20}" font-size="13">${name}</text>`,
     );
   }
+  parts.push(`<text x="${W / 2}" y="24" font-size="15" text-anchor="middle">val/ mAP by labelled posters (${backbone}, default head)</text>`);
   parts.push(
-    `<text x="${W / 2}" y="24" font-size="15" text-anchor="middle">val/ mAP by labelled posters (${backbone}, default head; mean of ${seeds} seeds, band: lowest–highest)</text>`,
+    `<text x="${W / 2}" y="${H - 16}" font-size="13" text-anchor="middle">labelled posters of train/ · lines: mean of ${seeds} seeds, bands: lowest–highest seed</text>`,
   );
-  parts.push(`<text x="${W / 2}" y="${H - 16}" font-size="13" text-anchor="middle">labelled posters of train/</text>`);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">${parts.join('')}</svg>`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await sharp(Buffer.from(svg)).png().toFile(file);
