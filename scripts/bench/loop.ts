@@ -5,8 +5,9 @@
 // labelled posters, then 6 rounds of 100 picks, by "label next" (main/loop/label-next.ts), by the label next
 // it replaced (BEFORE) and at random; the default head (cross-validated linear) is retrained after each round
 // and scored on val/, which no choice ever sees. Each seed is its own starting 300 and random picks; the
-// tables give the mean of the seeds and the lowest–highest, the plot the mean curves with that band. Timing: nearest neighbours over 100,000 vectors, the queue over 10,000
-// posters, a retrain on 10,000 labelled posters.
+// tables give the mean of the seeds and the lowest–highest, the plot the mean curves with that band.
+// Timing: nearest neighbours over 100,000 vectors, the queue over 10,000 posters, a retrain on 10,000
+// labelled posters.
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
