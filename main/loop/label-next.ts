@@ -7,8 +7,8 @@
  *   The sharpness s sets how that sum leans: s = 1 counts a poster vaguely near many thresholds as much as
  *   one on a single threshold (as averaged confidence, Esuli & Sebastiani 2009); as s grows the sum tends to
  *   the nearest threshold alone (the "binary minimum" of Brinker 2006). Of 0.5–4, s = 2 did best in the
- *   loop bench (README "Learning loop"), with the rarity weights and the diversity below: without either it
- *   falls behind random picks;
+ *   loop bench (README "Learning loop"), with the rarity weights and the diversity below (without the
+ *   weights it did no better than random picks; without the diversity it lost two thirds of its gain);
  * - diversity: posters are taken one at a time, each one's uncertainty discounted by its cosine to the
  *   posters already in the queue, and a poster nearly identical to one already queued (cosine ≥
  *   `duplicateCosine`) is left out, so a run of near-duplicates cannot fill the queue.
