@@ -1,11 +1,13 @@
-// `npm run bench -- loop [--dataset DIR] [--data-dir DIR] [--backbone inception_v3] [--seeds 1,2,3] [--plot FILE] [--only sim|timing]`
+// `npm run bench -- loop [--dataset DIR] [--data-dir DIR] [--backbone inception_v3] [--seeds 1,2,3,4,5] [--plot FILE] [--only sim|timing]`
 // The learning loop on cached embeddings (the data dir must already hold train/ and val/ embeddings of the
 // backbone, e.g. a copy of a quality bench's data dir; it is opened read-write, so use a copy).
 // Simulation: labels of train/ are hidden and revealed when a poster is "labelled". Start from 300 random
-// labelled posters, then 6 rounds of 100 picks, by "label next" (main/loop/label-next.ts), by uncertainty
-// alone and at random; the default head (cross-validated linear) is retrained after each round and scored on
-// val/, which no choice ever sees. Timing: nearest neighbours over 100,000 vectors, the queue over 10,000
-// posters, a retrain on 10,000 labelled posters.
+// labelled posters, then 6 rounds of 100 picks, by "label next" (main/loop/label-next.ts), by the label next
+// it replaced (BEFORE) and at random; the default head (cross-validated linear) is retrained after each round
+// and scored on val/, which no choice ever sees. Each seed is its own starting 300 and random picks; the
+// tables give the mean of the seeds and the lowest–highest, the plot the mean curves with that band.
+// Timing: nearest neighbours over 100,000 vectors, the queue over 10,000 posters, a retrain on 10,000
+// labelled posters.
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +40,7 @@ function parse(argv: string[]): Args {
     dataset: path.resolve(get('dataset') ?? path.join(projectRoot(), '..', 'shared', 'movie_posters')),
     dataDir: path.resolve(get('data-dir') ?? path.join(projectRoot(), '.scratch', 'loop-bench-data')),
     backbone: get('backbone') ?? 'inception_v3',
-    seeds: (get('seeds') ?? '1,2,3').split(',').map(Number),
+    seeds: (get('seeds') ?? '1,2,3,4,5').split(',').map(Number),
     plot: path.resolve(get('plot') ?? path.join(projectRoot(), '.scratch', 'loop-curves.png')),
     only: get('only'),
   };
@@ -47,62 +49,113 @@ function parse(argv: string[]): Args {
 const ms = (t: number) => `${t.toFixed(t < 10 ? 2 : 0)} ms`;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
-type Strategy = 'label next' | 'uncertainty only' | 'random';
+/** Label next as it was before the bench compared rankings (README "Learning loop"): closeness exp(−|Δlogit|). */
+const BEFORE = { sharpness: 1 } as const;
 
-async function simulate(ort: Ort, train: Pool, val: Pool, index: SimilarityIndex, dim: number, genres: string[], strategy: Strategy, seed: number) {
-  const g = genres.length;
-  const rand = seededRandom(seed);
-  const order = shuffleInPlace(
-    Array.from({ length: train.n }, (_, i) => i),
-    seededRandom(seed * 7919 + 1),
-  );
-  const labelled = order.slice(0, 300);
-  const curve: { labels: number; mAP: number; seconds: number }[] = [];
-  for (let round = 0; round <= 6; round++) {
-    const t0 = performance.now();
-    const model = await fit(train, labelled, dim, g, genres, seed);
-    const valScores = await scoresOf(ort, val.x, val.n, dim, model.kernel, model.bias, g);
-    curve.push({ labels: labelled.length, mAP: evaluate(valScores, val.y, val.n, genres).mAP, seconds: (performance.now() - t0) / 1000 });
-    console.error(`  ${strategy}: ${labelled.length} labels → mAP ${curve[curve.length - 1].mAP.toFixed(4)}`);
-    if (round === 6) break;
-    const taken = new Set(labelled);
-    const rest = Array.from({ length: train.n }, (_, i) => i).filter((i) => !taken.has(i));
-    if (strategy === 'random') {
-      shuffleInPlace(rest, rand);
-      labelled.push(...rest.slice(0, 100));
-      continue;
-    }
-    const cand = rows(train, rest, dim, g);
-    const scores = await scoresOf(ort, cand.x, cand.n, dim, model.kernel, model.bias, g);
-    const sub = subIndex(index, rest);
-    const positives = genres.map((_, j) => labelled.reduce((a, i) => a + train.y[i * g + j], 0));
-    const full = strategy === 'label next';
-    const queue = rankLabelNext({
-      scores,
-      n: cand.n,
-      g,
-      thresholds: model.thresholds,
-      index: sub,
-      limit: 100,
-      diversity: full ? 1 : 0,
-      duplicateCosine: full ? undefined : 2,
-      genreWeights: full ? rarityWeights(positives) : undefined,
-    });
-    labelled.push(...queue.map((q) => rest[q.row]));
-  }
-  return curve;
+/** The rankings compared: the app's label next, the one it replaced, and random picks. */
+const STRATEGIES = ['label next', 'label next before', 'random'] as const;
+type Strategy = (typeof STRATEGIES)[number];
+type Curve = { labels: number; mAP: number; seconds: number }[];
+
+interface World {
+  ort: Ort;
+  train: Pool;
+  val: Pool;
+  index: SimilarityIndex;
+  dim: number;
+  genres: string[];
 }
 
-const COLOURS: Record<Strategy, string> = { 'label next': '#c2410c', 'uncertainty only': '#7c3aed', random: '#2563eb' };
+async function fitAndScore(w: World, labelled: readonly number[], seed: number) {
+  const t0 = performance.now();
+  const g = w.genres.length;
+  const model = await fit(w.train, labelled, w.dim, g, w.genres, seed);
+  const valScores = await scoresOf(w.ort, w.val.x, w.val.n, w.dim, model.kernel, model.bias, g);
+  const point = { labels: labelled.length, mAP: evaluate(valScores, w.val.y, w.val.n, w.genres).mAP, seconds: (performance.now() - t0) / 1000 };
+  return { model, point };
+}
 
-/** The curves as an SVG drawn to PNG by sharp (librsvg). */
-async function plot(file: string, curves: Map<Strategy, { labels: number; mAP: number }[]>, backbone: string): Promise<void> {
+/** The next 100 posters of train/ (rows of `rest`) by a strategy; only labelled posters' labels are read. */
+async function pick(w: World, strategy: Strategy, model: Awaited<ReturnType<typeof fit>>, labelled: readonly number[], rest: number[], rand: () => number) {
+  if (strategy === 'random') return shuffleInPlace([...rest], rand).slice(0, 100);
+  const g = w.genres.length;
+  const cand = rows(w.train, rest, w.dim, g);
+  const scores = await scoresOf(w.ort, cand.x, cand.n, w.dim, model.kernel, model.bias, g);
+  const positives = w.genres.map((_, j) => labelled.reduce((a, i) => a + w.train.y[i * g + j], 0));
+  const before = strategy === 'label next before';
+  const queue = rankLabelNext({
+    scores,
+    n: cand.n,
+    g,
+    thresholds: model.thresholds,
+    index: subIndex(w.index, rest),
+    limit: 100,
+    genreWeights: rarityWeights(positives),
+    ...(before ? BEFORE : {}),
+  });
+  return queue.map((q) => rest[q.row]);
+}
+
+/** One seed: its own 300 starting posters (the first fit is shared by the strategies), then 6 rounds each. */
+async function simulateSeed(w: World, seed: number): Promise<Map<Strategy, Curve>> {
+  const order = shuffleInPlace(
+    Array.from({ length: w.train.n }, (_, i) => i),
+    seededRandom(seed * 7919 + 1),
+  );
+  const start = order.slice(0, 300);
+  const first = await fitAndScore(w, start, seed);
+  const out = new Map<Strategy, Curve>();
+  for (const strategy of STRATEGIES) {
+    const rand = seededRandom(seed);
+    const labelled = [...start];
+    let model = first.model;
+    const curve: Curve = [first.point];
+    for (let round = 1; round <= 6; round++) {
+      const taken = new Set(labelled);
+      const rest = Array.from({ length: w.train.n }, (_, i) => i).filter((i) => !taken.has(i));
+      labelled.push(...(await pick(w, strategy, model, labelled, rest, rand)));
+      const next = await fitAndScore(w, labelled, seed);
+      model = next.model;
+      curve.push(next.point);
+      console.error(`  seed ${seed}, ${strategy}: ${labelled.length} labels → mAP ${next.point.mAP.toFixed(4)} (${next.point.seconds.toFixed(1)} s)`);
+    }
+    out.set(strategy, curve);
+  }
+  return out;
+}
+
+const COLOURS: Record<Strategy, string> = { 'label next': '#c2410c', 'label next before': '#7c3aed', random: '#2563eb' };
+
+/** Per round over the seeds: mean, lowest and highest mAP, median seconds. */
+interface Summary {
+  labels: number;
+  mAP: number;
+  lo: number;
+  hi: number;
+  seconds: number;
+}
+
+function summarise(runs: Curve[]): Summary[] {
+  return runs[0].map((p, r) => {
+    const v = runs.map((c) => c[r].mAP);
+    return {
+      labels: p.labels,
+      mAP: v.reduce((a, b) => a + b, 0) / v.length,
+      lo: Math.min(...v),
+      hi: Math.max(...v),
+      seconds: median(runs.map((c) => c[r].seconds)),
+    };
+  });
+}
+
+/** The mean curves, each with its band from the lowest to the highest seed, as an SVG drawn to PNG by sharp (librsvg). */
+export async function plot(file: string, curves: Map<Strategy, Summary[]>, backbone: string, seeds: number): Promise<void> {
   const W = 720;
   const H = 440;
   const m = { l: 70, r: 20, t: 40, b: 60 };
   const all = [...curves.values()].flat();
-  const lo = Math.floor(Math.min(...all.map((p) => p.mAP)) * 100) / 100;
-  const hi = Math.ceil(Math.max(...all.map((p) => p.mAP)) * 100) / 100;
+  const lo = Math.floor(Math.min(...all.map((p) => p.lo)) * 100) / 100;
+  const hi = Math.ceil(Math.max(...all.map((p) => p.hi)) * 100) / 100;
   const X = (v: number) => m.l + ((v - 300) / 600) * (W - m.l - m.r);
   const Y = (v: number) => H - m.b - ((v - lo) / (hi - lo || 1)) * (H - m.t - m.b);
   const parts: string[] = [`<rect width="${W}" height="${H}" fill="white"/>`];
@@ -116,6 +169,10 @@ async function plot(file: string, curves: Map<Strategy, { labels: number; mAP: n
       `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(v)}" y2="${Y(v)}" stroke="#e5e7eb"/><text x="${m.l - 8}" y="${Y(v) + 4}" font-size="13" text-anchor="end">${v.toFixed(3)}</text>`,
     );
   }
+  for (const [name, c] of curves) {
+    const band = [...c.map((p) => `${X(p.labels)},${Y(p.hi)}`), ...[...c].reverse().map((p) => `${X(p.labels)},${Y(p.lo)}`)].join(' ');
+    parts.push(`<polygon points="${band}" fill="${COLOURS[name]}" fill-opacity="0.1"/>`);
+  }
   let legend = 0;
   for (const [name, c] of curves) {
     parts.push(`<polyline fill="none" stroke="${COLOURS[name]}" stroke-width="2.5" points="${c.map((p) => `${X(p.labels)},${Y(p.mAP)}`).join(' ')}"/>`);
@@ -125,10 +182,39 @@ async function plot(file: string, curves: Map<Strategy, { labels: number; mAP: n
     );
   }
   parts.push(`<text x="${W / 2}" y="24" font-size="15" text-anchor="middle">val/ mAP by labelled posters (${backbone}, default head)</text>`);
-  parts.push(`<text x="${W / 2}" y="${H - 16}" font-size="13" text-anchor="middle">labelled posters of train/</text>`);
+  parts.push(
+    `<text x="${W / 2}" y="${H - 16}" font-size="13" text-anchor="middle">labelled posters of train/ · lines: mean of ${seeds} seeds, bands: lowest–highest seed</text>`,
+  );
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">${parts.join('')}</svg>`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await sharp(Buffer.from(svg)).png().toFile(file);
+}
+
+/** The bench's tables: mean (spread) per round, where each curve reaches random's final mAP, each seed. */
+function report(curves: Map<Strategy, Summary[]>, runs: Map<Strategy, Curve[]>, seeds: number[]): void {
+  const random = curves.get('random')!;
+  const last = random[random.length - 1];
+  console.log(`| labelled | ${STRATEGIES.join(' | ')} |`);
+  console.log(`|---:|${STRATEGIES.map(() => '---:').join('|')}|`);
+  const cell = (p: Summary) => `${p.mAP.toFixed(4)} (${p.lo.toFixed(3)}–${p.hi.toFixed(3)})`;
+  for (let r = 0; r < random.length; r++) console.log(`| ${random[r].labels} | ${STRATEGIES.map((s) => cell(curves.get(s)![r])).join(' | ')} |`);
+  for (const [name, c] of curves) {
+    const hit = c.find((p) => p.mAP >= last.mAP);
+    // Between two rounds, where the straight line between them crosses random's final mAP.
+    const k = hit ? c.indexOf(hit) : -1;
+    const cross = k > 0 ? c[k - 1].labels + ((last.mAP - c[k - 1].mAP) / (hit!.mAP - c[k - 1].mAP)) * (hit!.labels - c[k - 1].labels) : hit?.labels;
+    console.log(
+      `\n${name}: reaches random's final mAP ${last.mAP.toFixed(4)} at ${
+        hit
+          ? `${hit.labels} labels (${((hit.labels / last.labels) * 100).toFixed(0)}% of random's; ~${cross!.toFixed(0)} interpolated)`
+          : 'no point of the curve'
+      }; at ${last.labels}: ${c[c.length - 1].mAP - last.mAP >= 0 ? '+' : ''}${(c[c.length - 1].mAP - last.mAP).toFixed(4)} over random; retrain + score ${c.map((p) => p.seconds.toFixed(1)).join(', ')} s`,
+    );
+  }
+  const perSeed = STRATEGIES.flatMap((s) => runs.get(s)!.map((c, k) => `| ${s} | ${seeds[k]} | ${c.map((p) => p.mAP.toFixed(4)).join(' | ')} |`));
+  console.log(
+    `\nEach seed:\n\n| strategy | seed | ${random.map((p) => p.labels).join(' | ')} |\n|---|---:|${random.map(() => '---:').join('|')}|\n${perSeed.join('\n')}`,
+  );
 }
 
 async function simulation(ort: Ort, args: Args, db: Db): Promise<{ train: Pool; dim: number; genres: string[] }> {
@@ -138,37 +224,19 @@ async function simulation(ort: Ort, args: Args, db: Db): Promise<{ train: Pool; 
   const t0 = performance.now();
   const index = await buildSimilarityIndex(train.x, train.n, dim);
   const buildMs = performance.now() - t0;
-  const curves = new Map<Strategy, { labels: number; mAP: number; seconds: number }[]>();
-  const perSeed: string[] = [];
-  for (const s of ['label next', 'uncertainty only', 'random'] as Strategy[]) {
-    const runs: Awaited<ReturnType<typeof simulate>>[] = [];
-    for (const seed of args.seeds) runs.push(await simulate(ort, train, val, index, dim, genres, s, seed));
-    runs.forEach((c, k) => perSeed.push(`| ${s} | ${args.seeds[k]} | ${c.map((p) => p.mAP.toFixed(4)).join(' | ')} |`));
-    // The mean curve over seeds (each seed: its own 300 starting posters and its own random picks).
-    curves.set(
-      s,
-      runs[0].map((p, r) => ({ labels: p.labels, mAP: runs.reduce((a, c) => a + c[r].mAP, 0) / runs.length, seconds: median(runs.map((c) => c[r].seconds)) })),
-    );
-  }
-  const random = curves.get('random')!;
-  const target = random[random.length - 1].mAP;
+  const world: World = { ort, train, val, index, dim, genres };
+  const runs = new Map<Strategy, Curve[]>(STRATEGIES.map((s) => [s, []]));
+  const tSim = performance.now();
+  for (const seed of args.seeds) for (const [s, c] of await simulateSeed(world, seed)) runs.get(s)!.push(c);
+  const curves = new Map<Strategy, Summary[]>(STRATEGIES.map((s) => [s, summarise(runs.get(s)!)]));
   console.log(
-    `\n### Learning loop: active vs random labelling (${args.backbone}, ${genres.length} genres, scored on val/ = ${val.n} posters; mean of seeds ${args.seeds.join(', ')})\n`,
+    `\n### Learning loop: active vs random labelling (${args.backbone}, ${genres.length} genres, scored on val/ = ${val.n} posters; mean (lowest–highest) of seeds ${args.seeds.join(', ')})\n`,
   );
-  console.log(`| labelled | ${[...curves.keys()].join(' | ')} |`);
-  console.log(`|---:|${[...curves.keys()].map(() => '---:').join('|')}|`);
-  for (let r = 0; r < random.length; r++) console.log(`| ${random[r].labels} | ${[...curves.values()].map((c) => c[r].mAP.toFixed(4)).join(' | ')} |`);
-  for (const [name, c] of curves) {
-    const hit = c.find((p) => p.mAP >= target);
-    console.log(
-      `\n${name}: reaches random's final mAP ${target.toFixed(4)} at ${hit ? `${hit.labels} labels (${((hit.labels / random[random.length - 1].labels) * 100).toFixed(0)}% of random's)` : 'no point of the curve'}; median retrain + score ${median(c.map((p) => p.seconds)).toFixed(1)} s`,
-    );
-  }
+  report(curves, runs, args.seeds);
   console.log(
-    `\nEach seed:\n\n| strategy | seed | ${random.map((p) => p.labels).join(' | ')} |\n|---|---:|${random.map(() => '---:').join('|')}|\n${perSeed.join('\n')}`,
+    `\nSimilarity index over ${train.n} train posters (${dim} → 256 dims): built in ${ms(buildMs)}. Simulation: ${((performance.now() - tSim) / 60000).toFixed(1)} min.`,
   );
-  console.log(`\nSimilarity index over ${train.n} train posters (${dim} → 256 dims): built in ${ms(buildMs)}.`);
-  await plot(args.plot, curves, args.backbone);
+  await plot(args.plot, curves, args.backbone, args.seeds.length);
   console.log(`Plot: ${args.plot}`);
   return { train, dim, genres };
 }

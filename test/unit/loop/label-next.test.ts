@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rankLabelNext, rarityWeights, thresholdUncertainty } from '../../../main/loop/label-next';
+import { DEFAULT_SHARPNESS, rankLabelNext, rarityWeights, thresholdUncertainty } from '../../../main/loop/label-next';
 import { buildSimilarityIndex, nearest, similarPairs } from '../../../main/loop/similarity';
 import { seededRandom } from '../../../main/ml/random';
 
@@ -32,6 +32,27 @@ test('the queue ranks a hand-made uncertain poster first', async () => {
   // Closeness is measured on the logit scale around each genre's own threshold.
   const { u } = thresholdUncertainty(new Float32Array([0.2, 0.5]), 1, 2, [0.2, 0.9]);
   assert.ok(u[0] > 1 && u[0] < 2);
+});
+
+test('a poster on one threshold outranks one vaguely near them all (the sharper closeness)', async () => {
+  const g = 3;
+  const thresholds = [0.3, 0.5, 0.2];
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const at = (t: number, dz: number) => 1 / (1 + Math.exp(-(logit(t) + dz)));
+  // Row 0: exactly on genre 1's threshold, 3 logits off the others. Row 1: 1 logit off each of the three.
+  // Row 2: far from everything.
+  const scores = new Float32Array([at(0.3, -3), 0.5, at(0.2, 3), at(0.3, 1), at(0.5, -1), at(0.2, 1), 0.001, 0.999, 0.999]);
+  const index = await buildSimilarityIndex(embeddings(3, 64, {}), 3, 64);
+  const rank = (sharpness?: number) => rankLabelNext({ scores, n: 3, g, thresholds, index, limit: 3, sharpness }).map((q) => q.row);
+  assert.ok(DEFAULT_SHARPNESS > 1);
+  assert.deepEqual(rank(), [0, 1, 2]);
+  assert.equal(rankLabelNext({ scores, n: 3, g, thresholds, index, limit: 1 })[0].nearestGenre, 1);
+  // At sharpness 1 (before) row 1's 3/e ≈ 1.104 beat row 0's 1 + 2/e³ ≈ 1.100; at 2 it is 3/e² ≈ 0.41 against ≈ 1.
+  const { u } = thresholdUncertainty(scores, 3, g, thresholds);
+  assert.ok(Math.abs(u[0] - (1 + 2 * Math.exp(-3 * DEFAULT_SHARPNESS))) < 1e-4);
+  assert.ok(Math.abs(u[1] - 3 * Math.exp(-DEFAULT_SHARPNESS)) < 1e-4);
+  const before = thresholdUncertainty(scores, 3, g, thresholds, undefined, 1).u;
+  assert.ok(before[1] > before[0], 'at sharpness 1 the vague poster came first');
 });
 
 test('near-duplicates do not fill the queue', async () => {
