@@ -34,26 +34,45 @@ function gaussianMatrix(dim: number, d: number, seed: number): Float32Array {
   return out;
 }
 
-/** Builds the index from n × dim embeddings (standardised with their own mean and spread). */
-export async function buildSimilarityIndex(x: Float32Array, n: number, dim: number, opts: { d?: number; seed?: number } = {}): Promise<SimilarityIndex> {
+/** How raw embeddings become index vectors: their centre and spread, and the projection matrix. Kept by
+ * the similarity cache so posters added later are projected the same way without refitting. */
+export interface Projection {
+  dim: number;
+  d: number;
+  mean: Float32Array;
+  std: Float32Array;
+  /** dim × d, or null when d = dim (no projection). */
+  matrix: Float32Array | null;
+}
+
+/** The projection fitted to n × dim embeddings (standardised with their own mean and spread). */
+export function fitProjection(x: Float32Array, n: number, dim: number, opts: { d?: number; seed?: number } = {}): Projection {
   const d = Math.min(opts.d ?? PROJECTED_DIM, dim);
-  if (n === 0) return { vectors: new Float32Array(), n: 0, d };
   const { mean, std } = standardisation(x, n, dim);
   // A dimension that barely varies in a small collection must not be blown up by its tiny spread:
   // each spread is padded by the average one (≈ plain standardisation for large collections).
   let avg = 0;
   for (let k = 0; k < dim; k++) avg += std[k] / dim;
   for (let k = 0; k < dim; k++) std[k] = Math.sqrt(std[k] ** 2 + avg ** 2);
+  return { dim, d, mean, std, matrix: d === dim ? null : gaussianMatrix(dim, d, opts.seed ?? 7) };
+}
+
+/** n × d unit vectors of n × dim embeddings, by a fitted projection. */
+export async function project(p: Projection, x: Float32Array, n: number): Promise<Float32Array> {
+  const { dim, d, mean, std } = p;
+  if (n === 0) return new Float32Array();
   const xs = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) xs[i * dim + k] = (x[i * dim + k] - mean[k]) / std[k];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily (CommonJS at run time), as linear-cv does
-  const ort = require('onnxruntime-node') as Ort;
-  const session = await matMulSession(ort);
-  let vectors: Float32Array;
-  try {
-    vectors = d === dim ? xs : await matMul(ort, session, xs, n, dim, gaussianMatrix(dim, d, opts.seed ?? 7), d);
-  } finally {
-    await session.release();
+  let vectors: Float32Array = xs;
+  if (p.matrix) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily (CommonJS at run time), as linear-cv does
+    const ort = require('onnxruntime-node') as Ort;
+    const session = await matMulSession(ort);
+    try {
+      vectors = await matMul(ort, session, xs, n, dim, p.matrix, d);
+    } finally {
+      await session.release();
+    }
   }
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -61,7 +80,14 @@ export async function buildSimilarityIndex(x: Float32Array, n: number, dim: numb
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let k = 0; k < d; k++) vectors[i * d + k] *= inv;
   }
-  return { vectors, n, d };
+  return vectors;
+}
+
+/** Builds the index from n × dim embeddings (standardised with their own mean and spread). */
+export async function buildSimilarityIndex(x: Float32Array, n: number, dim: number, opts: { d?: number; seed?: number } = {}): Promise<SimilarityIndex> {
+  const d = Math.min(opts.d ?? PROJECTED_DIM, dim);
+  if (n === 0) return { vectors: new Float32Array(), n: 0, d };
+  return { vectors: await project(fitProjection(x, n, dim, opts), x, n), n, d };
 }
 
 /** The index of some of its rows (same vectors: cosines are unchanged). */

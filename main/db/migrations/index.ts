@@ -10,6 +10,7 @@ import { runImportHashMigration } from './008_run_import_hash';
 import { galleryIndexMigration } from './009_gallery_index';
 import { holdoutSplitsMigration } from './010_holdout_splits';
 import { contentIdsMigration } from './011_content_ids';
+import { nearDuplicatesMigration } from './012_near_duplicates';
 
 export interface Migration {
   version: number;
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   galleryIndexMigration,
   holdoutSplitsMigration,
   contentIdsMigration,
+  nearDuplicatesMigration,
 ];
