@@ -18,7 +18,9 @@ import { headScores, headTags, headThresholds } from '../runs/head-tags';
 import { runTagOptions } from '../runs/run-tagging-repo';
 import { listRuns } from '../runs/runs-repo';
 import { NotFoundError } from '../core/errors';
-import { buildSimilarityIndex, nearest, similarPairs } from './similarity';
+import { buildSimilarityIndex } from './similarity';
+import { nearestFast, similarPairsFast } from './fast-nearest';
+import { SimilarityCache } from './similarity-cache';
 import { rankLabelNext, rarityWeights, thresholdUncertainty, uncertaintyPool } from './label-next';
 
 interface Poster {
@@ -127,7 +129,18 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
   return { ...base, items };
 }
 
+/** Poster ids and names of some image ids, in their order (missing ones left out). */
+function describeIds(db: Db, imageIds: readonly number[]) {
+  const q = db.prepare<[number], Poster>(
+    `SELECT i.id AS imageId, i.library_id AS libraryId, l.name AS libraryName, i.poster_id AS posterId, i.hash, i.split, 0 AS labelled
+     FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`,
+  );
+  return imageIds.map((id) => q.get(id)).filter((p): p is Poster => p !== undefined);
+}
+
 export function createLoopService({ db, predictor }: Pick<ServiceDeps, 'db' | 'predictor'>) {
+  // Kept between calls and brought up to date from what changed (similarity-cache.ts).
+  const cache = new SimilarityCache(db, (libraryIds) => posters(db, libraryIds).map(({ imageId, hash }) => ({ imageId, hash })));
   return {
     next: (req: z.output<typeof Lp.LabelNextRequest>) => labelNextQueue(db, predictor, req),
 
@@ -135,17 +148,18 @@ export function createLoopService({ db, predictor }: Pick<ServiceDeps, 'db' | 'p
       const source = similarityBackbone(db);
       const backbone = source?.backbone ?? null;
       if (!source) return { backbone: null, items: [], note: 'Train or tag with a model first: similarity uses its cached embeddings.' };
-      const all = embedded(db, posters(db), source.backbone, source.variant);
-      const row = all.items.findIndex((p) => p.imageId === req.imageId);
-      if (row < 0) {
+      const { index, rows, rowOf } = await cache.get(source.backbone, source.variant);
+      const row = rowOf.get(req.imageId);
+      if (row === undefined) {
         if (!db.prepare('SELECT 1 FROM images WHERE id = ?').get(req.imageId)) throw new NotFoundError(`No poster with id ${req.imageId}`);
         return { backbone, items: [], note: 'This poster has no cached embedding yet: tag or train on its folder first.' };
       }
-      const index = await buildSimilarityIndex(all.x, all.items.length, all.dim);
-      const items = nearest(index, row, req.limit, (i) => all.items[i].hash === all.items[row].hash).map((h) => ({
-        ...describe(all.items[h.row]),
-        cosine: Math.round(h.cosine * 1e4) / 1e4,
-      }));
+      const hits = await nearestFast(index, row, req.limit, (i) => rows[i].hash === rows[row].hash);
+      const cosines = new Map(hits.map((h) => [rows[h.row].imageId, Math.round(h.cosine * 1e4) / 1e4]));
+      const items = describeIds(
+        db,
+        hits.map((h) => rows[h.row].imageId),
+      ).map((p) => ({ ...describe(p), cosine: cosines.get(p.imageId)! }));
       return { backbone, items };
     },
 
@@ -155,17 +169,20 @@ export function createLoopService({ db, predictor }: Pick<ServiceDeps, 'db' | 'p
       if (!source) return { backbone: null, pairs: [], compared: 0, notEmbedded: 0 };
       // Centred and scaled over these libraries' posters: a reference of other, unlike posters (another
       // library) makes everything here look alike.
-      const all = embedded(db, posters(db, req.libraryIds), source.backbone, source.variant);
-      const index = await buildSimilarityIndex(all.x, all.items.length, all.dim);
-      const pairs = similarPairs(index, req.threshold, req.limit)
-        .map((p) => ({ a: all.items[p.a], b: all.items[p.b], cosine: p.cosine }))
-        .filter((p) => p.a.hash !== p.b.hash) // exact copies are known by hash already
+      const { index, rows, notEmbedded } = await cache.get(source.backbone, source.variant, req.libraryIds);
+      const byId = new Map(posters(db, req.libraryIds).map((p) => [p.imageId, p]));
+      const pairs = (await similarPairsFast(index, req.threshold, req.limit))
+        .map((p) => ({ a: byId.get(rows[p.a].imageId), b: byId.get(rows[p.b].imageId), cosine: p.cosine }))
+        .filter((p): p is { a: Poster; b: Poster; cosine: number } => !!p.a && !!p.b && p.a.hash !== p.b.hash) // exact copies are known by hash already
         .map(({ a, b, cosine }) => {
           const crossesSplits = (a.split === 'train' && b.split === 'val') || (a.split === 'val' && b.split === 'train');
           return { a: { ...describe(a), split: a.split }, b: { ...describe(b), split: b.split }, cosine: Math.round(cosine * 1e4) / 1e4, crossesSplits };
         });
-      return { backbone, pairs, compared: all.items.length, notEmbedded: all.missing };
+      return { backbone, pairs, compared: index.n, notEmbedded };
     },
+
+    /** The cache's counters (how often it was built, rows added and removed since): tests and the bench. */
+    similarityStats: () => ({ ...cache.stats }),
   };
 }
 

@@ -26,16 +26,17 @@ export const nearDuplicatesMigration: Migration = {
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
       ) WITHOUT ROWID;
 
-      CREATE TABLE similarity_version (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
-      INSERT INTO similarity_version (id, n) VALUES (1, 0);
+      -- n: any change; dropped: embeddings deleted (the cache was cleared), which the index rebuilds for.
+      CREATE TABLE similarity_version (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL, dropped INTEGER NOT NULL);
+      INSERT INTO similarity_version (id, n, dropped) VALUES (1, 0, 0);
       CREATE TRIGGER similarity_images_insert AFTER INSERT ON images BEGIN UPDATE similarity_version SET n = n + 1; END;
       CREATE TRIGGER similarity_images_delete AFTER DELETE ON images BEGIN UPDATE similarity_version SET n = n + 1; END;
       CREATE TRIGGER similarity_images_update AFTER UPDATE OF hash, error, duplicate_of, library_id ON images
         WHEN OLD.hash IS NOT NEW.hash OR OLD.error IS NOT NEW.error OR OLD.duplicate_of IS NOT NEW.duplicate_of OR OLD.library_id IS NOT NEW.library_id
         BEGIN UPDATE similarity_version SET n = n + 1; END;
       CREATE TRIGGER similarity_embeddings_insert AFTER INSERT ON embeddings BEGIN UPDATE similarity_version SET n = n + 1; END;
-      CREATE TRIGGER similarity_embeddings_delete AFTER DELETE ON embeddings BEGIN UPDATE similarity_version SET n = n + 1; END;
-      CREATE TRIGGER similarity_embeddings_update AFTER UPDATE ON embeddings BEGIN UPDATE similarity_version SET n = n + 1; END;
+      CREATE TRIGGER similarity_embeddings_delete AFTER DELETE ON embeddings BEGIN UPDATE similarity_version SET n = n + 1, dropped = dropped + 1; END;
+      CREATE TRIGGER similarity_embeddings_update AFTER UPDATE ON embeddings BEGIN UPDATE similarity_version SET n = n + 1, dropped = dropped + 1; END;
     `);
   },
 };
