@@ -1,8 +1,8 @@
 /**
  * Dot products of int8 rows with int8 query columns through ONNX Runtime's MatMulInteger (MLAS's int8
- * kernels, both cores): the scoring pass of a nearest-neighbour query reads n × d bytes instead of
- * n × d floats. 100,000 × 256 takes ~4 ms on this machine, against ~70 ms for the plain JavaScript float
- * loop (scripts/bench/loop.ts). One session for the process, made on first use.
+ * kernels): the scoring pass of a nearest-neighbour query reads n × d bytes instead of
+ * n × d floats. 100,000 × 256 takes 6–17 ms on this machine under load, against 50–170 ms for the plain JavaScript
+ * float loop (scripts/bench/loop.ts). One session for the process, made on first use.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Ort } from '../ml/linear-cv';
@@ -24,7 +24,9 @@ function int8Session(): Promise<InferenceSession> {
     g.output('y', ['n', 'm'], OnnxType.INT32);
     session = ort().InferenceSession.create(g.toBytes(), {
       executionProviders: ['cpu'],
-      intraOpNumThreads: 2,
+      // One thread: under load a two-thread product waits for its slower half (medians 12–49 ms against
+      // 11–17 ms with one at a load of 10), and a query should leave the other core to the app.
+      intraOpNumThreads: 1,
       interOpNumThreads: 1,
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });

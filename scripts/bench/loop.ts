@@ -1,4 +1,4 @@
-// `npm run bench -- loop [--dataset DIR] [--data-dir DIR] [--backbone inception_v3] [--seeds 1,2,3,4,5] [--plot FILE] [--only sim|timing]`
+// `npm run bench -- loop [--dataset DIR] [--data-dir DIR] [--backbone inception_v3] [--seeds 1,2,3,4,5] [--plot FILE] [--only sim|timing|nn]`
 // The learning loop on cached embeddings (the data dir must already hold train/ and val/ embeddings of the
 // backbone, e.g. a copy of a quality bench's data dir; it is opened read-write, so use a copy).
 // Simulation: labels of train/ are hidden and revealed when a poster is "labelled". Start from 300 random
@@ -220,7 +220,7 @@ function report(curves: Map<Strategy, Summary[]>, runs: Map<Strategy, Curve[]>, 
 async function simulation(ort: Ort, args: Args, db: Db): Promise<{ train: Pool; dim: number; genres: string[] }> {
   const { pool: train, genres, dim } = await readPool(db, path.join(args.dataset, 'train'), args.backbone);
   const { pool: val } = await readPool(db, path.join(args.dataset, 'val'), args.backbone, genres);
-  if (args.only === 'timing') return { train, dim, genres };
+  if (args.only === 'timing' || args.only === 'nn') return { train, dim, genres };
   const t0 = performance.now();
   const index = await buildSimilarityIndex(train.x, train.n, dim);
   const buildMs = performance.now() - t0;
@@ -249,7 +249,7 @@ export async function main(argv: string[]): Promise<void> {
   const ort = require('onnxruntime-node') as Ort;
   try {
     const { train, dim, genres } = await simulation(ort, args, db);
-    if (args.only !== 'sim') await timing(ort, train, dim, genres, args.seeds[0]);
+    if (args.only !== 'sim') await timing(ort, train, dim, genres, args.seeds[0], args.only === 'nn' ? 'nn' : undefined);
   } finally {
     db.close();
   }

@@ -69,8 +69,5 @@ test('similar pairs: the int8 blocks find the same pairs as the exact n² pass',
   const exact = similarPairs(index, 0.8);
   const fast = await similarPairsFast(quantised(index), 0.8);
   assert.ok(exact.length > 20, `enough pairs to compare: ${exact.length}`);
-  assert.deepEqual(
-    fast.map((p) => `${p.a}-${p.b}`).sort(),
-    exact.map((p) => `${p.a}-${p.b}`).sort(),
-  );
+  assert.deepEqual(fast.map((p) => `${p.a}-${p.b}`).sort(), exact.map((p) => `${p.a}-${p.b}`).sort());
 });

@@ -22,7 +22,8 @@ function setup(n: number): { db: Db; store: EmbeddingStore; add: (i: number, lik
     const v = like === undefined ? Float32Array.from({ length: DIM }, () => rand()) : vectors.get(like)!.map((x) => x * (1 + 0.01 * (rand() - 0.5)));
     vectors.set(i, v);
     const id = Number(
-      db.prepare("INSERT INTO images (library_id, rel_path, poster_id, hash, size, mtime_ms) VALUES (1, ?, ?, ?, 1, 1)").run(`p${i}.jpg`, `p${i}`, `h${i}`).lastInsertRowid,
+      db.prepare('INSERT INTO images (library_id, rel_path, poster_id, hash, size, mtime_ms) VALUES (1, ?, ?, ?, 1, 1)').run(`p${i}.jpg`, `p${i}`, `h${i}`)
+        .lastInsertRowid,
     );
     store.write([{ hash: `h${i}`, view: 'original', vector: v }], [], []);
     return id;
@@ -32,7 +33,9 @@ function setup(n: number): { db: Db; store: EmbeddingStore; add: (i: number, lik
 }
 
 const list = (db: Db) => () =>
-  db.prepare<[], { imageId: number; hash: string }>('SELECT id AS imageId, hash FROM images WHERE hash IS NOT NULL AND error IS NULL AND duplicate_of IS NULL').all();
+  db
+    .prepare<[], { imageId: number; hash: string }>('SELECT id AS imageId, hash FROM images WHERE hash IS NOT NULL AND error IS NULL AND duplicate_of IS NULL')
+    .all();
 
 test('the index is kept between calls: unchanged data is not rebuilt', async () => {
   const { db } = setup(40);
@@ -79,7 +82,9 @@ test('a poster without an embedding joins when its embedding is cached; a quarte
   const cache = new SimilarityCache(db, list(db));
   await cache.get(BACKBONE, 'float32');
   // Indexed, not embedded yet.
-  const id = Number(db.prepare("INSERT INTO images (library_id, rel_path, poster_id, hash, size, mtime_ms) VALUES (1, 'late.jpg', 'late', 'hl', 1, 1)").run().lastInsertRowid);
+  const id = Number(
+    db.prepare("INSERT INTO images (library_id, rel_path, poster_id, hash, size, mtime_ms) VALUES (1, 'late.jpg', 'late', 'hl', 1, 1)").run().lastInsertRowid,
+  );
   let c = await cache.get(BACKBONE, 'float32');
   assert.equal(c.notEmbedded, 1);
   assert.equal(c.rowOf.get(id), undefined);
