@@ -285,6 +285,16 @@ export const calls = {
     Lp.DuplicatesResult,
     'Near-duplicate posters (re-encodes, resizes, crops) above a similarity threshold; pairs across train and val are marked.',
   ),
+  'loop:splitLeaks': call(
+    Lp.SplitLeaksRequest,
+    Lp.SplitLeaks,
+    "Near-duplicate pairs of a library that straddle train and val, by perceptual hash and (when cached) embeddings: the import report's leak check.",
+  ),
+  'loop:keepOnTrain': call(
+    Lp.KeepOnTrainRequest,
+    Lp.KeepOnTrainResult,
+    'Keep near-duplicates on one side: these val posters count as train for training (recorded in the app, never in your files); undo puts them back.',
+  ),
 } as const;
 
 export const events = {

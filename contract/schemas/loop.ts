@@ -56,3 +56,48 @@ export const DuplicatePair = z.object({
 });
 
 export const DuplicatesResult = z.object({ backbone: z.string().nullable(), pairs: z.array(DuplicatePair), compared: z.number(), notEmbedded: z.number() });
+
+export const SplitLeaksRequest = z
+  .object({
+    libraryId: Id,
+    /** pHash bits that may differ (of 64). */
+    maxHamming: z.number().int().min(0).max(20).default(8),
+    /** Cosine on the cached embeddings at or above which two posters are near-duplicates. */
+    minCosine: z.number().min(0.5).max(1).default(0.8),
+    limit: z.number().int().min(1).max(5000).default(500),
+  })
+  .strict();
+
+const LeakPoster = z.object({ imageId: z.number(), posterId: z.string() });
+
+export const LeakPair = z.object({
+  train: LeakPoster,
+  val: LeakPoster,
+  /** What found the pair: the perceptual hash (from indexing), the embeddings (when cached), or both. */
+  by: z.array(z.enum(['phash', 'embedding'])),
+  hamming: z.number().nullable(),
+  cosine: z.number().nullable(),
+  /** The val poster already counts as train ("keep on one side"): the pair no longer leaks. */
+  keptOnTrain: z.boolean(),
+});
+
+export const SplitLeaks = z.object({
+  pairs: z.array(LeakPair),
+  /** Pairs that still straddle train and val; pairs already kept on the train side. */
+  straddling: z.number(),
+  kept: z.number(),
+  /** Val posters that would move to train if every straddling pair is kept on one side. */
+  valToMove: z.number(),
+  /** The backbone whose cached embeddings were compared (null: none yet, pHash only), and posters without one. */
+  backbone: z.string().nullable(),
+  notEmbedded: z.number(),
+  note: z.string().optional(),
+});
+
+export const KeepOnTrainRequest = z.object({ libraryId: Id, imageIds: z.array(Id).min(1).max(5000), undo: z.boolean().default(false) }).strict();
+
+export const KeepOnTrainResult = z.object({
+  /** Val posters that now count as train (or, with undo, count as val again). */
+  moved: z.number(),
+  unchanged: z.number(),
+});

@@ -3,12 +3,15 @@ import sharp from 'sharp';
 import { hashBuffer } from '../core/content-hash';
 import type { IssueKind } from './import-report';
 import { makeThumbnail, MAX_INPUT_PIXELS } from './thumbnails';
+import { perceptualHash } from './phash';
 
 export interface ProcessedImage {
   hash: string | null;
   width: number | null;
   height: number | null;
   thumbStatus: 'ready' | 'failed';
+  /** 64-bit perceptual hash (16 hex digits) of the thumbnail, for near-duplicates (phash.ts). */
+  phash?: string | null;
   error: string | null;
   errorKind: IssueKind | null;
 }
@@ -41,12 +44,15 @@ export async function processImage(file: string, thumbnailsDir: string): Promise
   if (width !== null && height !== null && width * height > MAX_INPUT_PIXELS) {
     return failed(hash, width, height, 'image-too-large', `image too large to decode (${width}×${height} px; limit ${MAX_INPUT_PIXELS / 1e6} MP)`);
   }
+  let thumb: string;
   try {
-    await makeThumbnail(thumbnailsDir, hash, buf);
+    thumb = await makeThumbnail(thumbnailsDir, hash, buf);
   } catch (err) {
     return failed(hash, width, height, 'decode-failed', `cannot decode image: ${pixelError(err, format)}`);
   }
-  return { hash, width, height, thumbStatus: 'ready', error: null, errorKind: null };
+  // From the thumbnail: already small, so ~1 ms; a failure here only means no near-duplicate check.
+  const phash = await perceptualHash(thumb).catch(() => null);
+  return { hash, width, height, thumbStatus: 'ready', phash, error: null, errorKind: null };
 }
 
 function failed(hash: string | null, width: number | null, height: number | null, errorKind: IssueKind, error: string): ProcessedImage {

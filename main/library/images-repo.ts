@@ -30,6 +30,8 @@ export interface ImageUpsert {
   height: number | null;
   thumb_status: 'pending' | 'ready' | 'failed';
   error: string | null;
+  /** Perceptual hash of the thumbnail (phash.ts); null when the image could not be read. */
+  phash: string | null;
   labels_source: 'import' | null;
 }
 
@@ -50,11 +52,11 @@ export type ImagesRepo = ReturnType<typeof createImagesRepo>;
 export function createImagesRepo(db: Db, libraryId: number) {
   const s = {
     upsert:
-      db.prepare(`INSERT INTO images (library_id, rel_path, poster_id, split, hash, format, size, mtime_ms, width, height, thumb_status, error, labels_source)
-      VALUES (@library_id, @rel_path, @poster_id, @split, @hash, @format, @size, @mtime_ms, @width, @height, @thumb_status, @error, @labels_source)
+      db.prepare(`INSERT INTO images (library_id, rel_path, poster_id, split, hash, format, size, mtime_ms, width, height, thumb_status, error, labels_source, phash)
+      VALUES (@library_id, @rel_path, @poster_id, @split, @hash, @format, @size, @mtime_ms, @width, @height, @thumb_status, @error, @labels_source, @phash)
       ON CONFLICT (library_id, rel_path) DO UPDATE SET poster_id = excluded.poster_id, split = excluded.split, hash = excluded.hash,
         format = excluded.format, size = excluded.size, mtime_ms = excluded.mtime_ms, width = excluded.width, height = excluded.height,
-        thumb_status = excluded.thumb_status, error = excluded.error,
+        thumb_status = excluded.thumb_status, error = excluded.error, phash = excluded.phash,
         labels_source = CASE WHEN images.labels_source = 'user' THEN 'user' ELSE excluded.labels_source END
       RETURNING id, labels_source`),
     setIdentity: db.prepare('UPDATE images SET poster_id = ?, split = ? WHERE id = ?'),

@@ -188,6 +188,7 @@ function createBatchWriter(repo: ImagesRepo, libraryId: number, labelsOf: Labels
           height: res.height,
           thumb_status: res.thumbStatus,
           error: res.error,
+          phash: res.phash ?? null,
           labels_source: img.genres === null ? null : 'import',
         });
         if (out.labels_source !== 'user') repo.writeImportLabels(out.id, labelsOf(img));

@@ -21,6 +21,7 @@ import { NotFoundError } from '../core/errors';
 import { buildSimilarityIndex } from './similarity';
 import { nearestFast, similarPairsFast } from './fast-nearest';
 import { SimilarityCache } from './similarity-cache';
+import { createSplitLeaks } from './split-leaks-service';
 import { rankLabelNext, rarityWeights, thresholdUncertainty, uncertaintyPool } from './label-next';
 
 interface Poster {
@@ -138,11 +139,12 @@ function describeIds(db: Db, imageIds: readonly number[]) {
   return imageIds.map((id) => q.get(id)).filter((p): p is Poster => p !== undefined);
 }
 
-export function createLoopService({ db, predictor }: Pick<ServiceDeps, 'db' | 'predictor'>) {
+export function createLoopService({ db, predictor, paths }: Pick<ServiceDeps, 'db' | 'predictor' | 'paths'>) {
   // Kept between calls and brought up to date from what changed (similarity-cache.ts).
   const cache = new SimilarityCache(db, (libraryIds) => posters(db, libraryIds).map(({ imageId, hash }) => ({ imageId, hash })));
   return {
     next: (req: z.output<typeof Lp.LabelNextRequest>) => labelNextQueue(db, predictor, req),
+    ...createSplitLeaks(db, paths, cache, () => similarityBackbone(db)),
 
     async similar(req: z.output<typeof Lp.SimilarRequest>): Promise<z.infer<typeof Lp.SimilarResult>> {
       const source = similarityBackbone(db);

@@ -16,8 +16,9 @@ export interface LabelledPoster {
   path: string;
   hash: string;
   split: 'train' | 'val';
-  /** 'layout': the library's own train/ or val/; 'assigned': chosen once and kept (stable-split.ts). */
-  splitSource: 'layout' | 'assigned';
+  /** 'layout': the library's own train/ or val/; 'assigned': chosen once and kept (stable-split.ts);
+   * 'override': a val poster the user kept on the train side with its near-duplicate (split_overrides). */
+  splitSource: 'layout' | 'assigned' | 'override';
   /** The labels that count: imported, edited and accepted ones, less the genres the user rejected. */
   genres: string[];
   /** Predicted genres the user rejected for this poster: negatives, even where an import had them. */
@@ -115,9 +116,19 @@ function labelledPosters(db: Db, libraryIds: readonly number[], vocabulary: read
     notes.push(
       `${plural(free.length, 'poster without a train/val folder got its', 'posters without a train/val folder got their')} side from a stable, label-stratified split.`,
     );
-  const posters: LabelledPoster[] = kept.map((p) =>
-    p.split === null ? { ...p, split: sides.get(p.hash)!, splitSource: 'assigned' } : { ...p, split: p.split, splitSource: 'layout' },
-  );
+  const overridden = new Set(db.prepare("SELECT hash FROM split_overrides WHERE split = 'train'").pluck().all() as string[]);
+  let moved = 0;
+  const posters: LabelledPoster[] = kept.map((p) => {
+    const side: LabelledPoster =
+      p.split === null ? { ...p, split: sides.get(p.hash)!, splitSource: 'assigned' } : { ...p, split: p.split, splitSource: 'layout' };
+    if (side.split !== 'val' || !overridden.has(p.hash)) return side;
+    moved++;
+    return { ...side, split: 'train', splitSource: 'override' };
+  });
+  if (moved)
+    notes.push(
+      `${plural(moved, 'val poster counts', 'val posters count')} as train: kept on one side with a near-duplicate in train (import report; your files are unchanged).`,
+    );
   return { posters, notes };
 }
 

@@ -22,7 +22,7 @@ const TrainingSetFile = z.object({
       posterId: z.string(),
       hash: z.string(),
       split: z.enum(['train', 'val']),
-      splitSource: z.enum(['layout', 'assigned']),
+      splitSource: z.enum(['layout', 'assigned', 'override']),
       genres: z.array(z.string()),
       rejected: z.array(z.string()),
     }),

@@ -1,7 +1,7 @@
 import type { Handlers } from '../gate';
 import type { LoopService } from '../../loop/loop-service';
 
-type LoopCalls = 'loop:next' | 'loop:similar' | 'loop:duplicates';
+type LoopCalls = 'loop:next' | 'loop:similar' | 'loop:duplicates' | 'loop:splitLeaks' | 'loop:keepOnTrain';
 
 /** The learning-loop calls, answered by the loop service. */
 export function loopHandlers(s: { loop: LoopService }): Pick<Handlers, LoopCalls> {
@@ -10,5 +10,7 @@ export function loopHandlers(s: { loop: LoopService }): Pick<Handlers, LoopCalls
     'loop:next': (req) => loop.next(req),
     'loop:similar': (req) => loop.similar(req),
     'loop:duplicates': (req) => loop.duplicates(req),
+    'loop:splitLeaks': (req) => loop.splitLeaks(req),
+    'loop:keepOnTrain': (req) => loop.keepOnTrain(req),
   };
 }
