@@ -94,3 +94,41 @@ export async function makeTutorialLibrary(
   }
   return out;
 }
+
+/** A picture of its own per seed: a smooth field of colours blown up from a random 4×6 grid (near-duplicate tests). */
+export async function sceneJpeg(seed: number): Promise<Buffer> {
+  let s = seed * 7919 + 13;
+  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  const grid = Buffer.from(Array.from({ length: 4 * 6 * 3 }, () => Math.floor(rand() * 256)));
+  return sharp(grid, { raw: { width: 4, height: 6, channels: 3 } })
+    .resize(200, 300, { kernel: 'cubic' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+/** Adds a labelled poster file to a split folder of a tutorial layout made by makeTutorialLibrary (and its metadata.csv row). */
+export function addTutorialPoster(root: string, split: 'train' | 'val', id: string, jpeg: Buffer, genre = 'Drama'): void {
+  fs.writeFileSync(path.join(root, split, `${id}.jpg`), jpeg);
+  const csv = path.join(root, split, 'metadata.csv');
+  const header = fs.readFileSync(csv, 'utf8').split('\n')[0].split(',');
+  const row = [id, `"['${genre}']"`, ...header.slice(2).map((g) => (g === genre ? 1 : 0))].join(',');
+  fs.appendFileSync(csv, `${row}\n`);
+}
+
+/** Scenes 1–3 in train; in val a re-encode (JPEG q35) and a 60% resize of scene 1, a 10% crop of scene 2, and scenes 4–6 with no copy. */
+export async function addLeakingScenes(root: string): Promise<void> {
+  for (const i of [1, 2, 3]) addTutorialPoster(root, 'train', `scene-${i}`, await sceneJpeg(i));
+  const s1 = await sceneJpeg(1);
+  addTutorialPoster(root, 'val', 'scene-1-reencoded', await sharp(s1).jpeg({ quality: 35 }).toBuffer());
+  addTutorialPoster(root, 'val', 'scene-1-small', await sharp(s1).resize(120, 180).jpeg({ quality: 80 }).toBuffer());
+  addTutorialPoster(
+    root,
+    'val',
+    'scene-2-cropped',
+    await sharp(await sceneJpeg(2))
+      .extract({ left: 10, top: 15, width: 180, height: 270 })
+      .jpeg()
+      .toBuffer(),
+  );
+  for (const i of [4, 5, 6]) addTutorialPoster(root, 'val', `scene-${i}`, await sceneJpeg(i));
+}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { testBackend, openIndexed, trainRun } from '../../helpers/backend';
-import { makeTutorialLibrary } from '../../helpers/posters';
+import { addLeakingScenes, makeTutorialLibrary, sceneJpeg as scene } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
 import { skipWithoutMobilenet } from '../../helpers/backbones';
 import { hamming, perceptualHash } from '../../../main/library/phash';
@@ -17,45 +17,12 @@ let lib: number;
 let root: string;
 let ids: Map<string, number>;
 
-/** A picture of its own per seed: a smooth field of colours blown up from a random 4×6 grid. */
-async function scene(seed: number): Promise<Buffer> {
-  let s = seed * 7919 + 13;
-  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
-  const grid = Buffer.from(Array.from({ length: 4 * 6 * 3 }, () => Math.floor(rand() * 256)));
-  return sharp(grid, { raw: { width: 4, height: 6, channels: 3 } })
-    .resize(200, 300, { kernel: 'cubic' })
-    .jpeg({ quality: 90 })
-    .toBuffer();
-}
-
-/** Adds a labelled poster file to a split folder of the tutorial layout (and its metadata.csv row). */
-function addPoster(split: 'train' | 'val', id: string, jpeg: Buffer, genre = 'Drama'): void {
-  fs.writeFileSync(path.join(root, split, `${id}.jpg`), jpeg);
-  const csv = path.join(root, split, 'metadata.csv');
-  const header = fs.readFileSync(csv, 'utf8').split('\n')[0].split(',');
-  const row = [id, `"['${genre}']"`, ...header.slice(2).map((g) => (g === genre ? 1 : 0))].join(',');
-  fs.appendFileSync(csv, `${row}\n`);
-}
-
 before(async () => {
   b = testBackend();
   root = path.join(tempDir(), 'posters');
   await makeTutorialLibrary(root, { train: 24, val: 8, seed: 6 });
-  // Scenes 1–3 in train; in val a re-encode (JPEG q35) and a 60% resize of scene 1, a 10% crop of
-  // scene 2, and scenes 4–6 that have no copy anywhere.
-  for (const i of [1, 2, 3]) addPoster('train', `scene-${i}`, await scene(i));
-  const s1 = await scene(1);
-  addPoster('val', 'scene-1-reencoded', await sharp(s1).jpeg({ quality: 35 }).toBuffer());
-  addPoster('val', 'scene-1-small', await sharp(s1).resize(120, 180).jpeg({ quality: 80 }).toBuffer());
-  addPoster(
-    'val',
-    'scene-2-cropped',
-    await sharp(await scene(2))
-      .extract({ left: 10, top: 15, width: 180, height: 270 })
-      .jpeg()
-      .toBuffer(),
-  );
-  for (const i of [4, 5, 6]) addPoster('val', `scene-${i}`, await scene(i));
+  // Scenes 1–3 in train; in val a re-encode and a resize of scene 1, a crop of scene 2, and 4–6 (no copy).
+  await addLeakingScenes(root);
   lib = (await openIndexed(b, root)).id;
   const page = await b.call('posters:query', { libraryId: lib, limit: 500 });
   ids = new Map(page.items.map((p) => [p.posterId, p.id]));
