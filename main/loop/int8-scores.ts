@@ -5,7 +5,7 @@
  * float loop (scripts/bench/loop.ts). One session for the process, made on first use.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import type { Ort } from '../ml/linear-cv';
+import type { Ort } from '../ml/ort-matmul';
 import { OnnxGraphBuilder, OnnxType } from '../ml/onnx/onnx-writer';
 
 let session: Promise<InferenceSession> | undefined;
