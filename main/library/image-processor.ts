@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { hashBuffer } from '../core/content-hash';
 import type { IssueKind } from './import-report';
-import { makeThumbnail, MAX_INPUT_PIXELS } from './thumbnails';
-import { perceptualHash } from './phash';
+import { makeThumbnailWithPhash, MAX_INPUT_PIXELS } from './thumbnails';
 
 export interface ProcessedImage {
   hash: string | null;
@@ -44,14 +43,12 @@ export async function processImage(file: string, thumbnailsDir: string): Promise
   if (width !== null && height !== null && width * height > MAX_INPUT_PIXELS) {
     return failed(hash, width, height, 'image-too-large', `image too large to decode (${width}×${height} px; limit ${MAX_INPUT_PIXELS / 1e6} MP)`);
   }
-  let thumb: string;
+  let phash: string;
   try {
-    thumb = await makeThumbnail(thumbnailsDir, hash, buf);
+    ({ phash } = await makeThumbnailWithPhash(thumbnailsDir, hash, buf));
   } catch (err) {
     return failed(hash, width, height, 'decode-failed', `cannot decode image: ${pixelError(err, format)}`);
   }
-  // From the thumbnail: already small, so ~1 ms; a failure here only means no near-duplicate check.
-  const phash = await perceptualHash(thumb).catch(() => null);
   return { hash, width, height, thumbStatus: 'ready', phash, error: null, errorKind: null };
 }
 

@@ -9,7 +9,9 @@
  */
 import sharp from 'sharp';
 
-const N = 32;
+/** The side of the grey square the hash is computed on. */
+export const PHASH_SIZE = 32;
+const N = PHASH_SIZE;
 const LOW = 8;
 
 /** COS[u·N + x] = cos((2x + 1)uπ / 2N), the DCT-II basis (scale factors do not change the bits). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { PHASH_SIZE, perceptualHash, phashOfPixels } from './phash';
 
 export const THUMBNAIL_WIDTH = 200;
 /** JPEG: measured 3.7 ms per 300×450 poster vs 9.8 ms for WebP (default effort), at about the same size (10 KB). */
@@ -45,6 +46,36 @@ export async function makeThumbnail(thumbnailsDir: string, hash: string, input: 
     throw err;
   }
   return dest;
+}
+
+/**
+ * makeThumbnail that also gives the poster's perceptual hash (phash.ts) from the same decode: the image is
+ * decoded and resized once, and the thumbnail and the 32×32 grey of the hash are both made from those
+ * pixels (a second decode of the thumbnail cost 15–30% of cold indexing). A cached thumbnail is hashed
+ * from its file.
+ */
+export async function makeThumbnailWithPhash(thumbnailsDir: string, hash: string, input: Buffer): Promise<{ path: string; phash: string }> {
+  const dest = thumbnailPath(thumbnailsDir, hash);
+  if (fs.existsSync(dest)) return { path: dest, phash: await perceptualHash(dest) };
+  await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    const { data, info } = await sharp(input, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS })
+      .autoOrient()
+      .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    const [grey] = await Promise.all([
+      sharp(data, raw).greyscale().resize(PHASH_SIZE, PHASH_SIZE, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer(),
+      sharp(data, raw).jpeg({ quality: 80 }).toFile(tmp),
+    ]);
+    await fs.promises.rename(tmp, dest);
+    return { path: dest, phash: phashOfPixels(grey) };
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Thumbnail for the image at `file`, made on demand (e.g. when the cache folder was cleared). */
