@@ -88,6 +88,8 @@ export const SplitLeaks = z.object({
   kept: z.number(),
   /** Val posters that would move to train if every straddling pair is kept on one side. */
   valToMove: z.number(),
+  /** Posters per side (unassigned: no train/val folder, and no run has chosen their side yet). */
+  sides: z.object({ train: z.number(), val: z.number(), unassigned: z.number() }),
   /** The backbone whose cached embeddings were compared (null: none yet, pHash only), and posters without one. */
   backbone: z.string().nullable(),
   notEmbedded: z.number(),

@@ -79,6 +79,7 @@ export function createSplitLeaks(db: Db, paths: Pick<DataPaths, 'thumbnails'>, c
         straddling: open.length,
         kept: pairs.length - open.length,
         valToMove: new Set(open.map((p) => p.val.imageId)).size,
+        sides: { train: train.length, val: val.length, unassigned: all.length - train.length - val.length },
         backbone: source?.backbone ?? null,
         notEmbedded,
         note,

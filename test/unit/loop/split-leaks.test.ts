@@ -62,6 +62,7 @@ test('the leak check lists the re-encode and the resize of a train poster in val
   assert.ok(r.pairs.every((p) => p.by.includes('phash') && p.hamming !== null && p.hamming <= 8 && !p.keptOnTrain));
   assert.equal(r.straddling, r.pairs.length);
   assert.equal(r.valToMove, new Set(r.pairs.map((p) => p.val.imageId)).size);
+  assert.deepEqual(r.sides, { train: 27, val: 14, unassigned: 0 });
 });
 
 test('keep on one side: the val copies count as train for training, the files are untouched, undo puts them back', async () => {
@@ -100,4 +101,15 @@ test("with a model: embeddings catch the crop too, and the override reaches the 
   const entry = set.posters.find((p) => p.posterId === 'scene-1-reencoded')!;
   assert.deepEqual([entry.split, entry.splitSource], ['train', 'override']);
   assert.equal(set.posters.find((p) => p.posterId === 'scene-1-small')!.split, 'val', 'undone: val again');
+});
+
+test('a folder without train/val has nothing to compare until a run gives its posters a side', async () => {
+  const plain = path.join(tempDir(), 'plain');
+  fs.mkdirSync(plain);
+  for (const i of [7, 8, 9]) fs.writeFileSync(path.join(plain, `s${i}.jpg`), await scene(i));
+  const id = (await openIndexed(b, plain)).id;
+  const r = await b.call('loop:splitLeaks', { libraryId: id });
+  assert.deepEqual(r.sides, { train: 0, val: 0, unassigned: 3 });
+  assert.equal(r.pairs.length, 0);
+  await assert.rejects(b.call('loop:splitLeaks', { libraryId: 9999 }), /No library with id 9999/);
 });
