@@ -2,7 +2,7 @@
  * The similarity index kept between calls, one per backbone, variant and scope (every library, or a set
  * of them): building it projects every cached embedding (~1.3 s for 3,000 InceptionV3 posters), a query
  * on it takes milliseconds (fast-nearest.ts). A counter that triggers bump on every change to images or
- * embeddings (migration 11) tells with one read whether the index is stale; then only the difference is
+ * embeddings (migration 12) tells with one read whether the index is stale; then only the difference is
  * applied: posters gone are dropped, new posters with a cached embedding are projected with the stored
  * projection and appended. The projection's centre and spread are those of the posters it was fitted on,
  * so after the collection has grown or shrunk by a quarter, or embeddings were deleted, it is refitted.
