@@ -214,6 +214,11 @@ export const calls = {
     T.DefaultRun,
     'The model used when none is picked (the one marked as default, else the latest finished run) and why; null when there is none.',
   ),
+  'runs:compare': call(
+    T.CompareRunsRequest,
+    T.RunComparison,
+    'A run against another (default: the tagging model it would replace) on the posters both held out, from their stored evaluation scores: mAP, micro-F1 and per-genre AP.',
+  ),
   'predict:files': call(
     z
       .object({
@@ -250,6 +255,18 @@ export const calls = {
     G.TagStart,
     z.object({ job: JobSnapshot, libraryIds: z.array(z.number()), runId: z.number(), reason: z.string(), queued: z.boolean(), alreadyRunning: z.boolean() }),
     'Tag folders of posters with a model (default: the one marked as default, else the latest finished run) and its saved tagging settings; only new or changed posters are predicted. The same run and folders while such a job is queued or running return that job (alreadyRunning) instead of a second one.',
+  ),
+  'tag:retag': call(
+    G.TagRetag,
+    z.object({
+      job: JobSnapshot,
+      libraryIds: z.array(z.number()),
+      runId: z.number(),
+      fromRunId: z.number().nullable(),
+      queued: z.boolean(),
+      alreadyRunning: z.boolean(),
+    }),
+    'After promoting a run: re-tag the libraries it or the model it replaces have tagged, from cached embeddings; only posters whose tags change are rewritten (the job result says how many of how many). Labels and rejected genres are kept.',
   ),
   'tag:export': call(
     G.TagExport,

@@ -23,6 +23,17 @@ export const TagStart = z
   })
   .strict();
 
+/** tag:retag — after promoting a run, re-tag what its predecessor (or it) tagged; only changed posters are rewritten. */
+export const TagRetag = z
+  .object({
+    runId: RunId,
+    /** The model it replaces (default: the one Tag would use without this run). */
+    fromRunId: RunId.optional(),
+    /** Default: the libraries either run has tagged. */
+    libraryIds: z.array(z.number().int().positive()).max(100).optional(),
+  })
+  .strict();
+
 /** Result summary of a finished tagging job (JobSnapshot.result). */
 export const TagSummary = z.object({
   runId: z.number(),
@@ -37,6 +48,12 @@ export const TagSummary = z.object({
   /** The first failures with their reasons (all are counted in `failed`). */
   failures: z.array(z.object({ path: z.string(), reason: z.string() })),
   seconds: z.number(),
+  /**
+   * A re-tag after promoting a model (tag:retag): of the `tagged` posters predicted again, how many got
+   * other tags than they showed before (this run's earlier prediction, else that of `fromRunId`, the model
+   * it replaced) and how many rows were written (only those whose tags changed, or that had none).
+   */
+  retag: z.object({ fromRunId: z.number().nullable(), changed: z.number(), rewritten: z.number() }).optional(),
 });
 
 /** A poster's prediction by one run, as a gallery card shows it. */

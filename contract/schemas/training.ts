@@ -320,3 +320,35 @@ export const EvaluationCharts = z.object({
     bins: z.array(z.object({ low: z.number(), high: z.number(), count: z.number(), meanPredicted: z.number().nullable(), observed: z.number().nullable() })),
   }),
 });
+
+/** runs:compare — a run against another (default: the tagging model it would replace). */
+export const CompareRunsRequest = z.object({ runId: z.number().int().positive(), againstRunId: z.number().int().positive().optional() }).strict();
+
+const HeadlineMetrics = z.object({ mAP: z.number(), microF1: z.number() });
+
+/**
+ * Two runs on the posters both held out (val side in both training sets, matched by content hash), from
+ * their stored evaluation scores. Numbers only when status is 'ok' (at least minShared posters).
+ */
+export const RunComparison = z.object({
+  runId: z.number(),
+  againstRunId: z.number().nullable(),
+  /** Why that run: "chosen by you", or the model it would replace and why that one is the default. */
+  againstReason: z.string().nullable(),
+  /** 'none': no shared held-out poster (or genre); 'too-few': fewer than minShared; 'unavailable': a run lacks its files. */
+  status: z.enum(['ok', 'too-few', 'none', 'unavailable']),
+  /** The status in words, for the user. */
+  message: z.string(),
+  shared: z.number(),
+  minShared: z.number(),
+  /** The genres both runs predict (in the run's order). */
+  genres: z.array(z.string()),
+  /** Shared posters whose labels differ between the two training sets (the run's labels are the truth). */
+  relabelled: z.number(),
+  run: HeadlineMetrics.nullable(),
+  against: HeadlineMetrics.nullable(),
+  /** Per genre: positives among the shared posters, each run's AP and the difference (null without positives). */
+  perGenre: z.array(
+    z.object({ genre: z.string(), support: z.number(), ap: z.number().nullable(), againstAp: z.number().nullable(), delta: z.number().nullable() }),
+  ),
+});

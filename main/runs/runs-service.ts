@@ -32,6 +32,7 @@ import { displayThresholds, type HeadRules, type TagOptions } from './head-tags'
 import type { Mode } from '../ml/decision-rule';
 import { rederiveRunTags } from '../tagging/retag';
 import { defaultRun, usableRun } from './run-choice';
+import { compareRuns } from './run-comparison';
 import { EVALUATION_FILE, runModelDir, type RunOutcome } from '../training/train-run';
 import { ConflictError, NotFoundError } from '../core/errors';
 
@@ -238,6 +239,11 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
       const choice = defaultRun(db, { genres, without: opts.without });
       if (!choice || choice.kind === 'given') return null;
       return { runId: choice.run.id, kind: choice.kind, reason: choice.reason };
+    },
+
+    /** The run against another, or against the tagging model it would replace, on the posters both held out. */
+    compare(runId: number, againstRunId?: number) {
+      return compareRuns(db, runId, againstRunId);
     },
 
     /**

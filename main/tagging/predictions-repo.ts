@@ -57,6 +57,17 @@ export function writePredictions(db: Db, runId: number, genres: readonly string[
   })();
 }
 
+/** The stored tags of the run for these contents (those it has predicted), by hash. */
+export function storedTags(db: Db, runId: number, hashes: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const q = db.prepare('SELECT tags FROM predictions WHERE run_id = ? AND hash = ?').pluck();
+  for (const h of hashes) {
+    const tags = q.get(runId, h) as string | undefined;
+    if (tags !== undefined) out.set(h, JSON.parse(tags) as string[]);
+  }
+  return out;
+}
+
 export interface TagWork {
   /** One path per distinct content to tag (the first by library and path). */
   todo: { hash: string; path: string }[];

@@ -10,7 +10,7 @@ import { embedBothViews, originalOnly } from '../runs/both-views';
 import { loadEmbeddings } from '../ml/features/embedding-store';
 import { variantOf, type LoadedHead } from '../runs/model-io';
 import { headScores, headTags, type TagOptions } from '../runs/head-tags';
-import { tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
+import { storedTags, tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
 
 export interface TagDeps {
   db: Db;
@@ -47,6 +47,20 @@ export interface TagRequest {
    * the job runs (stored tags are re-derived at once) is never undone by a chunk predicted before it.
    */
   tagOptions?: TagOptions | (() => TagOptions);
+  /**
+   * Re-tag after promoting this run (implies force): every poster is predicted again (from cached
+   * embeddings where they are), but a row is written only where the run has none or its tags change;
+   * the rest keep their rows byte for byte. Changes are counted against what each poster showed before:
+   * this run's row, else that of `fromRunId` (the model it replaces).
+   */
+  retag?: { fromRunId: number | null };
+}
+
+/** What a re-tag counts (TagSummary.retag). */
+interface RetagCounts {
+  fromRunId: number | null;
+  changed: number;
+  rewritten: number;
 }
 
 const MAX_LISTED_FAILURES = 100;
@@ -73,7 +87,8 @@ export async function tagLibraries(deps: TagDeps, req: TagRequest, ctx: JobConte
   const t0 = performance.now();
   const { db } = deps;
   const { runId } = req;
-  const force = Boolean(req.force);
+  const force = Boolean(req.force || req.retag);
+  const retag: RetagCounts | undefined = req.retag ? { fromRunId: req.retag.fromRunId, changed: 0, rewritten: 0 } : undefined;
   const libraryIds = [...new Set(req.libraryIds)];
   // POSTER_TAGGER_TAG_CHUNK: smaller chunks for tests that kill the process mid-job.
   const chunkSize = Math.max(1, req.chunkSize ?? (Number(process.env.POSTER_TAGGER_TAG_CHUNK) || 1000));
@@ -112,14 +127,15 @@ export async function tagLibraries(deps: TagDeps, req: TagRequest, ctx: JobConte
             message: indexer.running ? `indexing: ${indexer.now}` : p.phase,
           }),
       };
-      const stored = await tagChunk(deps, { head, req, libraryIds, chunk, failures }, inner);
+      const stored = await tagChunk(deps, { head, req, libraryIds, chunk, failures, retag }, inner);
       tagged += stored;
     }
   } finally {
     // A cancel stops the indexer at its next file too; never leave it writing after the job ended.
     await indexer.done;
   }
-  return summarizeTagging(db, { runId, libraryIds, force, tagged, failures, t0 }, ctx);
+  const summary = summarizeTagging(db, { runId, libraryIds, force, tagged, failures, t0 }, ctx);
+  return retag ? { ...summary, retag } : summary;
 }
 
 const PHASE = 'Tagging posters';
@@ -197,11 +213,18 @@ function startIndexer(deps: TagDeps, libraryIds: readonly number[], ctx: JobCont
 /** Embeds one chunk (the views its model uses), predicts and stores it; returns how many were stored. */
 async function tagChunk(
   deps: TagDeps,
-  w: { head: LoadedHead; req: TagRequest; libraryIds: readonly number[]; chunk: { hash: string; path: string }[]; failures: FailureList },
+  w: {
+    head: LoadedHead;
+    req: TagRequest;
+    libraryIds: readonly number[];
+    chunk: { hash: string; path: string }[];
+    failures: FailureList;
+    retag?: RetagCounts;
+  },
   ctx: JobContext,
 ): Promise<number> {
   const { db } = deps;
-  const { head, req, libraryIds, chunk, failures } = w;
+  const { head, req, libraryIds, chunk, failures, retag } = w;
   const fast = originalOnly(head, req.fast);
   let embedded;
   try {
@@ -211,7 +234,7 @@ async function tagChunk(
       : await embedBothViews(db, chunk, head.metadata.backbone.id, ctx, embedOpts);
   } catch (err) {
     // Cancelled (or the backbone failed) mid-chunk: what was embedded is cached; predict and keep it too.
-    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions, fast }).catch(() => ({
+    const salvaged = await predictAndStore(db, head, req.runId, chunk, { strict: false, tagOptions: req.tagOptions, fast, retag }).catch(() => ({
       stored: 0,
     }));
     if (salvaged.stored) deps.onStored?.(libraryIds, salvaged.stored);
@@ -224,7 +247,7 @@ async function tagChunk(
     head,
     req.runId,
     chunk.filter((c) => !bad.has(c.path)),
-    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions, fast },
+    { strict: true, signal: ctx.signal, tagOptions: req.tagOptions, fast, retag },
   );
   // Should not happen after a successful embed; never predict from zeros.
   for (const c of result.missing) failures.add({ path: c.path, reason: 'embedding missing from the cache' });
@@ -266,7 +289,7 @@ async function predictAndStore(
   head: LoadedHead,
   runId: number,
   items: readonly { hash: string; path: string }[],
-  opts: { strict: boolean; signal?: AbortSignal; tagOptions?: TagOptions | (() => TagOptions); fast?: boolean },
+  opts: { strict: boolean; signal?: AbortSignal; tagOptions?: TagOptions | (() => TagOptions); fast?: boolean; retag?: RetagCounts },
 ): Promise<{ stored: number; missing: { hash: string; path: string }[] }> {
   const { ok, original, flipped, missing } = loadCached(db, head, items, !!opts.fast);
   const n = ok.length;
@@ -277,8 +300,28 @@ async function predictAndStore(
   const { tags } = headTags(head, scores, n, options);
   const g = head.genres.length;
   const rows: StoredPrediction[] = ok.map((c, i) => ({ hash: c.hash, scores: scores.subarray(i * g, (i + 1) * g), tags: tags[i] }));
-  writePredictions(db, runId, head.genres, rows);
+  writePredictions(db, runId, head.genres, opts.retag ? onlyChanged(db, runId, rows, opts.retag) : rows);
   return { stored: n, missing };
+}
+
+const sameTags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t) => b.includes(t));
+
+/**
+ * Re-tag: the rows to write (the run has none for the poster, or other tags) and the counts. A poster
+ * "changed" when its tags differ from what it showed: the run's row, else the replaced model's.
+ */
+function onlyChanged(db: Db, runId: number, rows: readonly StoredPrediction[], counts: RetagCounts): StoredPrediction[] {
+  const hashes = rows.map((r) => r.hash);
+  const mine = storedTags(db, runId, hashes);
+  const before = counts.fromRunId === null || counts.fromRunId === runId ? new Map<string, string[]>() : storedTags(db, counts.fromRunId, hashes);
+  const write: StoredPrediction[] = [];
+  for (const r of rows) {
+    const own = mine.get(r.hash);
+    if (!sameTags(own ?? before.get(r.hash) ?? [], r.tags)) counts.changed++;
+    if (own === undefined || !sameTags(own, r.tags)) write.push(r);
+  }
+  counts.rewritten += write.length;
+  return write;
 }
 
 /** The cached views of the items that have all it needs (both views, or the original alone when fast). */

@@ -7,7 +7,8 @@ import type { ServiceDeps } from '../services';
 import { AppError, InvalidError, NotFoundError } from '../core/errors';
 import { getLibrary, openLibrary, resolveLibraryRoot } from '../library/library-repo';
 import { queryPosters } from '../library/gallery-queries';
-import { chooseRun } from '../runs/run-choice';
+import { chooseRun, defaultRun } from '../runs/run-choice';
+import { librariesWithRunPredictions } from '../runs/runs-repo';
 import { tagLibraries } from './tag-job';
 import { acceptPredictions, libraryIdAtRoot, predictionFilterSql, predictionsForImages, rejectPrediction, runGenres } from './predictions-repo';
 import { exportTags, libraryImagePaths } from './export';
@@ -32,10 +33,10 @@ function emitChanged(bus: Deps['bus'], reason: ChangeReason, ids: readonly numbe
  * same run on the same libraries while such a job is queued, running or paused returns that job
  * (`alreadyRunning`) instead of queueing a copy that would find nothing left to tag.
  */
-function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force: boolean, fast = false) {
+function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force: boolean, fast = false, retag?: { fromRunId: number | null }) {
   const { db, bus, jobs, paths, predictor } = deps;
   const changed = (reason: ChangeReason, ids: readonly number[]) => emitChanged(bus, reason, ids);
-  const key = tagJobKey(runId, libraryIds, force) + (fast ? ':fast' : '');
+  const key = tagJobKey(runId, libraryIds, force || Boolean(retag)) + (fast ? ':fast' : '') + (retag ? ':retag' : '');
   const existing = jobs.findActive(key);
   if (existing) return { job: existing.snapshot, queued: existing.snapshot.status === 'queued', alreadyRunning: true };
   // The run's saved settings, read for each chunk: a change while the job runs applies to the rest.
@@ -53,13 +54,13 @@ function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force:
   const { snapshot } = jobs.start({
     kind: 'tag',
     key,
-    title: `Tagging ${names.length === 1 ? names[0] : `${names.length} folders`} with run #${runId}`,
+    title: `${retag ? 'Re-tagging' : 'Tagging'} ${names.length === 1 ? names[0] : `${names.length} folders`} with run #${runId}`,
     lane: 'tag',
     run: async (ctx) => {
       try {
         const tagDeps = { db, thumbnailsDir: paths.thumbnails, predictor, onIndexed: (id: number) => changed('indexed', [id]), onStored };
         const embed = { backbonesDir: predictor.catalog.userDir };
-        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions, fast, embed }, ctx);
+        return await tagLibraries(tagDeps, { runId, libraryIds, force, tagOptions, fast, embed, retag }, ctx);
       } finally {
         changed('predictions', libraryIds);
       }
@@ -67,6 +68,31 @@ function startTaggingJob(deps: Deps, runId: number, libraryIds: number[], force:
     summarize: (r) => ({ ...r, failures: r.failures.slice(0, LISTED_FAILURES) }),
   });
   return { job: snapshot, queued, alreadyRunning: false };
+}
+
+/**
+ * After promoting a run: re-tags the libraries the model it replaces (`fromRunId`, default the model
+ * Tag would use without this run) or this run have tagged, from cached embeddings, rewriting only the
+ * posters whose tags change (TagSummary.retag says how many of how many). Labels are never touched;
+ * rejected genres stay rejected (they are kept per poster, not per prediction).
+ */
+async function retagAfterPromotion(deps: Deps, { runId, fromRunId, libraryIds }: CallArgs<'tag:retag'>): Promise<CallOutput<'tag:retag'>> {
+  const { db, predictor } = deps;
+  const { run } = chooseRun(db, runId);
+  const from = fromRunId ?? defaultRun(db, { without: run.id })?.run.id ?? null;
+  if (from !== null) runGenres(db, from); // "There is no run #…"
+  const ids = libraryIds?.length
+    ? [...new Set(libraryIds)]
+    : [...new Set([...(from === null ? [] : librariesWithRunPredictions(db, from)), ...librariesWithRunPredictions(db, run.id)])].sort((a, b) => a - b);
+  ids.forEach((id) => getLibrary(db, id));
+  if (ids.length === 0)
+    throw new InvalidError(`No library has been tagged with run #${run.id}${from === null ? '' : ` or run #${from}`} yet: tag a folder in the Tag view first.`);
+  await predictor.head(run.id).catch((err: unknown) => {
+    throw err instanceof AppError ? err : new InvalidError(`Run #${run.id}'s model cannot be used: ${(err as Error).message}`);
+  });
+  const replaced = from === run.id ? null : from;
+  const { job, queued, alreadyRunning } = startTaggingJob(deps, run.id, ids, true, false, { fromRunId: replaced });
+  return { job, libraryIds: ids, runId: run.id, fromRunId: replaced, queued, alreadyRunning };
 }
 
 /** The libraries an export covers: the opened folder named, else the ids given (each checked). */
@@ -113,6 +139,8 @@ export function createTaggingService(deps: Deps) {
       const { job, queued, alreadyRunning } = startOn(run.id, libraryIds, Boolean(force), Boolean(fast));
       return { job, libraryIds, runId: run.id, reason, queued, alreadyRunning };
     },
+
+    retag: (req: CallArgs<'tag:retag'>) => retagAfterPromotion(deps, req),
 
     /** Per genre: posters tagged in these libraries next to its training share (the Tag view's chart after a job). */
     distribution(runId: number, libraryIds: readonly number[]) {

@@ -3,6 +3,7 @@ import type { TaggingService } from '../../tagging/tagging-service';
 
 type TaggingCalls =
   | 'tag:start'
+  | 'tag:retag'
   | 'predictions:forImages'
   | 'posters:queryPredicted'
   | 'predictions:accept'
@@ -16,6 +17,7 @@ export function taggingHandlers(s: { tagging: TaggingService }): Pick<Handlers, 
   const { tagging } = s;
   return {
     'tag:start': (req) => tagging.start(req),
+    'tag:retag': (req) => tagging.retag(req),
     'predictions:forImages': (req) => tagging.forImages(req),
     'posters:queryPredicted': (q) => tagging.queryPredicted(q),
     'predictions:accept': (req) => tagging.accept(req),

@@ -17,6 +17,7 @@ type TrainingCalls =
   | 'runs:resetThresholds'
   | 'runs:prefer'
   | 'runs:default'
+  | 'runs:compare'
   | 'predict:files'
   | 'predict:images';
 
@@ -40,6 +41,7 @@ export function trainingHandlers(s: { runs: RunsService; training: TrainingServi
     'runs:resetThresholds': ({ runId }) => runs.resetThresholds(runId),
     'runs:prefer': ({ runId, preferred }) => runs.prefer(runId, preferred),
     'runs:default': ({ libraryId, without }) => runs.default({ libraryId, without }),
+    'runs:compare': ({ runId, againstRunId }) => runs.compare(runId, againstRunId),
     'predict:files': ({ runId, paths, threshold, mode, maxTags }) => runs.predictFiles(runId, paths, { threshold, mode, maxTags }),
     'predict:images': ({ runId, images, threshold, mode, maxTags }) =>
       runs.predictImages(
