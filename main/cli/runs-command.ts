@@ -3,8 +3,9 @@ import { defineCommand, EXIT } from './cli-io';
 import { DATA_DIR, parseCommand, parseRunId } from './cli-flags';
 import { call, withBackend } from './cli-session';
 import { num, table } from './cli-report';
+import type { CallOutput } from '../../contract';
 
-const HELP = `Usage: poster-tagger runs [--json] [--prefer RUN|none] [--data-dir DIR]
+const HELP = `Usage: poster-tagger runs [--json] [--prefer RUN|none] [--compare RUN [--against RUN]] [--data-dir DIR]
 
 Lists the training runs, newest first: status, backbone, head, genres, data, validation metrics of the
 kept epoch (at the tuned thresholds), whether a model is saved, how it tags (mode, at most N tags, saved
@@ -13,6 +14,8 @@ marked as default, else the latest finished run.
 
 Options:
   --prefer RUN   Mark RUN as the default model ("none": unmark the current one), then list
+  --compare RUN  Compare RUN with the model it would replace (or --against RUN) on the posters both
+                 held out (val side in both training sets): mAP, micro-F1 and AP per genre
   --json         Machine-readable output
   --data-dir DIR Data folder (default: the app's, or POSTER_TAGGER_DATA_DIR)
 `;
@@ -23,12 +26,37 @@ function taggingCell(t: { mode: string; maxTags: number | null; overrides: (numb
   return [t.mode, t.maxTags ? `max ${t.maxTags}` : '', saved ? `${saved} threshold${saved === 1 ? '' : 's'} saved` : ''].filter(Boolean).join(', ');
 }
 
+type Comparison = CallOutput<'runs:compare'>;
+const signed = (d: number | null) => (d === null ? '' : `${d >= 0 ? '+' : ''}${d.toFixed(3)}`);
+
+/** The comparison in lines: what was compared with what, on how many posters, and the numbers. */
+function comparisonText(c: Comparison): string {
+  const head = `Run #${c.runId} against ${c.againstRunId === null ? 'no other run' : `run #${c.againstRunId}`}${c.againstReason ? ` (${c.againstReason})` : ''}`;
+  if (c.status !== 'ok' || !c.run || !c.against) return `${head}: ${c.message}`;
+  const rows = [
+    ['mAP', num(c.run.mAP), num(c.against.mAP), signed(c.run.mAP - c.against.mAP)],
+    ['micro-F1', num(c.run.microF1), num(c.against.microF1), signed(c.run.microF1 - c.against.microF1)],
+    ...c.perGenre.map((g) => [`AP ${g.genre} (${g.support})`, num(g.ap ?? undefined), num(g.againstAp ?? undefined), signed(g.delta)]),
+  ];
+  const relabelled = c.relabelled ? `\n${c.relabelled} of them were relabelled in between; both are scored on run #${c.runId}'s labels.` : '';
+  return `${head}, on the ${c.shared} posters both held out:\n${table(['', `#${c.runId}`, `#${c.againstRunId}`, 'change'], rows)}${relabelled}`;
+}
+
 export const runsCommand = defineCommand('runs', HELP, async (args, io) => {
   const { values } = parseCommand(
     args,
-    { ...DATA_DIR, json: { type: 'boolean' }, prefer: { type: 'string' } },
-    { min: 0, max: 0, usage: 'poster-tagger runs [--json] [--prefer RUN|none]' },
+    { ...DATA_DIR, json: { type: 'boolean' }, prefer: { type: 'string' }, compare: { type: 'string' }, against: { type: 'string' } },
+    { min: 0, max: 0, usage: 'poster-tagger runs [--json] [--prefer RUN|none] [--compare RUN [--against RUN]]' },
   );
+  if (values.compare !== undefined) {
+    const runId = parseRunId(values.compare);
+    const againstRunId = values.against === undefined ? undefined : parseRunId(values.against);
+    return withBackend(values['data-dir'], async (b) => {
+      const c = await call(b, 'runs:compare', againstRunId === undefined ? { runId } : { runId, againstRunId });
+      io.out(values.json ? JSON.stringify(c, null, 2) : comparisonText(c));
+      return EXIT.ok;
+    });
+  }
   const prefer = values.prefer === undefined ? undefined : values.prefer.trim().toLowerCase() === 'none' ? ('none' as const) : parseRunId(values.prefer);
   return withBackend(values['data-dir'], async (b) => {
     if (prefer === 'none') {

@@ -128,6 +128,21 @@ test('label 5 posters from the queue with the keyboard (undo steps back), retrai
   assert.equal(chosen?.kind, 'preferred');
   // The queue is ranked by the promoted run now, without the posters just labelled.
   await page.waitForFunction((id) => document.body.textContent?.includes(`ranked by run #${id}`), newRun.id);
+  // The new run against the one that ranked the queue: both hold out the same 12 val posters, too few to tell.
+  assert.match(
+    (await page.getByTestId('label-retrain-status').getByTestId('comparison-message').textContent()) ?? '',
+    /Only 12 posters were held out by both runs: too few to compare \(at least 30 are needed\)/,
+  );
+  // Promoting offers to re-tag what the previous model tagged; only changed posters are rewritten.
+  const offer = page.getByTestId('retag-offer');
+  assert.match((await offer.textContent()) ?? '', new RegExp(`Posters tagged by run #${firstRun} keep those tags`));
+  await page.getByTestId('retag-start').click();
+  await page.getByTestId('retag-result').waitFor({ timeout: 120_000 });
+  assert.match((await page.getByTestId('retag-result').textContent()) ?? '', new RegExp(`\\d+ of \\d+ posters changed their tags with run #${newRun.id}`));
+  await screenshot(page, 'label-next-retagged-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'label-next-retagged-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   assert.deepEqual(errors, []);
 });
 

@@ -203,6 +203,17 @@ test('runs lists the runs as a table or JSON; an empty data folder says how to s
   const bad = await cli(withData('runs', 'extra'));
   assert.equal(bad.code, 2);
   assert.match(bad.err, /too many arguments/);
+  // --compare: the two runs on the posters both held out (the 20 val posters: too few to give numbers).
+  const compared = await cli(withData('runs', '--compare', '2', '--against', '1'));
+  assert.equal(compared.code, 0, compared.err);
+  assert.match(compared.out, /^Run #2 against run #1 \(chosen by you\): Only 20 posters were held out by both runs: too few to compare \(at least 30/);
+  const json = JSON.parse((await cli(withData('runs', '--compare', '2', '--json'))).out);
+  assert.equal(json.shared, 20);
+  assert.equal(json.status, 'too-few');
+  assert.deepEqual(json.genres, ['Action', 'Drama']);
+  const unknown = await cli(withData('runs', '--compare', '99'));
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /There is no run #99/);
 });
 
 async function probabilities(dataDir: string, id: number, files: string[]) {

@@ -32,6 +32,8 @@ class LabelQueueManager {
   #retrainJob = $state<string | undefined>(undefined);
   #retrainRun = $state<number | undefined>(undefined);
   #previousRun = $state<number | undefined>(undefined);
+  /** The run promoted here and the tagging model it replaced (for the re-tag offer). */
+  #promoted = $state.raw<{ runId: number; fromRunId: number | null } | undefined>(undefined);
 
   constructor() {
     // Opening the view ranks the library shown in the gallery (again when it changed since).
@@ -77,6 +79,9 @@ class LabelQueueManager {
   }
   get previousRunId() {
     return this.#previousRun;
+  }
+  get promoted() {
+    return this.#promoted;
   }
 
   async open(libraryId: number) {
@@ -157,6 +162,7 @@ class LabelQueueManager {
       const r = await call('train:start', { libraryId: this.#libraryId, ...(backbone ? { backbone } : {}) });
       this.#retrainJob = r.job.id;
       this.#retrainRun = r.runId;
+      this.#promoted = undefined;
     } catch (err) {
       toasts.error(`Could not retrain: ${errorMessage(err)}`, { scope: SCOPE });
     }
@@ -164,8 +170,12 @@ class LabelQueueManager {
 
   /** Makes the retrained run the tagging model (the default of Tag and Try it) and ranks the queue with it. */
   async promote() {
-    if (this.#retrainRun === undefined) return;
-    await call('runs:prefer', { runId: this.#retrainRun });
+    const runId = this.#retrainRun;
+    if (runId === undefined) return;
+    await call('runs:prefer', { runId });
+    // The model that ranked the queue is what the libraries were tagged with; else the one Tag would use without it.
+    const replaced = this.#previousRun ?? (await call('runs:default', { without: runId }))?.runId;
+    this.#promoted = { runId, fromRunId: replaced !== undefined && replaced !== runId ? replaced : null };
     toasts.success(`Run #${this.#retrainRun} is now the model Tag and Try it use.`, { scope: SCOPE });
     await this.reload();
   }
