@@ -7,7 +7,7 @@ import { indexLibrary } from '../library/indexer';
 import { getLibrary } from '../library/library-repo';
 import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
 import { embedBothViews, originalOnly } from '../runs/both-views';
-import { loadEmbeddings } from '../ml/features/embedding-store';
+import { EmbeddingStore, loadEmbeddings } from '../ml/features/embedding-store';
 import { variantOf, type LoadedHead } from '../runs/model-io';
 import { headScores, headTags, type TagOptions } from '../runs/head-tags';
 import { storedTags, tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
@@ -224,8 +224,30 @@ async function tagChunk(
   ctx: JobContext,
 ): Promise<number> {
   const { db } = deps;
-  const { head, req, libraryIds, chunk, failures, retag } = w;
+  const { head, req, libraryIds, failures, retag } = w;
+  let { chunk } = w;
   const fast = originalOnly(head, req.fast);
+  let early = 0;
+  if (retag && !fast) {
+    // Tagged with Fast before: only the original view is cached. Predict those from it, as Fast does,
+    // rather than run the backbone again for the mirror image.
+    const cachedOriginal = cachedOriginalOnly(db, head, chunk);
+    if (cachedOriginal.size) {
+      const opts = { strict: true, signal: ctx.signal, tagOptions: req.tagOptions, fast: true, retag };
+      early = (
+        await predictAndStore(
+          db,
+          head,
+          req.runId,
+          chunk.filter((c) => cachedOriginal.has(c.hash)),
+          opts,
+        )
+      ).stored;
+      if (early) deps.onStored?.(libraryIds, early);
+      chunk = chunk.filter((c) => !cachedOriginal.has(c.hash));
+      if (chunk.length === 0) return early;
+    }
+  }
   let embedded;
   try {
     const embedOpts = { ...EMBED_DEFAULTS, ...req.embed, variant: variantOf(head.metadata) };
@@ -252,7 +274,18 @@ async function tagChunk(
   // Should not happen after a successful embed; never predict from zeros.
   for (const c of result.missing) failures.add({ path: c.path, reason: 'embedding missing from the cache' });
   if (result.stored) deps.onStored?.(libraryIds, result.stored);
-  return result.stored;
+  return early + result.stored;
+}
+
+/** The chunk's contents whose original view is cached and the mirrored one is not (tagged with Fast). */
+function cachedOriginalOnly(db: Db, head: LoadedHead, chunk: readonly { hash: string }[]): Set<string> {
+  const store = new EmbeddingStore(db, head.metadata.backbone.id, variantOf(head.metadata));
+  const out = new Set<string>();
+  for (const c of chunk) {
+    const missing = store.missingViews(c.hash, ['original', 'flipped']);
+    if (missing.length === 1 && missing[0] === 'flipped') out.add(c.hash);
+  }
+  return out;
 }
 
 /** The job's final counts, read again from the database (posters the indexer could not read count as failed). */

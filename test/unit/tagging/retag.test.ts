@@ -112,6 +112,25 @@ test('re-tag again: only the rows whose tags would change are rewritten, the oth
   }
 });
 
+test('re-tag of posters tagged with Fast: predicted from the cached original view, the backbone is not run again', { skip }, async () => {
+  const hashes = rowsOf(newRun)
+    .predictions.slice(0, 3)
+    .map((r) => r.hash as string);
+  const marks = hashes.map(() => '?').join(',');
+  // As after tagging with Fast: the original view only.
+  b.db.prepare(`DELETE FROM embeddings WHERE view = 1 AND hash IN (${marks})`).run(...hashes);
+  const views = () =>
+    b.db
+      .prepare(`SELECT COUNT(*) FROM embeddings WHERE hash IN (${marks})`)
+      .pluck()
+      .get(...hashes) as number;
+  const before = views();
+  const { summary } = await retag({ runId: newRun, fromRunId: oldRun });
+  assert.equal(summary.tagged, rowsOf(newRun).predictions.length, 'every poster predicted');
+  assert.equal(summary.failed, 0);
+  assert.equal(views(), before, 'no mirrored view was embedded');
+});
+
 test('re-tag: a run no library was tagged with is refused with a clear message', { skip }, async () => {
   const fresh = await trainRun(b, trainingLibrary, { seed: 11 });
   b.db.prepare('DELETE FROM predictions WHERE run_id IN (?, ?)').run(fresh, newRun);
