@@ -40,6 +40,11 @@ export interface LinearCvInput {
   /** After every `reportEvery` steps: where the optimiser is, with out-of-fold mAP per candidate. */
   onRound?: (r: LinearCvRound) => void | Promise<void>;
   reportEvery?: number;
+  /**
+   * Rows whose out-of-fold scores may choose the L2 strength (1 = yes); default all. The others are
+   * still fitted and scored, so their out-of-fold scores stay untouched by any choice (run comparisons).
+   */
+  chooseOn?: Uint8Array;
   /** When to replace the n×n Gram matrix by a low-rank one (see gram.ts). */
   lowRank?: GramInput['lowRank'];
 }
@@ -84,6 +89,22 @@ export function stratifiedFolds(y: ArrayLike<number>, n: number, g: number, fold
   order.sort((a, b) => rarest[a] - rarest[b]); // stable: the shuffle decides within a frequency
   const out = new Uint8Array(n);
   order.forEach((row, k) => (out[row] = k % folds));
+  return out;
+}
+
+/** Indices of the rows marked 1. */
+export function rowsWhere(mask: Uint8Array, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (mask[i]) out.push(i);
+  return out;
+}
+
+/** Those rows of an n×g matrix, in order. */
+export function pickRows(a: ArrayLike<number>, rows: readonly number[], g: number): Float32Array {
+  const out = new Float32Array(rows.length * g);
+  rows.forEach((i, r) => {
+    for (let j = 0; j < g; j++) out[r * g + j] = a[i * g + j];
+  });
   return out;
 }
 
@@ -179,13 +200,16 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
       }
       return out;
     };
+    const chosen = input.chooseOn ? rowsWhere(input.chooseOn, n) : undefined;
+    const yChosen = chosen ? pickRows(y, chosen, g) : y;
     const oofMAPs = (): number[] =>
       cGrid.map((_, c) => {
-        const s = scoresOf(c, 'oof');
+        const s = chosen ? pickRows(scoresOf(c, 'oof'), chosen, g) : scoresOf(c, 'oof');
+        const m = chosen ? chosen.length : n;
         let sum = 0;
         let count = 0;
         for (let j = 0; j < g; j++) {
-          const ap = averagePrecision(s, y, n, g, j);
+          const ap = averagePrecision(s, yChosen, m, g, j);
           if (ap !== null) {
             sum += ap;
             count++;

@@ -1,9 +1,11 @@
 /**
  * The default head end to end: every labelled poster (train and val alike) goes into k-fold
- * cross-validation (main/ml/linear-cv.ts); the out-of-fold scores choose the L2 strength, fit the
- * decision rule (main/ml/decision-rule.ts) and give the run's headline metrics with bootstrap intervals,
- * so no number a user sees was measured on posters used to choose it. The final model is refitted on all
- * posters and saved as a one-layer TF.js model that takes raw embeddings.
+ * cross-validation (main/ml/linear-cv.ts), so every poster gets a score from a model that never saw it.
+ * The train side's out-of-fold scores choose the L2 strength and fit the decision rule
+ * (main/ml/decision-rule.ts); the val side's are never used for a choice, so two runs can be compared on
+ * the val posters both held out (main/runs/run-comparison.ts). All of them give the run's headline
+ * metrics with bootstrap intervals. The final model is refitted on all posters and saved as a one-layer
+ * TF.js model that takes raw embeddings.
  */
 import { loadTf } from './tf';
 import { CancelledError } from '../core/errors';
@@ -11,7 +13,7 @@ import { checkEmbeddingSet, type EmbeddingSet } from './dataset';
 import { evaluate, summarize } from './metrics';
 import { trivialBaselines } from './baselines';
 import { buildHeadModel, denseParams, trainConfig } from './head';
-import { trainLinearCv } from './linear-cv';
+import { pickRows, rowsWhere, trainLinearCv } from './linear-cv';
 import { fitDecisionRule, thresholdsForMode } from './decision-rule';
 import { bootstrapIntervals, reliabilityWarnings, type MetricIntervals } from './intervals';
 import { tuneGlobalThreshold } from './thresholds';
@@ -27,7 +29,7 @@ export interface CrossValidation {
   warnings: string[];
 }
 
-/** Largest library the default head cross-validates in memory (see the Gram matrix in linear-cv.ts). */
+/** Largest library the default head cross-validates in memory (three copies of the embeddings, 0.45 GB each at 7,488 dims, beside the optimiser's buffers). */
 export const MAX_CV_POSTERS = 15_000;
 
 /** Steps between two reported rounds, and how many rounds (curve points) a fit reports. */
@@ -77,6 +79,9 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
       `The default head cross-validates on at most ${MAX_CV_POSTERS.toLocaleString('en')} labelled posters (this library has ${all.n.toLocaleString('en')}); choose the MLP head for larger ones.`,
     );
   const folds = Math.min(config.folds, all.n);
+  // Choices on the train side only, when it is large enough to choose on.
+  const chooseOn = input.val && input.val.n > 0 && input.train.n >= 20 ? Uint8Array.from({ length: all.n }, (_, i) => (i < input.train.n ? 1 : 0)) : undefined;
+  const choiceRows = chooseOn ? rowsWhere(chooseOn, all.n) : undefined;
 
   const history: EpochMetrics[] = [];
   const cv = await trainLinearCv({
@@ -89,6 +94,7 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
     iterations: config.iterations,
     seed: config.seed,
     signal,
+    chooseOn,
     reportEvery: linearRounds(config.iterations).every,
     onRound: async (r) => {
       // F1s at the out-of-fold micro-F1-optimal threshold, the curve's stand-in for the final rule.
@@ -110,7 +116,9 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
     },
   });
 
-  const decision = fitDecisionRule(cv.oofScores, all.y, all.n, genres, { seed: config.seed });
+  const decision = choiceRows
+    ? fitDecisionRule(pickRows(cv.oofScores, choiceRows, g), pickRows(all.y, choiceRows, g), choiceRows.length, genres, { seed: config.seed })
+    : fitDecisionRule(cv.oofScores, all.y, all.n, genres, { seed: config.seed });
   const thresholds = thresholdsForMode(decision, 'balanced');
   const never = decision.genres.map((d) => !d.auto);
   const metrics = evaluate(cv.oofScores, all.y, all.n, genres, thresholds);

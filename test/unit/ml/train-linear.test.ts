@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTf } from '../../../main/ml/tf';
 import { trainHead, type EpochMetrics } from '../../../main/ml/train';
-import { stratifiedFolds, trainLinearCv } from '../../../main/ml/linear-cv';
+import { pickRows, stratifiedFolds, trainLinearCv } from '../../../main/ml/linear-cv';
 import { predictScores } from '../../../main/ml/predict';
 import { evaluate } from '../../../main/ml/metrics';
-import { thresholdsForMode } from '../../../main/ml/decision-rule';
+import { fitDecisionRule, thresholdsForMode } from '../../../main/ml/decision-rule';
 import { CancelledError } from '../../../main/core/errors';
 import { standaloneJobContext } from '../../../main/jobs/types';
 import { seededRandom } from '../../../main/ml/random';
@@ -104,4 +104,26 @@ test('a library too large to cross-validate in memory is refused with the way ou
   const n = 15_001;
   const set = { x: new Float32Array(n), y: new Uint8Array(n), n };
   await assert.rejects(trainHead({ train: set, genres: ['g'] }), /at most 15,000 labelled posters \(this library has 15,001\); choose the MLP head/);
+});
+
+test("the default head chooses on the train side alone: the val posters' out-of-fold scores are never looked at by a choice", async () => {
+  const task = syntheticTask({ train: 200, val: 80, dim: 16, noise: 2, seed: 6 });
+  const res = await trainHead({ train: task.train, val: task.val, genres: task.genres, config: trainConfig({ seed: 3 }) });
+  const g = task.genres.length;
+  const y = Uint8Array.from([...task.train.y, ...task.val.y]);
+  const trainRows = Array.from({ length: task.train.n }, (_, i) => i);
+  const oof = res.oofScores!;
+  // The chosen strength's table entry is the train side's out-of-fold mAP, not all posters'.
+  const trainSide = evaluate(pickRows(oof, trainRows, g), pickRows(y, trainRows, g), task.train.n, task.genres, 0.5).mAP;
+  const everyone = evaluate(oof, y, 280, task.genres, 0.5).mAP;
+  const chosen = res.crossValidation!.cvTable.find((r) => r.c === res.crossValidation!.c)!;
+  assert.ok(Math.abs(chosen.oofMAP - trainSide) < 1e-6, `${chosen.oofMAP} vs train side ${trainSide} (all: ${everyone})`);
+  assert.notEqual(trainSide.toFixed(6), everyone.toFixed(6));
+  // The decision rule is the one fitted on the train side's out-of-fold scores.
+  const rule = fitDecisionRule(pickRows(oof, trainRows, g), pickRows(y, trainRows, g), task.train.n, task.genres, { seed: 3 });
+  assert.deepEqual(
+    res.decision!.genres.map((d) => d.thresholds),
+    rule.genres.map((d) => d.thresholds),
+  );
+  res.model.dispose();
 });
