@@ -12,7 +12,7 @@ import type { Predictor } from '../runs/predictor';
 import { loadBothViews, originalOnly } from '../runs/both-views';
 import { variantOf } from '../runs/model-io';
 import type { BackboneVariant } from '../ml/backbones/types';
-import { loadEmbeddings } from '../ml/features/embedding-store';
+import { withOriginalEmbeddings } from '../ml/features/embedding-store';
 import { chooseRun, defaultRun } from '../runs/run-choice';
 import { headScores, headTags, headThresholds } from '../runs/head-tags';
 import { runTagOptions } from '../runs/run-tagging-repo';
@@ -49,21 +49,6 @@ function posters(db: Db, libraryIds?: readonly number[]): Poster[] {
     .map((r) => ({ ...(r as Poster), labelled: Boolean((r as { labelled: number }).labelled) }));
 }
 
-/** Keeps the posters with a cached original embedding; their vectors in the same order. */
-function embedded<P extends { hash: string }>(db: Db, list: readonly P[], backbone: string, variant: BackboneVariant) {
-  const e = loadEmbeddings(
-    db,
-    list.map((p) => p.hash),
-    backbone,
-    'original',
-    variant,
-  );
-  const keep = list.map((_, i) => i).filter((i) => !e.missing[i]);
-  const x = new Float32Array(keep.length * e.dim);
-  keep.forEach((i, r) => x.set(e.vectors.subarray(i * e.dim, (i + 1) * e.dim), r * e.dim));
-  return { items: keep.map((i) => list[i]), x, dim: e.dim, missing: list.length - keep.length };
-}
-
 /** The rows `rows` of an n × dim matrix, copied. */
 function rowsOf(x: Float32Array, dim: number, rows: readonly number[]): Float32Array {
   const out = new Float32Array(rows.length * dim);
@@ -87,7 +72,7 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
   const variant = variantOf(head.metadata);
   const all = posters(db, req.libraryIds);
   const todo = all.filter((p) => !p.labelled);
-  const cands = embedded(db, todo, backbone, variant);
+  const cands = withOriginalEmbeddings(db, todo, backbone, variant);
   const n = cands.items.length;
   const genres = head.genres;
   const g = genres.length;

@@ -9,7 +9,7 @@
  */
 import type { Db } from '../db/database';
 import type { BackboneVariant } from '../ml/backbones/types';
-import { loadEmbeddings } from '../ml/features/embedding-store';
+import { withOriginalEmbeddings } from '../ml/features/embedding-store';
 import { fitProjection, project, type Projection } from './similarity';
 import { quantiseRows, type FastIndex } from './fast-nearest';
 
@@ -53,20 +53,6 @@ interface Entry {
   notEmbedded: number;
 }
 
-function embeddedOf(db: Db, list: readonly IndexedPoster[], backbone: string, variant: BackboneVariant) {
-  const e = loadEmbeddings(
-    db,
-    list.map((p) => p.hash),
-    backbone,
-    'original',
-    variant,
-  );
-  const keep = list.map((_, i) => i).filter((i) => !e.missing[i]);
-  const x = new Float32Array(keep.length * e.dim);
-  keep.forEach((i, r) => x.set(e.vectors.subarray(i * e.dim, (i + 1) * e.dim), r * e.dim));
-  return { items: keep.map((i) => list[i]), x, dim: e.dim, missing: list.length - keep.length };
-}
-
 export class SimilarityCache {
   private readonly entries = new Map<string, Entry>();
   readonly stats: CacheStats = { builds: 0, added: 0, removed: 0 };
@@ -107,7 +93,7 @@ export class SimilarityCache {
 
   private async build(backbone: string, variant: BackboneVariant, libraryIds?: readonly number[]): Promise<Entry> {
     this.stats.builds++;
-    const all = embeddedOf(this.db, this.list(libraryIds), backbone, variant);
+    const all = withOriginalEmbeddings(this.db, this.list(libraryIds), backbone, variant);
     const n = all.items.length;
     const projection = fitProjection(all.x, n, Math.max(all.dim, 1));
     const e: Entry = {
@@ -135,7 +121,7 @@ export class SimilarityCache {
       if (current.get(p.imageId) !== p.hash) this.remove(e, r);
     }
     const fresh = [...current].filter(([id]) => !e.rowOf.has(id)).map(([imageId, hash]) => ({ imageId, hash }));
-    const add = embeddedOf(this.db, fresh, backbone, variant);
+    const add = withOriginalEmbeddings(this.db, fresh, backbone, variant);
     e.notEmbedded = add.missing;
     if (add.items.length === 0) return;
     if (add.dim !== e.projection.dim || e.fittedOn === 0) {

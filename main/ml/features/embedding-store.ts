@@ -125,3 +125,18 @@ export function listEmbeddingFailures(db: Db, backboneId: string): { path: strin
     .prepare('SELECT path, hash, reason, failed_at AS failedAt FROM embedding_failures WHERE backbone = ? ORDER BY failed_at DESC, id DESC')
     .all(backboneId) as { path: string; hash: string | null; reason: string; failedAt: string }[];
 }
+
+/** Keeps the posters with a cached original embedding; their vectors in the same order. */
+export function withOriginalEmbeddings<P extends { hash: string }>(db: Db, list: readonly P[], backbone: string, variant: BackboneVariant) {
+  const e = loadEmbeddings(
+    db,
+    list.map((p) => p.hash),
+    backbone,
+    'original',
+    variant,
+  );
+  const keep = list.map((_, i) => i).filter((i) => !e.missing[i]);
+  const x = new Float32Array(keep.length * e.dim);
+  keep.forEach((i, r) => x.set(e.vectors.subarray(i * e.dim, (i + 1) * e.dim), r * e.dim));
+  return { items: keep.map((i) => list[i]), x, dim: e.dim, missing: list.length - keep.length };
+}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { testBackend, waitForJob, openIndexed, trainRun } from '../../helpers/backend';
-import { makeTutorialLibrary, posterJpeg } from '../../helpers/posters';
+import { makeTutorialLibrary, posterJpeg, sceneJpeg } from '../../helpers/posters';
 import { tempDir } from '../../helpers/temp';
 import { skipWithoutMobilenet as skip } from '../../helpers/backbones';
 
@@ -12,17 +12,6 @@ let b: ReturnType<typeof testBackend>;
 let trainLib: number;
 let otherLib: number;
 let root: string;
-
-/** A picture of its own per seed: a smooth field of colours blown up from a random 4×6 grid. */
-async function scene(seed: number): Promise<Buffer> {
-  let s = seed * 7919 + 13;
-  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
-  const grid = Buffer.from(Array.from({ length: 4 * 6 * 3 }, () => Math.floor(rand() * 256)));
-  return sharp(grid, { raw: { width: 4, height: 6, channels: 3 } })
-    .resize(200, 300, { kernel: 'cubic' })
-    .jpeg({ quality: 90 })
-    .toBuffer();
-}
 
 before(async () => {
   if (skip) return;
@@ -32,8 +21,8 @@ before(async () => {
   // Another folder, unlabelled: distinct scenes, and a re-encode, a resize and a crop of scene 1.
   const other = path.join(tempDir(), 'mine');
   fs.mkdirSync(other, { recursive: true });
-  for (let i = 1; i <= 8; i++) fs.writeFileSync(path.join(other, `scene-${i}.jpg`), await scene(i));
-  const original = await scene(1);
+  for (let i = 1; i <= 8; i++) fs.writeFileSync(path.join(other, `scene-${i}.jpg`), await sceneJpeg(i));
+  const original = await sceneJpeg(1);
   fs.writeFileSync(path.join(other, 'scene-1-reencoded.jpg'), await sharp(original).jpeg({ quality: 35 }).toBuffer());
   fs.writeFileSync(path.join(other, 'scene-1-small.jpg'), await sharp(original).resize(120, 180).jpeg({ quality: 80 }).toBuffer());
   fs.writeFileSync(path.join(other, 'scene-1-cropped.jpg'), await sharp(original).extract({ left: 10, top: 15, width: 180, height: 270 }).jpeg().toBuffer());
