@@ -13,6 +13,7 @@ import { loadBothViews, originalOnly } from '../runs/both-views';
 import { variantOf } from '../runs/model-io';
 import type { BackboneVariant } from '../ml/backbones/types';
 import { withOriginalEmbeddings } from '../ml/features/embedding-store';
+import { pickRows } from '../ml/rows';
 import { chooseRun, defaultRun } from '../runs/run-choice';
 import { headScores, headTags, headThresholds } from '../runs/head-tags';
 import { runTagOptions } from '../runs/run-tagging-repo';
@@ -47,13 +48,6 @@ function posters(db: Db, libraryIds?: readonly number[]): Poster[] {
     )
     .all(...(libraryIds ?? []))
     .map((r) => ({ ...(r as Poster), labelled: Boolean((r as { labelled: number }).labelled) }));
-}
-
-/** The rows `rows` of an n × dim matrix, copied. */
-function rowsOf(x: Float32Array, dim: number, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  rows.forEach((i, r) => out.set(x.subarray(i * dim, (i + 1) * dim), r * dim));
-  return out;
 }
 
 /** The backbone whose embeddings similarity uses: the tagging model's, else the most recent run's. */
@@ -93,7 +87,7 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
   const genreWeights = rarityWeights(genreCounts(db, labelled, genres));
   // Only the most uncertain can make the queue: the cosine index is built for those alone.
   const pool = uncertaintyPool(thresholdUncertainty(scores, n, g, thresholds, genreWeights).u, req.limit);
-  const index = await buildSimilarityIndex(rowsOf(cands.x, cands.dim, pool), pool.length, cands.dim);
+  const index = await buildSimilarityIndex(pickRows(cands.x, pool, cands.dim), pool.length, cands.dim);
   const queue = rankLabelNext({ scores, n, g, thresholds, index, indexRows: pool, limit: req.limit, genreWeights });
   const rows = queue.map((q) => q.row);
   const picked = new Float32Array(rows.length * g);

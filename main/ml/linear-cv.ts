@@ -19,6 +19,7 @@ import { CancelledError } from '../core/errors';
 import { deriveSeed, seededRandom, shuffleInPlace } from './random';
 import { averagePrecision } from './metrics';
 import { standardisation } from './head';
+import { pickRows } from './rows';
 import { gramOperator, type GramInput } from './gram';
 import { matMulSession, type Ort } from './ort-matmul';
 
@@ -41,10 +42,10 @@ export interface LinearCvInput {
   onRound?: (r: LinearCvRound) => void | Promise<void>;
   reportEvery?: number;
   /**
-   * Rows whose out-of-fold scores may choose the L2 strength (1 = yes); default all. The others are
-   * still fitted and scored, so their out-of-fold scores stay untouched by any choice (run comparisons).
+   * The rows whose out-of-fold scores may choose the L2 strength; default all. The others are still
+   * fitted and scored, so their out-of-fold scores stay untouched by any choice (run comparisons).
    */
-  chooseOn?: Uint8Array;
+  chooseOn?: readonly number[];
   /** When to replace the n×n Gram matrix by a low-rank one (see gram.ts). */
   lowRank?: GramInput['lowRank'];
 }
@@ -89,22 +90,6 @@ export function stratifiedFolds(y: ArrayLike<number>, n: number, g: number, fold
   order.sort((a, b) => rarest[a] - rarest[b]); // stable: the shuffle decides within a frequency
   const out = new Uint8Array(n);
   order.forEach((row, k) => (out[row] = k % folds));
-  return out;
-}
-
-/** Indices of the rows marked 1. */
-export function rowsWhere(mask: Uint8Array, n: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (mask[i]) out.push(i);
-  return out;
-}
-
-/** Those rows of an n×g matrix, in order. */
-export function pickRows(a: ArrayLike<number>, rows: readonly number[], g: number): Float32Array {
-  const out = new Float32Array(rows.length * g);
-  rows.forEach((i, r) => {
-    for (let j = 0; j < g; j++) out[r * g + j] = a[i * g + j];
-  });
   return out;
 }
 
@@ -200,8 +185,10 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
       }
       return out;
     };
-    const chosen = input.chooseOn ? rowsWhere(input.chooseOn, n) : undefined;
-    const yChosen = chosen ? pickRows(y, chosen, g) : y;
+    const yv = new Float32Array(n * g);
+    for (let k = 0; k < n * g; k++) yv[k] = y[k] > 0.5 ? 1 : 0;
+    const chosen = input.chooseOn;
+    const yChosen = chosen ? pickRows(yv, chosen, g) : yv;
     const oofMAPs = (): number[] =>
       cGrid.map((_, c) => {
         const s = chosen ? pickRows(scoresOf(c, 'oof'), chosen, g) : scoresOf(c, 'oof');
@@ -218,8 +205,6 @@ export async function trainLinearCv(input: LinearCvInput): Promise<LinearCvResul
         return count ? sum / count : 0;
       });
 
-    const yv = new Float32Array(n * g);
-    for (let k = 0; k < n * g; k++) yv[k] = y[k] > 0.5 ? 1 : 0;
     for (let step = 1; step <= steps; step++) {
       check();
       // Look-ahead point (everything is linear in α, so K·α̃ needs no product).

@@ -13,7 +13,8 @@ import { checkEmbeddingSet, type EmbeddingSet } from './dataset';
 import { evaluate, summarize } from './metrics';
 import { trivialBaselines } from './baselines';
 import { buildHeadModel, denseParams, trainConfig } from './head';
-import { pickRows, rowsWhere, trainLinearCv } from './linear-cv';
+import { trainLinearCv } from './linear-cv';
+import { pickRows } from './rows';
 import { fitDecisionRule, thresholdsForMode } from './decision-rule';
 import { bootstrapIntervals, reliabilityWarnings, type MetricIntervals } from './intervals';
 import { tuneGlobalThreshold } from './thresholds';
@@ -80,8 +81,7 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
     );
   const folds = Math.min(config.folds, all.n);
   // Choices on the train side only, when it is large enough to choose on.
-  const chooseOn = input.val && input.val.n > 0 && input.train.n >= 20 ? Uint8Array.from({ length: all.n }, (_, i) => (i < input.train.n ? 1 : 0)) : undefined;
-  const choiceRows = chooseOn ? rowsWhere(chooseOn, all.n) : undefined;
+  const choiceRows = input.val && input.val.n > 0 && input.train.n >= 20 ? Array.from({ length: input.train.n }, (_, i) => i) : undefined;
 
   const history: EpochMetrics[] = [];
   const cv = await trainLinearCv({
@@ -94,7 +94,7 @@ export async function trainLinearHead(input: TrainInput): Promise<TrainResult> {
     iterations: config.iterations,
     seed: config.seed,
     signal,
-    chooseOn,
+    chooseOn: choiceRows,
     reportEvery: linearRounds(config.iterations).every,
     onRound: async (r) => {
       // F1s at the out-of-fold micro-F1-optimal threshold, the curve's stand-in for the final rule.
