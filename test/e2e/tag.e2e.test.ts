@@ -281,16 +281,22 @@ test(
   },
 );
 
+/** The Tag view after tagging the (already tagged) folder again, with the XMP export picked. */
+async function xmpExportPage(theme: 'light' | 'dark', height: number) {
+  const context = await browser.newContext({ viewport: { width: 1280, height }, colorScheme: theme });
+  const page = await context.newPage();
+  const messages = watchConsole(page);
+  await page.goto(`${ctx.bridge.loginUrl}#/tag`);
+  await page.getByTestId('tag-folder').first().fill(folder);
+  await page.getByTestId('tag-start').click();
+  await page.waitForFunction(() => /Nothing new to tag/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
+  await page.getByTestId('export-format').selectOption('xmp');
+  return { context, page, messages };
+}
+
 test('QA #3: exporting XMP again rewrites nothing; changed sidecars of ours are replaced only after "Replace N XMP sidecars…?"', { skip }, async () => {
   for (const theme of ['light', 'dark'] as const) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: theme });
-    const page = await context.newPage();
-    const messages = watchConsole(page);
-    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
-    await page.getByTestId('tag-folder').first().fill(folder);
-    await page.getByTestId('tag-start').click();
-    await page.waitForFunction(() => /Nothing new to tag/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
-    await page.getByTestId('export-format').selectOption('xmp');
+    const { context, page, messages } = await xmpExportPage(theme, 900);
     const result = page.getByTestId('export-result');
     const sidecars = () =>
       (fs.readdirSync(folder, { recursive: true }) as string[])
@@ -361,14 +367,7 @@ test("XMP into other programs' sidecars (Lightroom naming, own root word): asked
 `;
   for (const theme of ['light', 'dark'] as const) {
     fs.writeFileSync(foreignFile, foreign);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme: theme });
-    const page = await context.newPage();
-    const messages = watchConsole(page);
-    await page.goto(`${ctx.bridge.loginUrl}#/tag`);
-    await page.getByTestId('tag-folder').first().fill(folder);
-    await page.getByTestId('tag-start').click();
-    await page.waitForFunction(() => /Nothing new to tag/.test(document.querySelector('[data-testid=tag-summary]')?.textContent ?? ''));
-    await page.getByTestId('export-format').selectOption('xmp');
+    const { context, page, messages } = await xmpExportPage(theme, 1000);
     await page.getByTestId('xmp-naming').selectOption('basename');
     await page.getByTestId('xmp-root').fill('Film');
     assert.match((await page.getByTestId('xmp-example').textContent()) ?? '', /Film\|Drama, Film\/Drama/);

@@ -12,6 +12,19 @@ import { BACKBONES, GOLDEN_FILE, availableBackbones, backboneDir, modelsDir } fr
 import { INT8_MIN_COSINE, cosineSimilarity } from '../../../../main/ml/backbones/convert/fetch-models';
 
 const dir = modelsDir();
+
+/** A backbone's golden embedding, and a batch of its golden image and that image inverted (a second, different image checks that rows do not mix). */
+function goldenBatch(entry: (typeof BACKBONES)[number]): { golden: Golden; batch: Uint8Array } {
+  const golden = JSON.parse(fs.readFileSync(path.join(backboneDir(entry.id, dir), GOLDEN_FILE), 'utf8')) as Golden;
+  const px = goldenPixels(entry.inputSize);
+  const batch = new Uint8Array(px.length * 2);
+  batch.set(px, 0);
+  batch.set(
+    px.map((v) => 255 - v),
+    px.length,
+  );
+  return { golden, batch };
+}
 const status = new Map(availableBackbones(dir).map((a) => [a.id, a]));
 
 for (const entry of BACKBONES) {
@@ -20,16 +33,8 @@ for (const entry of BACKBONES) {
 
   test(`${entry.id}: both engines reproduce the golden embedding`, { skip, timeout: 60_000 }, async () => {
     assert.ok(a.onnx, `the converted ONNX model should be verified: ${a.onnxReason}`);
-    const golden = JSON.parse(fs.readFileSync(path.join(backboneDir(entry.id, dir), GOLDEN_FILE), 'utf8')) as Golden;
+    const { golden, batch } = goldenBatch(entry);
     assert.equal(golden.embedding.length, entry.embeddingSize);
-    const px = goldenPixels(entry.inputSize);
-    // A second, different image in the batch checks that rows do not mix.
-    const batch = new Uint8Array(px.length * 2);
-    batch.set(px, 0);
-    batch.set(
-      px.map((v) => 255 - v),
-      px.length,
-    );
     const results: Float32Array[] = [];
     for (const engine of ['onnxruntime', 'tfjs'] as const) {
       const b = await openBackbone(entry.id, { engine, threads: 2 });
@@ -51,14 +56,7 @@ for (const entry of BACKBONES) {
 
   const skipInt8 = skip || (a.int8 ? false : `${entry.id} has no checked int8 model (${a.int8Reason}); run: node --import tsx scripts/fetch-models.ts`);
   test(`${entry.id}: the int8 graph agrees with the golden embedding and keeps batch rows apart`, { skip: skipInt8, timeout: 60_000 }, async () => {
-    const golden = JSON.parse(fs.readFileSync(path.join(backboneDir(entry.id, dir), GOLDEN_FILE), 'utf8')) as Golden;
-    const px = goldenPixels(entry.inputSize);
-    const batch = new Uint8Array(px.length * 2);
-    batch.set(px, 0);
-    batch.set(
-      px.map((v) => 255 - v),
-      px.length,
-    );
+    const { golden, batch } = goldenBatch(entry);
     const b = await openBackbone(entry.id, { variant: 'int8', threads: 2 });
     try {
       assert.equal(b.variant, 'int8');
