@@ -26,7 +26,7 @@ export type { BackboneVariant };
 
 /** The backbone's ONNX file of a variant, refused when it is missing or failed its check against the reference. */
 export function backboneOnnxFile(entry: BackboneEntry, variant: BackboneVariant = 'float32', dir = entry.dir ?? backboneDir(entry.id, modelsDir())): string {
-  const status = onnxStatus(dir, variant);
+  const status = onnxStatus(dir, variant, entry.format);
   if (!status.usable) throw new InvalidError(`The backbone ${entry.id} has no usable ${variant} ONNX graph to export (${status.reason}).`);
   return path.join(dir, onnxFileOf(variant));
 }

@@ -60,7 +60,7 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions = {}): 
 async function openInt8(entry: BackboneEntry, dir: string, engine: EngineChoice, threads: number | undefined): Promise<OpenedBackbone> {
   // Embeddings of another variant would not match what the run was trained on: refuse rather than mix.
   if (engine === 'tfjs') throw new Error(`Backbone ${entry.id}: the int8 variant runs on ONNX Runtime only`);
-  const int8 = onnxStatus(dir, 'int8');
+  const int8 = onnxStatus(dir, 'int8', entry.format);
   if (!int8.usable) throw new Error(`Backbone ${entry.id}: the int8 model is not usable (${int8.reason}); run: node --import tsx scripts/fetch-models.ts`);
   const b = await openOnnxBackbone(specOf(entry), path.join(dir, onnxFileOf('int8')), { threads });
   return withReason(b, `ONNX Runtime, int8: ${int8.reason}`, 'int8');

@@ -10,6 +10,7 @@ import {
   BACKBONES,
   GOLDEN_FILE,
   INT8_CHECK_FILE,
+  INT8_GRAPH_REVISION,
   INT8_ONNX_FILE,
   ONNX_CHECK_FILE,
   ONNX_FILE,
@@ -101,14 +102,15 @@ export function isUpToDate(entry: BackboneEntry, dir: string, opts: { int8?: boo
   // Made for other taps (an older version of the app): convert and check again.
   if (readGoldenSize(dir) !== entry.embeddingSize) return false;
   // A failed check is a recorded outcome (TF.js will be used); a passed one must still match its file.
-  return (!check.ok || onnxStatus(dir).usable) && (opts.int8 === false || int8UpToDate(dir));
+  return (!check.ok || onnxStatus(dir).usable) && (opts.int8 === false || int8UpToDate(entry, dir));
 }
 
-/** The int8 graph is checked (or its failure recorded), or there is no float ONNX model to quantise. */
-function int8UpToDate(dir: string): boolean {
+/** The int8 graph of the current revision is checked (or its failure recorded), or there is no float ONNX model to quantise. */
+function int8UpToDate(entry: BackboneEntry, dir: string): boolean {
   if (!readOnnxCheck(dir)?.ok) return true;
   const check = readOnnxCheck(dir, 'int8');
-  return !!check && (!check.ok || onnxStatus(dir, 'int8').usable);
+  const current = (check?.revision ?? 1) === INT8_GRAPH_REVISION[entry.format];
+  return !!check && current && (!check.ok || onnxStatus(dir, 'int8', entry.format).usable);
 }
 
 /**
@@ -125,7 +127,7 @@ export async function installBackbone(entry: BackboneEntry, opts: FetchOptions):
     return { id: entry.id, status: 'up-to-date', onnx };
   }
   if (isUpToDate(entry, dest, { int8: false })) {
-    // Only the int8 graph is missing (an install by an older version): added beside the files in place.
+    // Only the int8 graph is missing or of an older revision (an install by an older version): (re)built beside the files in place.
     await addInt8(entry, dest, dest, log);
     const onnx = JSON.parse(fs.readFileSync(path.join(dest, ONNX_CHECK_FILE), 'utf8')) as OnnxCheck;
     return { id: entry.id, status: 'installed', onnx };
@@ -268,7 +270,7 @@ export async function addInt8(entry: BackboneEntry, dir: string, tmpDir: string,
     fs.renameSync(tmpFile, path.join(dir, INT8_ONNX_FILE));
   } catch (err) {
     fs.rmSync(tmpFile, { force: true });
-    check = { ok: false, reason: `int8 conversion failed: ${(err as Error).message.split('\n')[0]}` };
+    check = { ok: false, revision: INT8_GRAPH_REVISION[entry.format], reason: `int8 conversion failed: ${(err as Error).message.split('\n')[0]}` };
   }
   const tmpCheck = path.join(tmpDir, `.${INT8_CHECK_FILE}.${process.pid}.tmp`);
   fs.writeFileSync(tmpCheck, JSON.stringify(check, null, 2));
@@ -293,14 +295,15 @@ async function embedGoldenTwice(
 
 async function checkInt8(entry: BackboneEntry, file: string, golden: Golden): Promise<OnnxCheck> {
   const onnxSha256 = sha256File(file);
+  const revision = INT8_GRAPH_REVISION[entry.format];
   const b = await openOnnxBackbone(specOf(entry), file, { threads: 2 });
   try {
     const [first, second] = await embedGoldenTwice(b, entry);
     const cosine = Math.min(cosineSimilarity(first, golden.embedding), cosineSimilarity(second, golden.embedding));
     const { maxAbsDiff } = compareEmbeddings(first, golden.embedding);
     return cosine >= INT8_MIN_COSINE
-      ? { ok: true, onnxSha256, cosine, maxAbsDiff }
-      : { ok: false, onnxSha256, cosine, maxAbsDiff, reason: `cosine ${cosine.toFixed(4)} to the reference is below ${INT8_MIN_COSINE}` };
+      ? { ok: true, onnxSha256, cosine, maxAbsDiff, revision }
+      : { ok: false, onnxSha256, cosine, maxAbsDiff, revision, reason: `cosine ${cosine.toFixed(4)} to the reference is below ${INT8_MIN_COSINE}` };
   } finally {
     await b.dispose();
   }

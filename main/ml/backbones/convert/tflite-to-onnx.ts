@@ -1,5 +1,6 @@
 import { OnnxGraphBuilder, attr } from '../../onnx/onnx-writer';
 import { quantizeQdq, type QuantParams } from '../../onnx/qdq';
+import { avgPoolAsConv } from '../../onnx/avg-pool-conv';
 import { TensorType } from '../tflite/reader';
 import { planTflite, weightsToOihw, type Clamp, type Padding } from '../tflite/plan';
 import type { TfliteModel } from '../tflite/reader';
@@ -16,8 +17,9 @@ export const ONNX_OUTPUT = 'embedding';
  * `taps` every tapped tensor pooled (mean, and std where asked) and concatenated.
  *
  * `int8`: the graph keeps the model's own uint8 activation grids (its per-tensor scales and zero points)
- * as QDQ pairs and its weights as int8 per channel, so ONNX Runtime runs integer kernels; the taps are
- * pooled in float from the dequantised activations.
+ * as QDQ pairs and its weights as int8 per channel, so ONNX Runtime runs integer kernels; average pools
+ * become depthwise convolutions (avg-pool-conv.ts); the taps are pooled in float from the dequantised
+ * activations. Changing what this writes for int8 means raising INT8_GRAPH_REVISION.tflite.
  */
 // eslint-disable-next-line max-lines-per-function -- one pass over the plan's steps that fills a shared builder
 export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?: readonly FeatureTap[], opts: { int8?: boolean } = {}): Uint8Array {
@@ -67,6 +69,14 @@ export function tfliteToOnnx(model: TfliteModel, embeddingTensor?: string, taps?
         break;
       }
       case 'pool': {
+        const q = s.type === 'avg' ? quantOf(s.output) : undefined;
+        if (q) {
+          const [, height, width, channels] = model.tensors[s.input].shape;
+          const { conv, pooled } = avgPoolAsConv(g, name(s.input), { channels, height, width }, s.filter, s.stride, s.padding === 'SAME');
+          if (conv !== pooled) acts.set(conv, q);
+          clampTo(pooled, s.clamp, s.output);
+          break;
+        }
         const y = g.node(s.type === 'max' ? 'MaxPool' : 'AveragePool', [name(s.input)], g.fresh('pool'), {
           kernel_shape: attr.ints(s.filter),
           strides: attr.ints(s.stride),

@@ -30,6 +30,8 @@ export async function openOnnxBackbone(spec: BackboneSpec, modelPath: string | U
   const [outputName] = session.outputNames;
   const size = spec.inputSize;
   let disposed = false;
+  let scratch: Float32Array | undefined;
+  let running = false;
   return {
     spec,
     engine: 'onnxruntime',
@@ -37,8 +39,17 @@ export async function openOnnxBackbone(spec: BackboneSpec, modelPath: string | U
       if (disposed) throw new Error('embed: backbone was disposed');
       checkPixels(spec, pixels, count);
       if (count === 0) return new Float32Array(0);
-      const input = new ort.Tensor('float32', preprocess(pixels, spec.preprocessing), [count, size, size, 3]);
-      const out = (await session.run({ [inputName]: input }))[outputName];
+      // One input buffer, reused while no other run holds it (the worker runs one batch at a time).
+      const reuse = !running;
+      if (reuse && (!scratch || scratch.length < pixels.length)) scratch = new Float32Array(pixels.length);
+      const input = new ort.Tensor('float32', preprocess(pixels, spec.preprocessing, reuse ? scratch : undefined), [count, size, size, 3]);
+      if (reuse) running = true;
+      let out;
+      try {
+        out = (await session.run({ [inputName]: input }))[outputName];
+      } finally {
+        if (reuse) running = false;
+      }
       const data = out.data as Float32Array;
       if (data.length !== count * spec.embeddingSize) {
         throw new Error(`${spec.id}: ONNX model gave ${data.length / count} values per image, expected ${spec.embeddingSize}`);

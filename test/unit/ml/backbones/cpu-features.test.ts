@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { int8Support } from '../../../../main/ml/backbones/cpu-features';
-import { chooseVariant, embeddingCacheKey, BACKBONES } from '../../../../main/ml/backbones/registry';
+import { chooseVariant, embeddingCacheKey, BACKBONES, INT8_GRAPH_REVISION } from '../../../../main/ml/backbones/registry';
 
 const cpuinfo = (flags: string) => `processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: ${flags}\nbogomips\t: 4900\n`;
 
@@ -37,4 +37,8 @@ test('int8 and float32 embeddings are cached under different keys', () => {
     assert.equal(embeddingCacheKey(b), embeddingCacheKey(b, 'float32'), 'float32 keeps the key existing caches use');
   }
   assert.equal(embeddingCacheKey({ id: 'x' }, 'int8'), 'x#int8');
+  // A new revision of a converter's int8 graph gets its own key; revision 1 keeps the key its caches use.
+  assert.match(embeddingCacheKey({ id: 'x', format: 'tflite' }, 'int8'), new RegExp(`^x#int8r${INT8_GRAPH_REVISION.tflite}$`));
+  assert.equal(embeddingCacheKey({ id: 'x', format: 'tfjs-graph' }, 'int8'), 'x#int8');
+  assert.equal(embeddingCacheKey({ id: 'x', format: 'tflite' }), 'x');
 });

@@ -43,6 +43,10 @@ test('auto picks ONNX Runtime when the converted model is verified; both engines
       // Images are embedded independently of their batch neighbours.
       const one = await fast.embed(px.subarray(0, entry.inputSize * entry.inputSize * 3), 1);
       assert.ok(compareEmbeddings(one, a.subarray(0, entry.embeddingSize)).maxAbsDiff < 1e-5);
+      // The engine's reused input buffer: a smaller batch after a bigger one, and two batches at once.
+      const [c, d] = await Promise.all([fast.embed(px, 5), fast.embed(px.subarray(0, 2 * entry.inputSize * entry.inputSize * 3), 2)]);
+      assert.deepEqual(c, a);
+      assert.ok(compareEmbeddings(d, a.subarray(0, 2 * entry.embeddingSize)).maxAbsDiff < 1e-5);
       assert.deepEqual(await fast.embed(new Uint8Array(0), 0), new Float32Array(0));
       await assert.rejects(fast.embed(new Uint8Array(10), 1), /expected 1 image\(s\) of 16×16×3 bytes \(768\), got 10 bytes/);
       await assert.rejects(ref.embed(new Uint8Array(10), 1), /expected 1 image/);

