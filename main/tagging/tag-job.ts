@@ -9,6 +9,7 @@ import { embedImages, type EmbedOptions } from '../ml/features/pipeline';
 import { embedBothViews, originalOnly } from '../runs/both-views';
 import { EmbeddingStore, loadEmbeddings } from '../ml/features/embedding-store';
 import { variantOf, type LoadedHead } from '../runs/model-io';
+import { findBackbone } from '../ml/backbones/registry';
 import { headScores, headTags, type TagOptions } from '../runs/head-tags';
 import { storedTags, tagWork, writePredictions, type StoredPrediction } from './predictions-repo';
 
@@ -64,14 +65,6 @@ interface RetagCounts {
 }
 
 const MAX_LISTED_FAILURES = 100;
-
-/**
- * One ONNX Runtime thread: inference runs on one core while sharp decodes the next batch on the other.
- * Measured on 2 cores (mobilenet_v2, 300×450 posters, both views, machine under other load): 20 ms of CPU
- * per poster and 47 posters/s, against 31 ms and 33 posters/s with two threads, whose spinning competes
- * with decoding.
- */
-const EMBED_DEFAULTS: Omit<EmbedOptions, 'views'> = { threads: 1 };
 
 /**
  * Job body of batch tagging. Indexes each library (only new or changed files are read) and, at the same
@@ -250,7 +243,9 @@ async function tagChunk(
   }
   let embedded;
   try {
-    const embedOpts = { ...EMBED_DEFAULTS, ...req.embed, variant: variantOf(head.metadata) };
+    // ONNX Runtime's own thread count (one per core) unless the backbone is light (BackboneEntry.lightInference).
+    const threads = findBackbone(head.metadata.backbone.id)?.lightInference ? 1 : undefined;
+    const embedOpts = { threads, ...req.embed, variant: variantOf(head.metadata) };
     embedded = fast
       ? await embedImages(db, chunk, head.metadata.backbone.id, ctx, { ...embedOpts, views: ['original'] })
       : await embedBothViews(db, chunk, head.metadata.backbone.id, ctx, embedOpts);
