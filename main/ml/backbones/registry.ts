@@ -177,7 +177,7 @@ export const INT8_CHECK_FILE = 'onnx-int8-check.json';
 /**
  * What each converter's int8 graph is, by revision: its int8 embeddings are cached under it, and an int8
  * model checked at another revision is rebuilt by fetch-models (and not used until then). 2 (tflite):
- * average pools as depthwise convolutions, 1.2× faster (same grids; cosine 0.999 to revision 1).
+ * average pools as depthwise convolutions, 1.36× faster (same grids; vectors at cosine 0.9994 to revision 1's).
  */
 export const INT8_GRAPH_REVISION: Record<BackboneEntry['format'], number> = { tflite: 2, 'tfjs-graph': 1 };
 
@@ -234,7 +234,6 @@ export function onnxFileOf(variant: BackboneVariant): string {
   return variant === 'int8' ? INT8_ONNX_FILE : ONNX_FILE;
 }
 
-/** Whether the converted ONNX model (float32 or int8) can be trusted, and why not when it cannot. */
 /**
  * Whether the converted model of `variant` in `dir` can be used, and why. `format` (int8 only): the
  * backbone's, whose current INT8_GRAPH_REVISION the checked graph must be.
