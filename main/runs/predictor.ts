@@ -26,7 +26,7 @@ export function checkBackboneFor(head: Pick<LoadedHead, 'metadata'>, catalog: Ba
   const id = head.metadata.backbone.id;
   const entry = catalog.find(id);
   if (!entry) throw new InvalidError(`This model needs the backbone "${id}", which this version of Poster Tagger does not know.`);
-  const avail = catalog.available().find((b) => b.id === id);
+  const avail = catalog.availability(id);
   if (!avail?.installed)
     throw new InvalidError(
       `This model needs the backbone "${id}", which is not installed here (${avail?.problem ?? 'missing'}). Run "npm run postinstall" to fetch it.`,

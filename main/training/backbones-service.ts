@@ -68,7 +68,7 @@ export function createBackbonesService({ jobs, catalog }: Pick<ServiceDeps, 'job
       } catch (err) {
         throw new InvalidError((err as Error).message);
       }
-      const a = catalog.available().find((x) => x.id === entryId);
+      const a = catalog.availability(entryId);
       if (!a) throw new InvalidError(`The backbone "${entryId}" was imported but cannot be listed (is the data folder's backbones dir writable?).`);
       return a;
     },

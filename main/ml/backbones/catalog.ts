@@ -43,4 +43,10 @@ export class BackboneCatalog {
   available(): BackboneAvailability[] {
     return availableBackbones(this.modelsDir, this.entries());
   }
+
+  /** One backbone's availability, checking only its files (each check hashes tens of MB), or undefined when unknown. */
+  availability(id: string): BackboneAvailability | undefined {
+    const entry = this.find(id);
+    return entry ? availableBackbones(this.modelsDir, [entry])[0] : undefined;
+  }
 }
