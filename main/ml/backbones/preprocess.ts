@@ -12,14 +12,17 @@ export function checkPixels(spec: BackboneSpec, pixels: Uint8Array, count: numbe
 /**
  * RGB bytes → the backbone's float input, same layout (NHWC), written into `out` when it is given and
  * big enough (an engine reuses one buffer: a fresh 10 MB array per batch cost more in page faults than
- * the conversion itself).
+ * the conversion itself). `raw` is TypedArray.set, which converts natively (~4× a JavaScript loop).
  */
 export function preprocess(pixels: Uint8Array, p: Preprocessing, out?: Float32Array): Float32Array {
   const n = pixels.length;
   const dst = out && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
-  const table = new Float32Array(256);
-  const inv = p.kind === 'raw' ? 1 : 1 / p.std;
-  for (let v = 0; v < 256; v++) table[v] = p.kind === 'raw' ? v : (v - p.mean) * inv;
-  for (let i = 0; i < n; i++) dst[i] = table[pixels[i]];
+  if (p.kind === 'raw') {
+    dst.set(pixels);
+    return dst;
+  }
+  const mean = p.mean;
+  const inv = 1 / p.std;
+  for (let i = 0; i < n; i++) dst[i] = (pixels[i] - mean) * inv;
   return dst;
 }
