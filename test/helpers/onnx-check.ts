@@ -6,7 +6,10 @@ const python = ['python3', '/usr/bin/python3'].find((exe) => spawnSync(exe, ['-c
 /** Why the onnx checker cannot run here, or undefined when it can. */
 export const skipWithoutPythonOnnx = python ? undefined : 'no python3 with the onnx package (apt-get install python3-onnx)';
 
-/** Runs onnx.checker.check_model (full check, with shape inference) on a file; returns its error text or ''. */
+/**
+ * Runs onnx.checker.check_model (full check, with shape inference) on a file; returns its error text or ''.
+ * Given a path, the full check writes the inferred shapes back into the file: check copies, never shipped models.
+ */
 export function onnxCheckerError(file: string): string {
   const script = 'import sys, onnx\nonnx.checker.check_model(sys.argv[1], full_check=True)\n';
   if (!python) throw new Error(skipWithoutPythonOnnx);
