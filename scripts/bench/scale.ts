@@ -179,6 +179,11 @@ export async function main(argv: string[]): Promise<void> {
         `frame p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(0)} ms`,
         'p95 < 20 ms',
       ]);
+      summary.push([
+        'Chromium: … steady part (600 frames, 2,400 px/s) / jumps part (30 scrollbar jumps × 10 frames)',
+        `p95 ${frames.steady.p95.toFixed(1)} ms (p50 ${frames.steady.p50.toFixed(1)}) / p95 ${frames.jumps.p95.toFixed(1)} ms (p50 ${frames.jumps.p50.toFixed(1)})`,
+        '',
+      ]);
       summary.push(['Chromium: the same scroll on a page of plain rows (this machine now)', `frame p95 ${frames.baselineP95.toFixed(1)} ms`, '']);
     }
     summary.push(['back end RSS after all of it', mb(process.memoryUsage.rss()), '< 1.5 GB']);

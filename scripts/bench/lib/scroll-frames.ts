@@ -9,6 +9,8 @@ import { launchBrowser, rendererDir } from '../../../test/helpers/browser';
  * Runs in the page. A string, not a function: tsx compiles functions with helpers (__name) that do not exist
  * in the page.
  */
+const STEADY_FRAMES = 600;
+
 const SCROLL_SCRIPT = `(async () => {
   const grid = document.querySelector('[data-testid=gallery-grid]');
   const deltas = [];
@@ -16,7 +18,7 @@ const SCROLL_SCRIPT = `(async () => {
   let last = await frame();
   const rowPx = (grid.querySelector('[data-testid=poster-card]')?.offsetHeight ?? 250) + 12;
   // Steady: 40 px a frame (2,400 px/s, a brisk wheel) for 600 frames.
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < ${STEADY_FRAMES}; i++) {
     grid.scrollTop += 40;
     const now = await frame();
     deltas.push(now - last);
@@ -48,6 +50,9 @@ export interface ScrollResult {
   p50: number;
   p95: number;
   max: number;
+  /** The steady part alone (600 frames at 2,400 px/s, like a wheel) and the jumps alone (like dragging the scrollbar). */
+  steady: { p50: number; p95: number };
+  jumps: { p50: number; p95: number };
   /** The same scroll on BLANK_PAGE. */
   baselineP95: number;
 }
@@ -79,7 +84,19 @@ export async function scrollFrames(backend: Backend, libraryRoot: string): Promi
       return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
     };
     const d = r.deltas;
-    return { firstCardMs, frames: d.length, rowsScrolled: r.rowsScrolled, p50: q(d, 0.5), p95: q(d, 0.95), max: q(d, 1), baselineP95: q(base.deltas, 0.95) };
+    const steady = d.slice(0, STEADY_FRAMES);
+    const jumps = d.slice(STEADY_FRAMES);
+    return {
+      firstCardMs,
+      frames: d.length,
+      rowsScrolled: r.rowsScrolled,
+      p50: q(d, 0.5),
+      p95: q(d, 0.95),
+      max: q(d, 1),
+      steady: { p50: q(steady, 0.5), p95: q(steady, 0.95) },
+      jumps: { p50: q(jumps, 0.5), p95: q(jumps, 0.95) },
+      baselineP95: q(base.deltas, 0.95),
+    };
   } finally {
     await browser.close();
     await bridge.close();
