@@ -6,14 +6,12 @@
  * poster on the train side of either run is never compared, whatever its score; nothing is predicted
  * again. One truth for both: the labels of `run`'s training set (the newer run, by default).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { z } from 'zod';
 import type { RunComparison } from '../../contract/schemas/training';
 import type { Db } from '../db/database';
 import { evaluate } from '../ml/metrics';
 import { readTrainingSet, type TrainingSet } from '../training/training-set';
-import { EVALUATION_FILE } from '../training/train-run';
+import { readEvaluation, type StoredEvaluation } from '../training/train-run';
 import { getRun, type Run } from './runs-repo';
 import { defaultRun } from './run-choice';
 import { NotFoundError } from '../core/errors';
@@ -32,18 +30,11 @@ export interface HeldOut {
   posters: Map<string, { scores: number[]; truth: string[] }>;
 }
 
-interface EvaluationFile {
-  genres: string[];
-  thresholds: number[];
-  auto?: boolean[];
-  items: { imageId: number | null; scores: number[] }[];
-}
-
 /**
  * A run's held-out posters from its two files: evaluation items on the val side of its training set.
  * `reason` when the run cannot be compared (no training set recorded, no stored evaluation).
  */
-export function heldOutOf(set: TrainingSet | undefined, evaluation: EvaluationFile | undefined): HeldOut | { reason: string } {
+export function heldOutOf(set: TrainingSet | undefined, evaluation: StoredEvaluation | undefined): HeldOut | { reason: string } {
   if (!set) return { reason: 'it has no recorded training set (trained before runs recorded one, or imported)' };
   if (!evaluation) return { reason: 'it has no stored evaluation scores' };
   const byImage = new Map(set.posters.map((p) => [p.imageId, p]));
@@ -137,16 +128,10 @@ export function compareHeldOut(run: HeldOut, against: HeldOut, minShared = MIN_S
   };
 }
 
-function readEvaluationFile(run: Run): EvaluationFile | undefined {
-  const file = run.modelPath ? path.join(run.modelPath, EVALUATION_FILE) : '';
-  if (!file || !fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as EvaluationFile;
-}
-
 function heldOutOfRun(run: Run): HeldOut | { reason: string } {
   if (!run.modelPath) return { reason: `it has no saved model (it is ${run.status})` };
   try {
-    return heldOutOf(readTrainingSet(run.modelPath), readEvaluationFile(run));
+    return heldOutOf(readTrainingSet(run.modelPath), readEvaluation(run.modelPath));
   } catch (err) {
     return { reason: `its saved files cannot be read (${(err as Error).message})` };
   }

@@ -33,7 +33,7 @@ import type { Mode } from '../ml/decision-rule';
 import { rederiveRunTags } from '../tagging/retag';
 import { defaultRun, usableRun } from './run-choice';
 import { compareRuns } from './run-comparison';
-import { EVALUATION_FILE, runModelDir, type RunOutcome } from '../training/train-run';
+import { readEvaluation, runModelDir, type RunOutcome } from '../training/train-run';
 import { ConflictError, NotFoundError } from '../core/errors';
 
 type RunSummary = z.infer<typeof T.RunSummary>;
@@ -141,11 +141,10 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
     return { runId, tagging: taggingView(run, tagging), preferred: tagging.preferred, retagged };
   }
 
-  function readEvaluation(id: number): z.infer<typeof T.Evaluation> {
-    const run = findRun(id);
-    const file = run.modelPath ? `${run.modelPath}/${EVALUATION_FILE}` : '';
-    if (!file || !fs.existsSync(file)) throw new NotFoundError(`Run #${id} has no validation predictions to show.`);
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as z.infer<typeof T.Evaluation>;
+  function storedEvaluation(id: number): z.infer<typeof T.Evaluation> {
+    const evaluation = readEvaluation(findRun(id).modelPath);
+    if (!evaluation) throw new NotFoundError(`Run #${id} has no validation predictions to show.`);
+    return evaluation;
   }
 
   function predictOptions(choice: PredictChoice) {
@@ -198,11 +197,11 @@ export function createRunsService({ db, bus, paths, predictor }: Pick<ServiceDep
     },
 
     /** The validation predictions saved with the model, for the Evaluation view. */
-    evaluation: readEvaluation,
+    evaluation: storedEvaluation,
 
     /** What the Evaluation view draws: per-genre precision-recall curves and the reliability plot. */
     evaluationCharts(id: number) {
-      return evaluationCharts(readEvaluation(id));
+      return evaluationCharts(storedEvaluation(id));
     },
 
     /** The app's .ptmodel file, or a standalone .onnx model (backbone + head + the run's thresholds). */

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
+import type { Evaluation } from '../../contract/schemas/training';
 import type { Db } from '../db/database';
 import type { EventBus } from '../core/event-bus';
 import type { JobContext } from '../jobs/types';
@@ -52,6 +54,15 @@ export interface RunOutcome {
 }
 
 export const EVALUATION_FILE = 'evaluation.json';
+
+export type StoredEvaluation = z.infer<typeof Evaluation>;
+
+/** A run's stored evaluation scores (written by the run, below), or undefined when its model folder has none. */
+export function readEvaluation(modelDir: string | null): StoredEvaluation | undefined {
+  const file = modelDir ? path.join(modelDir, EVALUATION_FILE) : '';
+  if (!file || !fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredEvaluation;
+}
 
 export function runModelDir(modelsDir: string, runId: number): string {
   return path.join(modelsDir, `run-${runId}`);
