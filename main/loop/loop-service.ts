@@ -35,19 +35,18 @@ interface Poster {
   labelled: boolean;
 }
 
+const POSTER_SELECT = `SELECT i.id AS imageId, i.library_id AS libraryId, l.name AS libraryName, i.poster_id AS posterId, i.hash, i.split,
+         i.labels_source IS NOT NULL AS labelled
+  FROM images i JOIN libraries l ON l.id = i.library_id`;
+const toPoster = (r: unknown): Poster => ({ ...(r as Poster), labelled: Boolean((r as { labelled: number }).labelled) });
+
 /** Readable primary posters of these libraries (of every library when omitted). */
 function posters(db: Db, libraryIds?: readonly number[]): Poster[] {
   const where = libraryIds ? `AND i.library_id IN (${libraryIds.map(() => '?').join(',')})` : '';
   return db
-    .prepare(
-      `SELECT i.id AS imageId, i.library_id AS libraryId, l.name AS libraryName, i.poster_id AS posterId, i.hash, i.split,
-              i.labels_source IS NOT NULL AS labelled
-       FROM images i JOIN libraries l ON l.id = i.library_id
-       WHERE i.hash IS NOT NULL AND i.error IS NULL AND i.duplicate_of IS NULL ${where}
-       ORDER BY i.library_id, i.rel_path`,
-    )
+    .prepare(`${POSTER_SELECT} WHERE i.hash IS NOT NULL AND i.error IS NULL AND i.duplicate_of IS NULL ${where} ORDER BY i.library_id, i.rel_path`)
     .all(...(libraryIds ?? []))
-    .map((r) => ({ ...(r as Poster), labelled: Boolean((r as { labelled: number }).labelled) }));
+    .map(toPoster);
 }
 
 /** The backbone whose embeddings similarity uses: the tagging model's, else the most recent run's. */
@@ -111,11 +110,11 @@ async function labelNextQueue(db: Db, predictor: Predictor, req: z.output<typeof
 
 /** Poster ids and names of some image ids, in their order (missing ones left out). */
 function describeIds(db: Db, imageIds: readonly number[]) {
-  const q = db.prepare<[number], Poster>(
-    `SELECT i.id AS imageId, i.library_id AS libraryId, l.name AS libraryName, i.poster_id AS posterId, i.hash, i.split, 0 AS labelled
-     FROM images i JOIN libraries l ON l.id = i.library_id WHERE i.id = ?`,
-  );
-  return imageIds.map((id) => q.get(id)).filter((p): p is Poster => p !== undefined);
+  const q = db.prepare<[number]>(`${POSTER_SELECT} WHERE i.id = ?`);
+  return imageIds.flatMap((id) => {
+    const r = q.get(id);
+    return r === undefined ? [] : [toPoster(r)];
+  });
 }
 
 export function createLoopService({ db, predictor, paths }: Pick<ServiceDeps, 'db' | 'predictor' | 'paths'>) {
