@@ -24,27 +24,35 @@ export function findThumbnail(thumbnailsDir: string, hash: string): string | nul
   return fs.existsSync(p) ? p : null;
 }
 
+/** The poster decoded, oriented and shrunk to the thumbnail's width (sharp's error for undecodable input, truncated included). */
+const thumbnailPipeline = (input: Buffer) =>
+  sharp(input, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS }).autoOrient().resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true });
+
 /**
- * Writes the thumbnail of an image (already read into `input`) unless it is cached. Written to a temp name and
- * renamed, so a reader never sees half a file and two indexers racing on the same content are harmless.
- * Throws sharp's error for undecodable input (truncated JPEG included: failOn 'truncated').
+ * Writes `dest` through `write(tmp)`: to a temp name, then renamed, so a reader never sees half a file and
+ * two indexers racing on the same content are harmless. The temp file is removed when `write` throws.
  */
-export async function makeThumbnail(thumbnailsDir: string, hash: string, input: Buffer): Promise<string> {
-  const dest = thumbnailPath(thumbnailsDir, hash);
-  if (fs.existsSync(dest)) return dest;
+async function writeAtomically<T>(dest: string, write: (tmp: string) => Promise<T>): Promise<T> {
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await sharp(input, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS })
-      .autoOrient()
-      .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
-      .jpeg({ quality: 80 })
-      .toFile(tmp);
+    const out = await write(tmp);
     await fs.promises.rename(tmp, dest);
+    return out;
   } catch (err) {
     await fs.promises.rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Writes the thumbnail of an image (already read into `input`) unless it is cached. Throws sharp's error
+ * for undecodable input (truncated JPEG included: failOn 'truncated').
+ */
+export async function makeThumbnail(thumbnailsDir: string, hash: string, input: Buffer): Promise<string> {
+  const dest = thumbnailPath(thumbnailsDir, hash);
+  if (fs.existsSync(dest)) return dest;
+  await writeAtomically(dest, (tmp) => thumbnailPipeline(input).jpeg({ quality: 80 }).toFile(tmp));
   return dest;
 }
 
@@ -57,25 +65,16 @@ export async function makeThumbnail(thumbnailsDir: string, hash: string, input: 
 export async function makeThumbnailWithPhash(thumbnailsDir: string, hash: string, input: Buffer): Promise<{ path: string; phash: string }> {
   const dest = thumbnailPath(thumbnailsDir, hash);
   if (fs.existsSync(dest)) return { path: dest, phash: await perceptualHash(dest) };
-  await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-  const tmp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    const { data, info } = await sharp(input, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS })
-      .autoOrient()
-      .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+  const grey = await writeAtomically(dest, async (tmp) => {
+    const { data, info } = await thumbnailPipeline(input).raw().toBuffer({ resolveWithObject: true });
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-    const [grey] = await Promise.all([
+    const [px] = await Promise.all([
       sharp(data, raw).greyscale().resize(PHASH_SIZE, PHASH_SIZE, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer(),
       sharp(data, raw).jpeg({ quality: 80 }).toFile(tmp),
     ]);
-    await fs.promises.rename(tmp, dest);
-    return { path: dest, phash: phashOfPixels(grey) };
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true });
-    throw err;
-  }
+    return px;
+  });
+  return { path: dest, phash: phashOfPixels(grey) };
 }
 
 /** Thumbnail for the image at `file`, made on demand (e.g. when the cache folder was cleared). */
