@@ -54,24 +54,21 @@ export async function perceptualHash(input: string | Buffer): Promise<string> {
   return phashOfPixels(px);
 }
 
-const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
-  let c = 0;
-  for (let v = i; v; v >>= 1) c += v & 1;
-  return c;
-});
+/** A hash's 64 bits as two 32-bit words, for fast distances. */
+export function phashWords(hex: string): [number, number] {
+  return [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16)];
+}
 
-/** Two 16-hex-digit hashes as 8 bytes each, for fast distances. */
-export function hashBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+/** Set bits of a 32-bit word. */
+export function popcount32(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** Differing bits of two hashes (0–64). */
-export function hamming(a: string | Uint8Array, b: string | Uint8Array): number {
-  const x = typeof a === 'string' ? hashBytes(a) : a;
-  const y = typeof b === 'string' ? hashBytes(b) : b;
-  let d = 0;
-  for (let i = 0; i < 8; i++) d += POPCOUNT[x[i] ^ y[i]];
-  return d;
+export function hamming(a: string, b: string): number {
+  const [a0, a1] = phashWords(a);
+  const [b0, b1] = phashWords(b);
+  return popcount32(a0 ^ b0) + popcount32(a1 ^ b1);
 }

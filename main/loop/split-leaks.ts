@@ -8,7 +8,7 @@
 import type { Db } from '../db/database';
 import { ensureThumbnail } from '../library/thumbnails';
 import { getLibrary } from '../library/library-repo';
-import { perceptualHash } from '../library/phash';
+import { perceptualHash, phashWords, popcount32 } from '../library/phash';
 import path from 'node:path';
 
 /** pHash bits that may differ for a near-duplicate: re-encodes (JPEG q35) and 60% resizes of the data
@@ -65,20 +65,12 @@ export async function backfillPhashes(db: Db, libraryId: number, thumbnailsDir: 
   return done;
 }
 
-function popcount32(v: number): number {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
 /** Pairs (train poster, val poster) whose pHashes differ by at most `maxBits`; a × b comparisons of two words. */
 export function phashPairs(train: readonly SidePoster[], val: readonly SidePoster[], maxBits = MAX_HAMMING): { t: number; v: number; bits: number }[] {
   const words = (list: readonly SidePoster[]) => {
     const w = new Uint32Array(list.length * 2);
     list.forEach((p, i) => {
-      if (!p.phash) return;
-      w[2 * i] = parseInt(p.phash.slice(0, 8), 16);
-      w[2 * i + 1] = parseInt(p.phash.slice(8, 16), 16);
+      if (p.phash) w.set(phashWords(p.phash), 2 * i);
     });
     return w;
   };
